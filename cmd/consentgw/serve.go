@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/consentgw/consentgw/cmd/internal/config"
+	"github.com/consentgw/consentgw/cmd/internal/gateway"
+)
+
+// shutdownGrace bounds how long a stopping gateway waits for calls to end and objects to
+// be stored.
+const shutdownGrace = 30 * time.Second
+
+func serve(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("c", "", "configuration `FILE` (YAML); empty = embedded defaults")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "consentgw serve: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	cfg, err := config.Load(*file, os.Environ())
+	if err != nil {
+		fmt.Fprintf(stderr, "consentgw: %v\n", err)
+		return exitUsage
+	}
+	log := newLogger(cfg.Log, stderr)
+
+	g, err := gateway.Start(cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "consentgw: %v\n", err)
+		return exitFailed
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	log.Info("stopping: ending calls and storing what they left")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := g.Shutdown(shutdownCtx); err != nil {
+		log.Error("unclean stop", "error", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.SlogLevel()}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,126 @@
+// Package bus connects the gateway to NATS: the embedded nats-server with JetStream in
+// data_dir when nats.url is empty (listening on nats.listen, so CRMs and scripts can use
+// it), or an external server otherwise.
+package bus
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// Options say which NATS to use.
+type Options struct {
+	// URL of an external server; "" starts the embedded one.
+	URL string
+	// Listen is the embedded server's host:port.
+	Listen string
+	// StoreDir holds the embedded server's JetStream files.
+	StoreDir string
+	Name     string
+	Logger   *slog.Logger
+}
+
+// Bus is a NATS connection, and the embedded server behind it if there is one.
+type Bus struct {
+	Conn     *nats.Conn
+	embedded *server.Server
+}
+
+// readyTimeout bounds the embedded server's start (JetStream recovers its store first).
+const readyTimeout = 30 * time.Second
+
+// Open connects, starting the embedded server first when no URL is given.
+func Open(o Options) (*Bus, error) {
+	b := &Bus{}
+	url := o.URL
+	if url == "" {
+		srv, err := startEmbedded(o)
+		if err != nil {
+			return nil, err
+		}
+		b.embedded = srv
+		url = srv.ClientURL()
+	}
+	conn, err := nats.Connect(url,
+		nats.Name(o.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				o.Logger.Warn("NATS disconnected", "error", err)
+			}
+		}),
+		nats.ReconnectHandler(func(*nats.Conn) { o.Logger.Info("NATS reconnected") }),
+	)
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("bus: connecting to NATS: %w", err)
+	}
+	b.Conn = conn
+	return b, nil
+}
+
+func startEmbedded(o Options) (*server.Server, error) {
+	host, portStr, err := net.SplitHostPort(o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("bus: nats.listen %q: %w", o.Listen, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("bus: nats.listen %q: %w", o.Listen, err)
+	}
+	srv, err := server.NewServer(&server.Options{
+		ServerName: o.Name,
+		Host:       host,
+		Port:       port,
+		JetStream:  true,
+		StoreDir:   filepath.Join(o.StoreDir),
+		NoSigs:     true,
+		NoLog:      true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: embedded NATS server: %w", err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(readyTimeout) {
+		srv.Shutdown()
+		return nil, fmt.Errorf("bus: embedded NATS server on %s did not start (port in use?)", o.Listen)
+	}
+	return srv, nil
+}
+
+// Ping reports whether NATS is reachable now, for /readyz.
+func (b *Bus) Ping() error {
+	if b.Conn == nil || !b.Conn.IsConnected() {
+		return errors.New("bus: NATS not connected")
+	}
+	return nil
+}
+
+// ClientURL is the address clients use to reach this gateway's NATS.
+func (b *Bus) ClientURL() string {
+	if b.embedded != nil {
+		return b.embedded.ClientURL()
+	}
+	return b.Conn.ConnectedUrl()
+}
+
+// Close drains the connection and stops the embedded server.
+func (b *Bus) Close() {
+	if b.Conn != nil {
+		_ = b.Conn.Drain()
+		b.Conn.Close()
+	}
+	if b.embedded != nil {
+		b.embedded.Shutdown()
+		b.embedded.WaitForShutdown()
+	}
+}

@@ -1,0 +1,156 @@
+// Package config holds the gateway's YAML configuration (SPEC §3): the types, their
+// defaults (defaults.go, the only place defaults are written), loading from a file and
+// CONSENTGW_ environment variables, and validation that names the offending key.
+package config
+
+import (
+	"log/slog"
+	"path/filepath"
+	"regexp"
+)
+
+// Config is the whole configuration file. Every key is optional.
+type Config struct {
+	DataDir  string   `yaml:"data_dir"`
+	NodeName string   `yaml:"node_name"` // name in receipts' "gateway" field
+	Log      Log      `yaml:"log"`
+	SIP      SIP      `yaml:"sip"`
+	Media    Media    `yaml:"media"`
+	Consent  Consent  `yaml:"consent"`
+	Routes   []Route  `yaml:"routes"` // not overridable from the environment: a list of records has no flat name
+	Storage  Storage  `yaml:"storage"`
+	Subjects Subjects `yaml:"subjects"`
+	NATS     NATS     `yaml:"nats"`
+	HTTP     HTTP     `yaml:"http"`
+
+	// origins maps key paths to where their value came from, for error messages.
+	origins map[string]origin
+}
+
+// origin is where a value was set: a file line or an environment variable.
+type origin struct {
+	line int
+	env  string
+}
+
+// Log configures the injected *slog.Logger.
+type Log struct {
+	Level  string `yaml:"level"`  // debug|info|warn|error
+	Format string `yaml:"format"` // text|json
+}
+
+// SIP configures the signalling listeners.
+type SIP struct {
+	Listen     []string `yaml:"listen"`      // "transport:host:port"; see ParseListener
+	PublicAddr string   `yaml:"public_addr"` // host or host:port for Contact/Via; "" = listen/primary IP
+}
+
+// Media configures the RTP relay.
+type Media struct {
+	IP      string `yaml:"ip"` // RTP bind and SDP address; "" = SIP public address
+	PortMin int    `yaml:"port_min"`
+	PortMax int    `yaml:"port_max"`
+}
+
+// Consent configures the prompt and the caller's choice.
+type Consent struct {
+	Prompt         string   `yaml:"prompt"` // WAV file; "" = built-in English prompt
+	Language       string   `yaml:"language"`
+	AcceptDigits   string   `yaml:"accept_digits"`
+	DeclineDigits  string   `yaml:"decline_digits"`
+	WithdrawDigits string   `yaml:"withdraw_digits"` // "" = withdrawal by DTMF disabled
+	Timeout        Duration `yaml:"timeout"`         // wait after the prompt ends
+	Repeats        int      `yaml:"repeats"`         // extra plays before timing out
+}
+
+// Route sends calls whose Request-URI user part matches to a target. First match wins.
+type Route struct {
+	Name           string   `yaml:"name"`
+	Match          string   `yaml:"match"` // Go regexp, unanchored (regexp.MatchString semantics)
+	RecordTarget   string   `yaml:"record_target"`
+	NorecordTarget string   `yaml:"norecord_target"` // "" = same as record_target
+	AnswerTimeout  Duration `yaml:"answer_timeout"`  // how long to wait for the target to answer
+
+	re *regexp.Regexp // compiled by Validate
+}
+
+// Storage configures the object store.
+type Storage struct {
+	Dir       string   `yaml:"dir"` // "" = <data_dir>/objects
+	S3        S3       `yaml:"s3"`
+	Retention Duration `yaml:"retention"` // 0 = keep until erased
+}
+
+// S3 is used instead of Dir when Endpoint is set.
+type S3 struct {
+	Endpoint  string `yaml:"endpoint"` // host:port
+	Bucket    string `yaml:"bucket"`
+	AccessKey string `yaml:"access_key"`
+	SecretKey string `yaml:"secret_key"`
+	Secure    bool   `yaml:"secure"`
+	Region    string `yaml:"region"`
+}
+
+// Subjects configures pseudonymous subject keys (SPEC §5).
+type Subjects struct {
+	HMACKey        string `yaml:"hmac_key"`       // "" = generated once, kept in data_dir
+	DefaultRegion  string `yaml:"default_region"` // ISO 3166 alpha-2 for national numbers
+	CustomerHeader string `yaml:"customer_header"`
+}
+
+// NATS configures the bus.
+type NATS struct {
+	URL    string `yaml:"url"`    // "" = start the embedded server
+	Listen string `yaml:"listen"` // the embedded server's host:port
+}
+
+// HTTP configures the metrics, health and phone page listener.
+type HTTP struct {
+	Listen string `yaml:"listen"`
+}
+
+// Regexp returns the route's compiled Match. Load and Validate compile it; on a Route
+// that was never validated it compiles on the spot and returns nil if Match is invalid.
+func (r Route) Regexp() *regexp.Regexp {
+	if r.re != nil {
+		return r.re
+	}
+	re, err := regexp.Compile(r.Match)
+	if err != nil {
+		return nil
+	}
+	return re
+}
+
+// Target returns the URI to call for the consent outcome.
+func (r Route) Target(recorded bool) string {
+	if !recorded && r.NorecordTarget != "" {
+		return r.NorecordTarget
+	}
+	return r.RecordTarget
+}
+
+// ObjectDir is the local object store: storage.dir, or <data_dir>/objects.
+func (c *Config) ObjectDir() string {
+	if c.Storage.Dir != "" {
+		return c.Storage.Dir
+	}
+	return filepath.Join(c.DataDir, "objects")
+}
+
+// SpoolDir is where granted calls' audio is written during the call.
+func (c *Config) SpoolDir() string { return filepath.Join(c.DataDir, "spool") }
+
+// SlogLevel maps log.level to slog; unknown levels (rejected by Validate) map to Info.
+func (l Log) SlogLevel() slog.Level {
+	switch l.Level {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
+}

@@ -1,0 +1,52 @@
+package config
+
+import (
+	"os"
+	"time"
+)
+
+// Default returns the documented defaults of SPEC §3. This is the only place they are
+// written; Load starts from it.
+func Default() *Config {
+	return &Config{
+		DataDir:  "./data",
+		NodeName: defaultNodeName(),
+		Log:      Log{Level: "info", Format: "text"},
+		SIP: SIP{
+			Listen: []string{"udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"},
+		},
+		Media: Media{PortMin: 20000, PortMax: 40000},
+		Consent: Consent{
+			Language:      "en",
+			AcceptDigits:  "1",
+			DeclineDigits: "2",
+			Timeout:       Duration(8 * time.Second),
+			Repeats:       1,
+		},
+		Routes: []Route{withRouteDefaults(Route{
+			Name:         "default",
+			Match:        ".*",
+			RecordTarget: "sip:agents@127.0.0.1:5070",
+		})},
+		Storage:  Storage{S3: S3{Bucket: "recordings"}},
+		Subjects: Subjects{CustomerHeader: "X-Customer-ID"},
+		NATS:     NATS{Listen: "127.0.0.1:4222"},
+		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
+	}
+}
+
+// withRouteDefaults fills the keys a route in the file may leave out. A file's routes:
+// list replaces the default route entirely, so each entry starts from here.
+func withRouteDefaults(r Route) Route {
+	if r.AnswerTimeout == 0 {
+		r.AnswerTimeout = Duration(30 * time.Second)
+	}
+	return r
+}
+
+func defaultNodeName() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "consentgw"
+}

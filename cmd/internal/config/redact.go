@@ -1,0 +1,52 @@
+package config
+
+import (
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// redactedMark replaces a secret that is set, so a printout shows it exists.
+const redactedMark = "REDACTED"
+
+// Redacted returns a copy safe to print or log: storage.s3.secret_key, subjects.hmac_key
+// and any password in nats.url are replaced (empty secrets stay empty).
+func (c *Config) Redacted() *Config {
+	r := *c
+	r.SIP.Listen = slices.Clone(c.SIP.Listen)
+	r.Routes = slices.Clone(c.Routes)
+	r.origins = maps.Clone(c.origins)
+	r.Storage.S3.SecretKey = redact(c.Storage.S3.SecretKey)
+	r.Subjects.HMACKey = redact(c.Subjects.HMACKey)
+	r.NATS.URL = redactURLs(c.NATS.URL)
+	return &r
+}
+
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	return redactedMark
+}
+
+func redactURLs(list string) string {
+	if list == "" {
+		return ""
+	}
+	parts := strings.Split(list, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil {
+			parts[i] = redactedMark // unparseable: may hold anything
+			continue
+		}
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), redactedMark)
+		} else if u.User != nil {
+			u.User = url.User(redactedMark) // a lone user part is a token
+		}
+		parts[i] = u.String()
+	}
+	return strings.Join(parts, ",")
+}

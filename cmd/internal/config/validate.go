@@ -1,0 +1,281 @@
+package config
+
+import (
+	"errors"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/nyaruka/phonenumbers"
+)
+
+// minHMACKeyLen keeps operator-chosen pseudonym keys out of guessing range; generated keys
+// are longer.
+const minHMACKeyLen = 16
+
+// dtmfDigits are the RFC 4733 §3.2 events 0-15 as written in configuration.
+const dtmfDigits = "0123456789*#ABCD"
+
+var (
+	languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
+	bucketName  = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	// RFC 3261 §25.1 token: what a header field name may contain.
+	headerName = regexp.MustCompile("^[A-Za-z0-9.!%*_+`'~-]+$")
+)
+
+// Validate checks every setting and compiles the routes' regexps. It reports all problems,
+// each a *FieldError naming the key and where its value came from.
+func (c *Config) Validate() error {
+	v := validator{c: c}
+	v.top()
+	v.sip()
+	v.media()
+	v.consent()
+	v.routes()
+	v.storage()
+	v.subjects()
+	v.network()
+	return errors.Join(v.errs...)
+}
+
+type validator struct {
+	c    *Config
+	errs []error
+}
+
+func (v *validator) check(path string, err error) {
+	if err != nil {
+		v.errs = append(v.errs, v.c.fieldError(path, err))
+	}
+}
+
+func (v *validator) top() {
+	c := v.c
+	if c.DataDir == "" {
+		v.check("data_dir", invalid("must not be empty"))
+	}
+	if c.NodeName == "" || strings.ContainsFunc(c.NodeName, unicode.IsControl) {
+		v.check("node_name", invalid("must be a non-empty name without control characters"))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		v.check("log.level", invalid("unknown level %q: want debug, info, warn or error", c.Log.Level))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		v.check("log.format", invalid("unknown format %q: want text or json", c.Log.Format))
+	}
+}
+
+func (v *validator) sip() {
+	c := v.c
+	if len(c.SIP.Listen) == 0 {
+		v.check("sip.listen", invalid("needs at least one listener"))
+	}
+	seen := map[string]bool{}
+	for i, s := range c.SIP.Listen {
+		l, err := ParseListener(s)
+		if err != nil {
+			v.check(indexPath("sip.listen", i), err)
+			continue
+		}
+		if seen[l.String()] {
+			v.check(indexPath("sip.listen", i), invalid("listener %q is given twice", s))
+		}
+		seen[l.String()] = true
+	}
+	if pa := c.SIP.PublicAddr; pa != "" {
+		if !validHost(pa) {
+			if _, _, err := splitHostPort(pa); err != nil {
+				v.check("sip.public_addr", invalid("%q is not a host or host:port", pa))
+			}
+		}
+	}
+}
+
+func (v *validator) media() {
+	m := v.c.Media
+	if m.IP != "" {
+		ip, err := netip.ParseAddr(m.IP)
+		switch {
+		case err != nil:
+			v.check("media.ip", invalid("%q is not an IP address", m.IP))
+		case ip.IsUnspecified() || ip.IsMulticast():
+			// RFC 3264 §8.4: 0.0.0.0 in SDP means hold; the relay needs a unicast address.
+			v.check("media.ip", invalid("%q is not a unicast address the peer can send to", m.IP))
+		}
+	}
+	okMin, okMax := m.PortMin >= 1 && m.PortMin <= 65535, m.PortMax >= 1 && m.PortMax <= 65535
+	if !okMin {
+		v.check("media.port_min", invalid("%d is outside 1..65535", m.PortMin))
+	}
+	if !okMax {
+		v.check("media.port_max", invalid("%d is outside 1..65535", m.PortMax))
+	}
+	if !okMin || !okMax {
+		return
+	}
+	// RFC 3550 §11: RTP takes an even port and RTCP the next odd one, so the range must
+	// hold at least one such pair.
+	firstEven := m.PortMin + m.PortMin%2
+	switch {
+	case m.PortMin > m.PortMax:
+		v.check("media.port_min", invalid("%d is above port_max %d", m.PortMin, m.PortMax))
+	case firstEven+1 > m.PortMax:
+		v.check("media.port_max", invalid("range %d-%d holds no even RTP port with its odd RTCP port", m.PortMin, m.PortMax))
+	}
+}
+
+func (v *validator) consent() {
+	k := v.c.Consent
+	if !languageTag.MatchString(k.Language) {
+		v.check("consent.language", invalid("%q is not a language tag like en or da-DK", k.Language))
+	}
+	if k.AcceptDigits == "" {
+		v.check("consent.accept_digits", invalid("must not be empty: without it nobody can consent"))
+	}
+	for _, d := range []struct{ path, value string }{
+		{"consent.accept_digits", k.AcceptDigits},
+		{"consent.decline_digits", k.DeclineDigits},
+		{"consent.withdraw_digits", k.WithdrawDigits},
+	} {
+		if i := strings.IndexFunc(d.value, func(r rune) bool { return !strings.ContainsRune(dtmfDigits, r) }); i >= 0 {
+			v.check(d.path, invalid("%q has %q: digits are 0-9, *, #, A-D", d.value, d.value[i:i+1]))
+		}
+	}
+	if i := strings.IndexAny(k.DeclineDigits, k.AcceptDigits); i >= 0 && k.AcceptDigits != "" {
+		v.check("consent.decline_digits", invalid("%q is also an accept digit", k.DeclineDigits[i:i+1]))
+	}
+	if k.Timeout < 0 {
+		v.check("consent.timeout", invalid("%s must not be negative", k.Timeout))
+	}
+	if k.Repeats < 0 {
+		v.check("consent.repeats", invalid("%d must not be negative", k.Repeats))
+	}
+}
+
+func (v *validator) routes() {
+	if len(v.c.Routes) == 0 {
+		v.check("routes", invalid("needs at least one route"))
+	}
+	names := map[string]int{}
+	for i := range v.c.Routes {
+		r := &v.c.Routes[i]
+		p := indexPath("routes", i)
+		switch first, dup := names[r.Name]; {
+		case r.Name == "":
+			v.check(p+".name", invalid("must not be empty"))
+		case dup:
+			v.check(p+".name", invalid("%q is also the name of routes[%d]", r.Name, first))
+		default:
+			names[r.Name] = i
+		}
+		re, err := regexp.Compile(r.Match)
+		if err != nil {
+			v.check(p+".match", invalidWrap(err, "invalid regexp %q", r.Match))
+		}
+		r.re = re
+		if r.RecordTarget == "" {
+			v.check(p+".record_target", invalid("must be set, e.g. sip:agents@10.0.0.5:5060"))
+		} else {
+			v.check(p+".record_target", sipURI(r.RecordTarget))
+		}
+		if r.NorecordTarget != "" {
+			v.check(p+".norecord_target", sipURI(r.NorecordTarget))
+		}
+		if r.AnswerTimeout <= 0 {
+			v.check(p+".answer_timeout", invalid("%s must be positive", r.AnswerTimeout))
+		}
+	}
+}
+
+func sipURI(s string) error {
+	var u sip.Uri
+	if err := sip.ParseUri(s, &u); err != nil {
+		return invalidWrap(err, "%q is not a SIP URI", s)
+	}
+	if u.Scheme != "sip" && u.Scheme != "sips" {
+		return invalid("%q is not a sip: or sips: URI", s)
+	}
+	// RFC 3261 §25.1: an IPv6 host is written in brackets.
+	if host := strings.TrimSuffix(strings.TrimPrefix(u.Host, "["), "]"); host == "" || !validHost(host) {
+		return invalid("%q has no valid host", s)
+	}
+	return nil
+}
+
+func (v *validator) storage() {
+	s := v.c.Storage
+	if s.S3.Endpoint != "" {
+		if strings.Contains(s.S3.Endpoint, "://") {
+			v.check("storage.s3.endpoint", invalid("%q: want host:port without a scheme; set secure: true for TLS", s.S3.Endpoint))
+		} else if host, port, err := splitHostPort(s.S3.Endpoint); err != nil {
+			v.check("storage.s3.endpoint", err)
+		} else if host == "" || port == 0 {
+			v.check("storage.s3.endpoint", invalid("%q needs a host and a non-zero port", s.S3.Endpoint))
+		}
+		if s.S3.Bucket == "" {
+			v.check("storage.s3.bucket", invalid("must be set when storage.s3.endpoint is"))
+		}
+	}
+	if b := s.S3.Bucket; b != "" && (!bucketName.MatchString(b) || strings.Contains(b, "..")) {
+		v.check("storage.s3.bucket", invalid("%q is not a valid bucket name (3-63 of a-z, 0-9, '.', '-')", b))
+	}
+	if s.Retention < 0 {
+		v.check("storage.retention", invalid("%s must not be negative", s.Retention))
+	}
+}
+
+func (v *validator) subjects() {
+	s := v.c.Subjects
+	if s.HMACKey != "" && len(s.HMACKey) < minHMACKeyLen {
+		v.check("subjects.hmac_key", invalid("is shorter than %d characters; leave it empty to generate one", minHMACKeyLen))
+	}
+	if r := s.DefaultRegion; r != "" {
+		if len(r) != 2 || !phonenumbers.GetSupportedRegions()[r] {
+			v.check("subjects.default_region", invalid("%q is not an upper-case ISO 3166 country code like DK", r))
+		}
+	}
+	if h := s.CustomerHeader; h != "" && !headerName.MatchString(h) {
+		v.check("subjects.customer_header", invalid("%q is not a SIP header name", h))
+	}
+}
+
+func (v *validator) network() {
+	c := v.c
+	if c.NATS.URL != "" {
+		for u := range strings.SplitSeq(c.NATS.URL, ",") {
+			v.check("nats.url", natsURL(strings.TrimSpace(u)))
+		}
+	}
+	for _, l := range []struct{ path, value string }{
+		{"nats.listen", c.NATS.Listen},
+		{"http.listen", c.HTTP.Listen},
+	} {
+		if _, _, err := splitHostPort(l.value); err != nil {
+			v.check(l.path, err)
+		}
+	}
+}
+
+// natsURL accepts what the NATS client does: a URL, or host:port meaning nats://host:port.
+func natsURL(u string) error {
+	s := u
+	if !strings.Contains(s, "://") {
+		s = "nats://" + s
+	}
+	pu, err := url.Parse(s)
+	if err != nil || pu.Host == "" {
+		return invalid("%q is not a URL like nats://host:4222", u)
+	}
+	switch pu.Scheme {
+	case "nats", "tls", "ws", "wss":
+		return nil
+	}
+	return invalid("%q: scheme must be nats, tls, ws or wss", u)
+}

@@ -1,0 +1,164 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestFileRejectsBadKeysAndValues loads each bad file and expects the message to name the
+// key path (and line) and the error to match the sentinel.
+func TestFileRejectsBadKeysAndValues(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want string // substring of the error message
+		is   error
+	}{
+		{"unknown top key", "data_dri: x\n", "config: data_dri: unknown key (line 1)", ErrUnknownKey},
+		{"unknown nested key", "log:\n  level: info\nsip:\n  listne: []\n", "config: sip.listne: unknown key (line 4)", ErrUnknownKey},
+		{"unknown s3 key", "storage:\n  s3:\n    bukket: x\n", "config: storage.s3.bukket: unknown key (line 3)", ErrUnknownKey},
+		{"unknown route key", "routes:\n  - name: a\n    record_target: sip:a@h\n    tagret: x\n", "config: routes[0].tagret: unknown key (line 4)", ErrUnknownKey},
+		{"not YAML", "sip: [\n", "not valid YAML", ErrInvalidValue},
+		{"top level is a list", "- a\n", "(top level): want a mapping", ErrInvalidValue},
+		{"section is a scalar", "sip: udp\n", "config: sip: want a mapping", ErrInvalidValue},
+		{"key given twice", "data_dir: a\ndata_dir: b\n", "config: data_dir: key given twice (line 2)", ErrInvalidValue},
+		{"leaf is a list", "data_dir: [a]\n", "config: data_dir: want a single value", ErrInvalidValue},
+		{"routes is a mapping", "routes:\n  name: a\n", "config: routes: want a list", ErrInvalidValue},
+		{"empty data_dir", "data_dir: ''\n", "config: data_dir: must not be empty (line 1)", ErrInvalidValue},
+		{"bad log level", "log:\n  level: verbose\n", "config: log.level: unknown level \"verbose\"", ErrInvalidValue},
+		{"bad log format", "log:\n  format: xml\n", "config: log.format: unknown format", ErrInvalidValue},
+
+		{"no listeners", "sip:\n  listen: []\n", "config: sip.listen: needs at least one listener", ErrInvalidValue},
+		{"unknown transport", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"sctp:0.0.0.0:5060\"]\n", "config: sip.listen[1]: listener \"sctp:0.0.0.0:5060\": unknown transport", ErrInvalidValue},
+		{"listener without port", "sip:\n  listen: [\"udp:0.0.0.0\"]\n", "config: sip.listen[0]: listener", ErrInvalidValue},
+		{"listener bad port", "sip:\n  listen: [\"udp:0.0.0.0:99999\"]\n", "config: sip.listen[0]:", ErrInvalidValue},
+		{"listener bad host", "sip:\n  listen: [\"udp:bad_host!:5060\"]\n", "config: sip.listen[0]:", ErrInvalidValue},
+		{"listener empty host", "sip:\n  listen: [\"udp::5060\"]\n", "config: sip.listen[0]:", ErrInvalidValue},
+		{"duplicate listener", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"UDP:0.0.0.0:5060\"]\n", "config: sip.listen[1]: listener \"UDP:0.0.0.0:5060\" is given twice", ErrInvalidValue},
+		{"bad public addr", "sip:\n  public_addr: \"a b\"\n", "config: sip.public_addr:", ErrInvalidValue},
+
+		{"media ip not an IP", "media:\n  ip: gateway.local\n", "config: media.ip: \"gateway.local\" is not an IP address (line 2)", ErrInvalidValue},
+		{"media ip unspecified", "media:\n  ip: 0.0.0.0\n", "config: media.ip:", ErrInvalidValue},
+		{"port_min not a number", "media:\n  port_min: low\n", "config: media.port_min: invalid integer \"low\" (line 2)", ErrInvalidValue},
+		{"port_min zero", "media:\n  port_min: 0\n", "config: media.port_min: 0 is outside 1..65535", ErrInvalidValue},
+		{"port_max too high", "media:\n  port_max: 70000\n", "config: media.port_max: 70000 is outside", ErrInvalidValue},
+		{"port_min above port_max", "media:\n  port_min: 30000\n  port_max: 20000\n", "config: media.port_min: 30000 is above port_max 20000", ErrInvalidValue},
+		{"single port", "media:\n  port_min: 30000\n  port_max: 30000\n", "config: media.port_max: range 30000-30000 holds no even RTP port", ErrInvalidValue},
+		{"odd pair", "media:\n  port_min: 30001\n  port_max: 30002\n", "config: media.port_max: range 30001-30002", ErrInvalidValue},
+
+		{"bad duration", "consent:\n  timeout: 8 seconds\n", "config: consent.timeout: invalid duration \"8 seconds\"", ErrInvalidValue},
+		{"duration without unit", "consent:\n  timeout: 8\n", "config: consent.timeout: invalid duration \"8\"", ErrInvalidValue},
+		{"negative timeout", "consent:\n  timeout: -1s\n", "config: consent.timeout: -1s must not be negative (line 2)", ErrInvalidValue},
+		{"negative repeats", "consent:\n  repeats: -1\n", "config: consent.repeats: -1 must not be negative", ErrInvalidValue},
+		{"bad language", "consent:\n  language: english!\n", "config: consent.language:", ErrInvalidValue},
+		{"empty accept digits", "consent:\n  accept_digits: ''\n", "config: consent.accept_digits: must not be empty", ErrInvalidValue},
+		{"bad accept digit", "consent:\n  accept_digits: '1x'\n", "config: consent.accept_digits: \"1x\" has \"x\"", ErrInvalidValue},
+		{"lower-case letter digit", "consent:\n  decline_digits: 'a'\n", "config: consent.decline_digits: \"a\" has \"a\"", ErrInvalidValue},
+		{"bad withdraw digit", "consent:\n  withdraw_digits: '*9!'\n", "config: consent.withdraw_digits:", ErrInvalidValue},
+		{"accept and decline overlap", "consent:\n  accept_digits: '12'\n  decline_digits: '2'\n", "config: consent.decline_digits: \"2\" is also an accept digit (line 3)", ErrInvalidValue},
+
+		{"no routes", "routes: []\n", "config: routes: needs at least one route", ErrInvalidValue},
+		{"route without name", "routes:\n  - record_target: sip:a@h\n", "config: routes[0].name: must not be empty (line 2)", ErrInvalidValue},
+		{"duplicate route names", "routes:\n  - name: a\n    record_target: sip:a@h\n  - name: a\n    record_target: sip:b@h\n", "config: routes[1].name: \"a\" is also the name of routes[0] (line 4)", ErrInvalidValue},
+		{"bad regexp", "routes:\n  - name: a\n    match: \"(\"\n    record_target: sip:a@h\n", "config: routes[0].match: invalid regexp \"(\": error parsing regexp", ErrInvalidValue},
+		{"bad regexp second route", "routes:\n  - name: a\n    record_target: sip:a@h\n  - name: b\n    match: \"[\"\n    record_target: sip:a@h\n", "config: routes[1].match: invalid regexp \"[\"", ErrInvalidValue},
+		{"route without target", "routes:\n  - name: a\n", "config: routes[0].record_target: must be set", ErrInvalidValue},
+		{"target not SIP", "routes:\n  - name: a\n    record_target: tel:+4512345678\n", "config: routes[0].record_target: \"tel:+4512345678\" is not a sip: or sips: URI", ErrInvalidValue},
+		{"target without host", "routes:\n  - name: a\n    record_target: \"sip:\"\n", "config: routes[0].record_target:", ErrInvalidValue},
+		{"target not a URI", "routes:\n  - name: a\n    record_target: agents\n", "config: routes[0].record_target:", ErrInvalidValue},
+		{"norecord target not SIP", "routes:\n  - name: a\n    record_target: sip:a@h\n    norecord_target: http://x\n", "config: routes[0].norecord_target:", ErrInvalidValue},
+		{"zero answer timeout", "routes:\n  - name: a\n    record_target: sip:a@h\n    answer_timeout: 0s\n", "config: routes[0].answer_timeout: 0s must be positive", ErrInvalidValue},
+
+		{"endpoint with scheme", "storage:\n  s3:\n    endpoint: http://minio:9000\n", "config: storage.s3.endpoint: \"http://minio:9000\": want host:port without a scheme", ErrInvalidValue},
+		{"endpoint without port", "storage:\n  s3:\n    endpoint: minio\n", "config: storage.s3.endpoint:", ErrInvalidValue},
+		{"bucket empty with endpoint", "storage:\n  s3:\n    endpoint: minio:9000\n    bucket: ''\n", "config: storage.s3.bucket: must be set", ErrInvalidValue},
+		{"bad bucket", "storage:\n  s3:\n    bucket: Recordings_2024\n", "config: storage.s3.bucket:", ErrInvalidValue},
+		{"bad secure", "storage:\n  s3:\n    secure: maybe\n", "config: storage.s3.secure: invalid boolean \"maybe\"", ErrInvalidValue},
+		{"negative retention", "storage:\n  retention: -24h\n", "config: storage.retention: -24h0m0s must not be negative", ErrInvalidValue},
+
+		{"short hmac key", "subjects:\n  hmac_key: secret\n", "config: subjects.hmac_key: is shorter than 16", ErrInvalidValue},
+		{"region not ISO", "subjects:\n  default_region: Denmark\n", "config: subjects.default_region: \"Denmark\" is not", ErrInvalidValue},
+		{"region unknown", "subjects:\n  default_region: XX\n", "config: subjects.default_region: \"XX\"", ErrInvalidValue},
+		{"region lower case", "subjects:\n  default_region: dk\n", "config: subjects.default_region: \"dk\"", ErrInvalidValue},
+		{"bad header name", "subjects:\n  customer_header: \"X Customer\"\n", "config: subjects.customer_header:", ErrInvalidValue},
+
+		{"bad nats url", "nats:\n  url: \"http://x:4222\"\n", "config: nats.url: \"http://x:4222\": scheme must be", ErrInvalidValue},
+		{"nats listen not host:port", "nats:\n  listen: localhost\n", "config: nats.listen: \"localhost\" is not host:port (line 2)", ErrInvalidValue},
+		{"http listen bad port", "http:\n  listen: \"127.0.0.1:http\"\n", "config: http.listen:", ErrInvalidValue},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(writeConfig(t, tt.yaml), nil)
+			if err == nil {
+				t.Fatalf("Load accepted:\n%s", tt.yaml)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q\ndoes not contain %q", err, tt.want)
+			}
+			if !errors.Is(err, tt.is) {
+				t.Errorf("error %q is not %v", err, tt.is)
+			}
+		})
+	}
+}
+
+func TestValidAlternativesAreAccepted(t *testing.T) {
+	tests := []struct{ name, yaml string }{
+		{"all transports", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"tcp:[::1]:5060\", \"tls:localhost:5061\", \"ws:0.0.0.0:8088\", \"wss:0.0.0.0:8089\"]\n"},
+		{"ephemeral port for tests", "sip:\n  listen: [\"udp:127.0.0.1:0\"]\nhttp:\n  listen: \"127.0.0.1:0\"\n"},
+		{"http on all interfaces", "http:\n  listen: \":8080\"\n"},
+		{"two-port range", "media:\n  port_min: 30000\n  port_max: 30001\n"},
+		{"odd start", "media:\n  port_min: 30001\n  port_max: 30003\n"},
+		{"ipv6 media", "media:\n  ip: \"2001:db8::10\"\n"},
+		{"public addr host only", "sip:\n  public_addr: 203.0.113.5\n"},
+		{"public addr ipv6", "sip:\n  public_addr: \"2001:db8::5\"\n"},
+		{"no decline digits", "consent:\n  decline_digits: ''\n"},
+		{"zero timeout and repeats", "consent:\n  timeout: 0s\n  repeats: 0\n"},
+		{"letters and symbols", "consent:\n  accept_digits: 'A*'\n  decline_digits: '#D'\n"},
+		{"region tag", "consent:\n  language: da-DK\n"},
+		{"no customer header", "subjects:\n  customer_header: ''\n"},
+		{"nats url list", "nats:\n  url: \"nats://a:4222, tls://b:4222\"\n"},
+		{"nats host:port", "nats:\n  url: \"127.0.0.1:4222\"\n"},
+		{"ipv6 target", "routes:\n  - name: a\n    record_target: \"sip:agents@[2001:db8::5]:5070\"\n"},
+		{"sips target with params", "routes:\n  - name: a\n    record_target: \"sips:agents@pbx.example.com;transport=tcp\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Load(writeConfig(t, tt.yaml), nil); err != nil {
+				t.Errorf("Load rejected valid config: %v", err)
+			}
+		})
+	}
+}
+
+func TestAllProblemsAreReportedTogether(t *testing.T) {
+	_, err := Load(writeConfig(t, "log:\n  level: loud\nconsent:\n  repeats: -2\n"), nil)
+	if err == nil {
+		t.Fatal("Load accepted two bad values")
+	}
+	for _, want := range []string{"log.level", "consent.repeats"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %s", err, want)
+		}
+	}
+}
+
+func TestValidateCompilesRoutesBuiltInCode(t *testing.T) {
+	c := Default()
+	c.Routes = []Route{{Name: "x", Match: "^1", RecordTarget: "sip:x@10.0.0.1", AnswerTimeout: Duration(1)}}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Routes[0].re == nil || !c.Routes[0].Regexp().MatchString("123") {
+		t.Error("Validate did not compile the route")
+	}
+	if (Route{Match: "("}).Regexp() != nil {
+		t.Error("Regexp of an invalid pattern is not nil")
+	}
+	var fe *FieldError
+	c.Routes[0].Match = "("
+	if err := c.Validate(); !errors.As(err, &fe) || fe.Path != "routes[0].match" || fe.Line != 0 {
+		t.Errorf("Validate err = %#v, want a FieldError at routes[0].match without line", err)
+	}
+}

@@ -1,0 +1,4 @@
+// Package e2e holds the end-to-end tests: the whole gateway in-process, real calls placed
+// with SIPp (Debian sip-tester) as caller and as agent, and the stored receipts and
+// recordings checked afterwards.
+package e2e

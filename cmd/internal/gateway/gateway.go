@@ -1,0 +1,296 @@
+// Package gateway assembles consentgw from its configuration: the object store, the
+// archive, NATS, the consent IVR and call split, the SIP B2BUA with its media port pool,
+// and the HTTP endpoints. Tests start the whole gateway in-process through it.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/cmd/internal/bus"
+	"github.com/consentgw/consentgw/cmd/internal/config"
+	"github.com/consentgw/consentgw/cmd/internal/metrics"
+	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/consent/subject"
+	"github.com/consentgw/consentgw/ivr"
+	"github.com/consentgw/consentgw/ivr/prompt"
+	"github.com/consentgw/consentgw/ivr/split"
+	"github.com/consentgw/consentgw/sip/b2bua"
+	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/storage/archive"
+	"github.com/consentgw/consentgw/storage/local"
+)
+
+// Version is set at build time (-ldflags "-X .../gateway.Version=...").
+var Version = "dev"
+
+// Gateway is one running consentgw.
+type Gateway struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	store   *local.Store
+	archive *archive.Archiver
+	bus     *bus.Bus
+	ports   *media.PortPool
+	sip     *b2bua.Server
+	metrics *metrics.Metrics
+	http    *http.Server
+	httpLn  net.Listener
+
+	archiveHook func(kind string, err error)
+}
+
+// Option adjusts a gateway beyond its configuration, for embedding and tests.
+type Option func(*Gateway)
+
+// WithArchiveHook is told about every object job the archive finished (kind "receipt" or
+// "recording"), so tests wait on a receipt being stored instead of sleeping.
+func WithArchiveHook(hook func(kind string, err error)) Option {
+	return func(g *Gateway) { g.archiveHook = hook }
+}
+
+// Start builds every part from cfg and starts serving SIP and HTTP. On error, whatever
+// was started is stopped again.
+func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, err error) {
+	g = &Gateway{cfg: cfg, log: log}
+	for _, o := range opts {
+		o(g)
+	}
+	defer func() {
+		if err != nil {
+			g.Shutdown(context.Background())
+			g = nil
+		}
+	}()
+	for _, dir := range []string{cfg.DataDir, cfg.SpoolDir(), cfg.ObjectDir()} {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return g, fmt.Errorf("creating %s: %w", dir, err)
+		}
+	}
+	key, err := subject.LoadOrCreateKey(cfg.DataDir, cfg.Subjects.HMACKey)
+	if err != nil {
+		return g, fmt.Errorf("subjects.hmac_key: %w", err)
+	}
+	pseudonyms, err := subject.NewPseudonymizer(key)
+	if err != nil {
+		return g, fmt.Errorf("subjects.hmac_key: %w", err)
+	}
+	consentPrompt, err := loadPrompt(cfg.Consent)
+	if err != nil {
+		return g, err
+	}
+	routes, err := buildRoutes(cfg.Routes)
+	if err != nil {
+		return g, err
+	}
+	if g.store, err = local.New(cfg.ObjectDir()); err != nil {
+		return g, fmt.Errorf("storage.dir: %w", err)
+	}
+	if g.bus, err = bus.Open(bus.Options{
+		URL: cfg.NATS.URL, Listen: cfg.NATS.Listen, StoreDir: cfg.DataDir + "/nats",
+		Name: cfg.NodeName, Logger: log,
+	}); err != nil {
+		return g, err
+	}
+
+	publicHost, mediaIP, err := addresses(cfg)
+	if err != nil {
+		return g, err
+	}
+	if g.ports, err = media.NewPortPool(mediaIP, cfg.Media.PortMin, cfg.Media.PortMax); err != nil {
+		return g, fmt.Errorf("media: %w", err)
+	}
+	var sipServer *b2bua.Server
+	g.metrics = metrics.New(
+		func() float64 {
+			if sipServer == nil {
+				return 0
+			}
+			return float64(sipServer.ActiveCalls())
+		},
+		func() float64 { return float64(g.ports.InUse()) },
+	)
+	g.archive = archive.New(g.store, log, func(kind string, err error) {
+		g.metrics.Archived(kind, err)
+		if g.archiveHook != nil {
+			g.archiveHook(kind, err)
+		}
+	})
+
+	splitter := split.New(split.Options{
+		Routes: routes,
+		IVR: ivr.Options{
+			Prompt:        consentPrompt,
+			AcceptDigits:  cfg.Consent.AcceptDigits,
+			DeclineDigits: cfg.Consent.DeclineDigits,
+			Timeout:       cfg.Consent.Timeout.Std(),
+			Repeats:       cfg.Consent.Repeats,
+		},
+		Subjects: split.Subjects{
+			Pseudonyms:     pseudonyms,
+			DefaultRegion:  cfg.Subjects.DefaultRegion,
+			CustomerHeader: cfg.Subjects.CustomerHeader,
+		},
+		Archive:  g.archive,
+		SpoolDir: cfg.SpoolDir(),
+		Node:     cfg.NodeName,
+		IDs:      consent.NewIDSource(),
+		Logger:   log,
+		Observer: g.metrics,
+	})
+
+	listeners, err := sipListeners(cfg)
+	if err != nil {
+		return g, err
+	}
+	sipServer, err = b2bua.New(b2bua.Options{
+		Listeners:  listeners,
+		PublicHost: publicHost,
+		MediaIP:    mediaIP,
+		Ports:      g.ports,
+		Handler:    splitter,
+		Logger:     log,
+		UserAgent:  "consentgw/" + Version,
+	})
+	if err != nil {
+		return g, err
+	}
+	if err := sipServer.Start(); err != nil {
+		return g, err
+	}
+	g.sip = sipServer
+	if err := g.startHTTP(); err != nil {
+		return g, err
+	}
+	log.Info("consentgw started", "version", Version, "sip", cfg.SIP.Listen, "public_host", publicHost,
+		"media_ip", mediaIP.String(), "http", g.httpLn.Addr().String(), "nats", g.bus.ClientURL(), "objects", cfg.ObjectDir())
+	return g, nil
+}
+
+// Shutdown ends calls (BYE to both legs), stores what they left, and stops everything.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	var errs []error
+	if g.sip != nil {
+		errs = append(errs, g.sip.Shutdown(ctx))
+	}
+	if g.http != nil {
+		errs = append(errs, g.http.Shutdown(ctx))
+	}
+	if g.archive != nil {
+		errs = append(errs, g.archive.Close(ctx))
+	}
+	if g.bus != nil {
+		g.bus.Close()
+	}
+	if g.store != nil {
+		errs = append(errs, g.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Store is the object store, for tests and tools that read what calls left.
+func (g *Gateway) Store() *local.Store { return g.store }
+
+// HTTPAddr is where /metrics, /healthz and /readyz are served.
+func (g *Gateway) HTTPAddr() string { return g.httpLn.Addr().String() }
+
+// NATSURL is the NATS server the gateway uses.
+func (g *Gateway) NATSURL() string { return g.bus.ClientURL() }
+
+// ActiveCalls is the number of calls in progress.
+func (g *Gateway) ActiveCalls() int { return g.sip.ActiveCalls() }
+
+// PortsInUse is the number of RTP port pairs held.
+func (g *Gateway) PortsInUse() int { return g.ports.InUse() }
+
+func loadPrompt(c config.Consent) (*prompt.Prompt, error) {
+	if c.Prompt == "" {
+		p, err := prompt.Builtin(c.Language)
+		if err != nil {
+			return nil, fmt.Errorf("consent.language: %w", err)
+		}
+		return p, nil
+	}
+	p, err := prompt.Load(c.Prompt, c.Language)
+	if err != nil {
+		return nil, fmt.Errorf("consent.prompt: %w", err)
+	}
+	return p, nil
+}
+
+func buildRoutes(routes []config.Route) ([]split.Route, error) {
+	var out []split.Route
+	for i, r := range routes {
+		var rec, norec sip.Uri
+		if err := sip.ParseUri(r.Target(true), &rec); err != nil {
+			return nil, fmt.Errorf("routes[%d].record_target: %w", i, err)
+		}
+		if err := sip.ParseUri(r.Target(false), &norec); err != nil {
+			return nil, fmt.Errorf("routes[%d].norecord_target: %w", i, err)
+		}
+		out = append(out, split.Route{
+			Name: r.Name, Match: r.Regexp(), Record: rec, NoRecord: norec, AnswerTimeout: r.AnswerTimeout.Std(),
+		})
+	}
+	return out, nil
+}
+
+func sipListeners(cfg *config.Config) ([]b2bua.Listener, error) {
+	ls, err := cfg.Listeners()
+	if err != nil {
+		return nil, err
+	}
+	var out []b2bua.Listener
+	for _, l := range ls {
+		out = append(out, b2bua.Listener{Network: l.Transport, Addr: l.Addr()})
+	}
+	return out, nil
+}
+
+// addresses picks the host advertised in SIP and the media IP: the configured ones, else
+// the first listener's host, else (a wildcard listener) this machine's primary address.
+func addresses(cfg *config.Config) (string, netip.Addr, error) {
+	ls, err := cfg.Listeners()
+	if err != nil {
+		return "", netip.Addr{}, err
+	}
+	public := cfg.SIP.PublicAddr
+	if host, _, err := net.SplitHostPort(public); err == nil {
+		public = host
+	}
+	if public == "" {
+		public = ls[0].Host
+		if ip, err := netip.ParseAddr(public); err == nil && ip.IsUnspecified() {
+			public = primaryIP().String()
+		}
+	}
+	if cfg.Media.IP != "" {
+		ip, err := netip.ParseAddr(cfg.Media.IP)
+		return public, ip, err
+	}
+	if ip, err := netip.ParseAddr(public); err == nil {
+		return public, ip, nil
+	}
+	return public, primaryIP(), nil
+}
+
+// primaryIP is the first global unicast address of this machine, else loopback.
+func primaryIP() netip.Addr {
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap().Is4() && ip.IsGlobalUnicast() {
+				return ip.Unmap()
+			}
+		}
+	}
+	return netip.MustParseAddr("127.0.0.1")
+}

@@ -1,0 +1,46 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// startHTTP serves /metrics, /healthz (the process is up) and /readyz (storage and NATS
+// reachable, so a load balancer only sends calls to a gateway that can keep receipts).
+func (g *Gateway) startHTTP() error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := g.store.Ping(ctx); err != nil {
+			http.Error(w, "storage: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		if err := g.bus.Ping(); err != nil {
+			http.Error(w, "nats: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	ln, err := net.Listen("tcp", g.cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http.listen: %w", err)
+	}
+	g.httpLn = ln
+	g.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := g.http.Serve(ln); err != nil && err != http.ErrServerClosed {
+			g.log.Error("HTTP server stopped", "error", err)
+		}
+	}()
+	return nil
+}

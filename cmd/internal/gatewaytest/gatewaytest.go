@@ -1,0 +1,206 @@
+// Package gatewaytest starts a whole consentgw in-process for end-to-end tests: a temp
+// data directory, free loopback ports for SIP, NATS and HTTP, the short test prompt, and a
+// cleanup that stops it. Tests wait on what it reports (a receipt or recording stored),
+// never on sleeps.
+package gatewaytest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/consentgw/consentgw/cmd/internal/config"
+	"github.com/consentgw/consentgw/cmd/internal/gateway"
+	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/consent"
+)
+
+// Gateway is a running test gateway.
+type Gateway struct {
+	*gateway.Gateway
+	Config  *config.Config
+	SIPPort int
+	// Archived receives the kind of every stored object job ("receipt", "recording").
+	Archived chan string
+	logs     *syncBuffer
+}
+
+// Start runs a gateway configured for tests; adjust changes the config before start
+// (routes, prompt, timeouts).
+func Start(t testing.TB, adjust func(*config.Config)) *Gateway {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.NodeName = "test-node"
+	sipPort := sipptest.FreePort(t, "udp")
+	cfg.SIP.Listen = []string{"udp:127.0.0.1:" + strconv.Itoa(sipPort), "tcp:127.0.0.1:" + strconv.Itoa(sipPort)}
+	cfg.Media.IP = "127.0.0.1"
+	cfg.NATS.Listen = "127.0.0.1:" + strconv.Itoa(sipptest.FreePort(t, "tcp"))
+	cfg.HTTP.Listen = "127.0.0.1:" + strconv.Itoa(sipptest.FreePort(t, "tcp"))
+	cfg.Consent.Prompt = sipptest.AudioPath("prompt-short.wav")
+	cfg.Consent.Timeout = config.Duration(time.Second)
+	cfg.Consent.Repeats = 0
+	cfg.Log.Level = "debug"
+	if adjust != nil {
+		adjust(cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("test config: %v", err)
+	}
+	g := &Gateway{Config: cfg, SIPPort: sipPort, Archived: make(chan string, 256), logs: &syncBuffer{}}
+	tw := &testWriter{t: t}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(g.logs, tw), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	gw, err := gateway.Start(cfg, log, gateway.WithArchiveHook(func(kind string, err error) {
+		if err != nil {
+			t.Errorf("archive %s: %v", kind, err)
+		}
+		g.Archived <- kind
+	}))
+	if err != nil {
+		t.Fatalf("starting gateway: %v", err)
+	}
+	g.Gateway = gw
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := gw.Shutdown(ctx); err != nil {
+			t.Errorf("gateway shutdown: %v", err)
+		}
+		tw.close()
+	})
+	return g
+}
+
+// Addr is the gateway's SIP address.
+func (g *Gateway) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(g.SIPPort)) }
+
+// WaitArchived waits until n object jobs of kind were stored.
+func (g *Gateway) WaitArchived(t testing.TB, kind string, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for seen := 0; seen < n; {
+		select {
+		case k := <-g.Archived:
+			if k == kind {
+				seen++
+			}
+		case <-deadline.C:
+			t.Fatalf("waited %v for %d stored %s objects, saw %d", timeout, n, kind, seen)
+		}
+	}
+}
+
+// Receipts returns every stored consent receipt.
+func (g *Gateway) Receipts(t testing.TB) []consent.Receipt {
+	t.Helper()
+	ctx := context.Background()
+	objs, err := g.Store().List(ctx, "consent/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []consent.Receipt
+	for _, o := range objs {
+		var r consent.Receipt
+		g.ReadJSON(t, o.Key, &r)
+		out = append(out, r)
+	}
+	return out
+}
+
+// ReadJSON decodes a stored JSON object.
+func (g *Gateway) ReadJSON(t testing.TB, key string, v any) {
+	t.Helper()
+	rc, _, err := g.Store().Get(context.Background(), key)
+	if err != nil {
+		t.Fatalf("reading %s: %v", key, err)
+	}
+	defer rc.Close()
+	if err := json.NewDecoder(rc).Decode(v); err != nil {
+		t.Fatalf("decoding %s: %v", key, err)
+	}
+}
+
+// Keys lists stored object keys under prefix.
+func (g *Gateway) Keys(t testing.TB, prefix string) []string {
+	t.Helper()
+	objs, err := g.Store().List(context.Background(), prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range objs {
+		keys = append(keys, o.Key)
+	}
+	return keys
+}
+
+// ObjectPath is the file of a stored object in the local store.
+func (g *Gateway) ObjectPath(key string) string {
+	return g.Config.ObjectDir() + "/" + key
+}
+
+// Logs returns everything the gateway logged so far.
+func (g *Gateway) Logs() string { return g.logs.String() }
+
+// WaitIdle waits until no call is in progress and every RTP port is back in the pool.
+func (g *Gateway) WaitIdle(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(timeout)
+	for g.ActiveCalls() != 0 || g.PortsInUse() != 0 {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("gateway not idle after %v: %d calls, %d port pairs", timeout, g.ActiveCalls(), g.PortsInUse())
+		}
+	}
+}
+
+// testWriter copies log lines into the test's output until the test is over (a late
+// line from a library goroutine must not hit a finished test).
+type testWriter struct {
+	t    testing.TB
+	mu   sync.Mutex
+	done bool
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(string(bytes.TrimRight(p, "\n")))
+	}
+	return len(p), nil
+}
+
+func (w *testWriter) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.done = true
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

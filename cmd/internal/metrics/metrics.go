@@ -1,0 +1,85 @@
+// Package metrics holds the gateway's Prometheus metrics, on a registry of its own (no
+// global default registry), and implements the call path's observer interface.
+package metrics
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/consentgw/consentgw/consent"
+)
+
+// Metrics are the gateway's counters and gauges.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	decisions        *prometheus.CounterVec
+	dialFailures     *prometheus.CounterVec
+	recordings       prometheus.Counter
+	recordedSeconds  prometheus.Counter
+	recordingDropped prometheus.Counter
+	archived         *prometheus.CounterVec
+}
+
+// New registers the metrics; gauges read live values from the funcs given.
+func New(activeCalls, portsInUse func() float64) *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: reg,
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "consentgw_consent_decisions_total", Help: "Consent decisions by outcome and how the digit arrived.",
+		}, []string{"decision", "method"}),
+		dialFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "consentgw_target_failures_total", Help: "Agent legs that failed, by SIP status.",
+		}, []string{"status"}),
+		recordings: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "consentgw_recordings_started_total", Help: "Recordings started (granted calls bridged).",
+		}),
+		recordedSeconds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "consentgw_recorded_seconds_total", Help: "Seconds of stereo audio recorded.",
+		}),
+		recordingDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "consentgw_recorder_dropped_packets_total", Help: "Packets the recorder could not take (queue full or too late).",
+		}),
+		archived: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "consentgw_archive_jobs_total", Help: "Objects stored, by kind and result.",
+		}, []string{"kind", "result"}),
+	}
+	reg.MustRegister(m.decisions, m.dialFailures, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_active_calls", Help: "Calls in progress."}, activeCalls),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_rtp_port_pairs_in_use", Help: "RTP/RTCP port pairs held by calls."}, portsInUse),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// Decided counts a consent decision.
+func (m *Metrics) Decided(d consent.Decision, method consent.Method) {
+	m.decisions.WithLabelValues(string(d), string(method)).Inc()
+}
+
+// DialFailed counts an agent leg that failed with a SIP status.
+func (m *Metrics) DialFailed(status int) {
+	m.dialFailures.WithLabelValues(strconv.Itoa(status)).Inc()
+}
+
+// RecordingStarted counts a recording.
+func (m *Metrics) RecordingStarted() { m.recordings.Inc() }
+
+// RecordingFinished adds a finished recording's length and losses.
+func (m *Metrics) RecordingFinished(frames, dropped int64) {
+	m.recordedSeconds.Add(float64(frames) / 8000)
+	m.recordingDropped.Add(float64(dropped))
+}
+
+// Archived counts a stored (or failed) archive job.
+func (m *Metrics) Archived(kind string, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.archived.WithLabelValues(kind, result).Inc()
+}

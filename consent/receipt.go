@@ -1,0 +1,106 @@
+package consent
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// PromptInfo identifies the prompt the caller heard, so a receipt proves
+// which wording was played and for how long.
+type PromptInfo struct {
+	ID       string `json:"id"`
+	SHA256   string `json:"sha256"`
+	Language string `json:"language"`
+	PlayedMS int64  `json:"played_ms"`
+}
+
+// SubjectRef names a data subject of the call by pseudonym only: Key is the
+// subject key of SPEC §5, never the raw value.
+type SubjectRef struct {
+	Type string `json:"type"`
+	Key  string `json:"key"`
+}
+
+// Receipt is the consent receipt written for every call (SPEC §5). Its JSON
+// form is a contract: field names, UTC RFC 3339 times with nanoseconds, and
+// "recording": null when nothing was recorded.
+type Receipt struct {
+	ID        string       `json:"id"`
+	SIPCallID string       `json:"sip_call_id"`
+	Route     string       `json:"route"`
+	StartedAt time.Time    `json:"started_at"`
+	DecidedAt time.Time    `json:"decided_at"`
+	Decision  Decision     `json:"decision"`
+	Method    Method       `json:"method"`
+	Digit     string       `json:"digit"`
+	Prompt    PromptInfo   `json:"prompt"`
+	Subjects  []SubjectRef `json:"subjects"`
+	Gateway   string       `json:"gateway"`
+	Recording *string      `json:"recording"`
+}
+
+// receiptWire fixes the encoding of times and lists independently of the
+// values the caller put in the Receipt.
+type receiptWire struct {
+	ID        string       `json:"id"`
+	SIPCallID string       `json:"sip_call_id"`
+	Route     string       `json:"route"`
+	StartedAt string       `json:"started_at"`
+	DecidedAt string       `json:"decided_at"`
+	Decision  Decision     `json:"decision"`
+	Method    Method       `json:"method"`
+	Digit     string       `json:"digit"`
+	Prompt    PromptInfo   `json:"prompt"`
+	Subjects  []SubjectRef `json:"subjects"`
+	Gateway   string       `json:"gateway"`
+	Recording *string      `json:"recording"`
+}
+
+// MarshalJSON writes the SPEC §5 form: times in UTC whatever their location,
+// and an empty subject list as [] rather than null.
+func (r Receipt) MarshalJSON() ([]byte, error) {
+	subjects := r.Subjects
+	if subjects == nil {
+		subjects = []SubjectRef{}
+	}
+	return json.Marshal(receiptWire{
+		ID:        r.ID,
+		SIPCallID: r.SIPCallID,
+		Route:     r.Route,
+		StartedAt: r.StartedAt.UTC().Format(time.RFC3339Nano),
+		DecidedAt: r.DecidedAt.UTC().Format(time.RFC3339Nano),
+		Decision:  r.Decision,
+		Method:    r.Method,
+		Digit:     r.Digit,
+		Prompt:    r.Prompt,
+		Subjects:  subjects,
+		Gateway:   r.Gateway,
+		Recording: r.Recording,
+	})
+}
+
+// Validate reports why a receipt must not be written, if it must not.
+// A granted receipt needs the digit that granted it: silence is never
+// consent, so no code path can record on a receipt without an opt-in.
+func (r Receipt) Validate() error {
+	switch {
+	case r.ID == "":
+		return fmt.Errorf("%w: missing id", ErrInvalidReceipt)
+	case !r.Decision.Valid():
+		return fmt.Errorf("%w: decision %q: %w", ErrInvalidReceipt, r.Decision, ErrUnknownDecision)
+	case !r.Method.Valid():
+		return fmt.Errorf("%w: method %q: %w", ErrInvalidReceipt, r.Method, ErrUnknownMethod)
+	case r.Method == MethodNone && r.Digit != "":
+		return fmt.Errorf("%w: digit without a method", ErrInvalidReceipt)
+	case r.Decision == DecisionGranted && (r.Method == MethodNone || r.Digit == ""):
+		return fmt.Errorf("%w: granted without a digit", ErrInvalidReceipt)
+	case r.Recording != nil && !r.Decision.Records():
+		return fmt.Errorf("%w: recording on a %s call", ErrInvalidReceipt, r.Decision)
+	case r.StartedAt.IsZero() || r.DecidedAt.IsZero():
+		return fmt.Errorf("%w: missing times", ErrInvalidReceipt)
+	case r.DecidedAt.Before(r.StartedAt):
+		return fmt.Errorf("%w: decided before started", ErrInvalidReceipt)
+	}
+	return nil
+}

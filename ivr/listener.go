@@ -1,0 +1,54 @@
+package ivr
+
+import (
+	"github.com/pion/rtp"
+
+	"github.com/consentgw/consentgw/ivr/dtmf"
+	"github.com/consentgw/consentgw/sip/g711"
+)
+
+// digitListener finds key presses in the caller's RTP: telephone-events (RFC 4733) on the
+// event payload type and DTMF tones in the audio itself. It runs in the leg's reader
+// goroutine, so it never blocks: a digit that finds the channel full is dropped, the first
+// one already decides the call.
+type digitListener struct {
+	law     g711.Law
+	audioPT uint8
+	eventPT uint8 // 0: none negotiated
+	events  dtmf.RFC4733Detector
+	inband  *dtmf.InbandDetector
+	pcm     []int16
+	digits  chan<- dtmf.Digit
+}
+
+func newDigitListener(law g711.Law, audioPT, eventPT uint8, digits chan<- dtmf.Digit) *digitListener {
+	return &digitListener{
+		law:     law,
+		audioPT: audioPT,
+		eventPT: eventPT,
+		inband:  dtmf.NewInbandDetector(),
+		pcm:     make([]int16, 1500),
+		digits:  digits,
+	}
+}
+
+func (l *digitListener) HandleRTP(_ []byte, h *rtp.Header, payload []byte) {
+	switch {
+	case l.eventPT != 0 && h.PayloadType == l.eventPT:
+		if d, ok, err := l.events.Push(h.Timestamp, payload); err == nil && ok {
+			l.found(dtmf.Digit{Digit: d, Method: dtmf.MethodRFC4733})
+		}
+	case h.PayloadType == l.audioPT:
+		n := l.law.Decode(l.pcm, payload)
+		if d, ok := l.inband.Process(l.pcm[:n]); ok {
+			l.found(dtmf.Digit{Digit: d, Method: dtmf.MethodInband})
+		}
+	}
+}
+
+func (l *digitListener) found(d dtmf.Digit) {
+	select {
+	case l.digits <- d:
+	default:
+	}
+}

@@ -1,0 +1,227 @@
+package split
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/ivr"
+	"github.com/consentgw/consentgw/recorder"
+	"github.com/consentgw/consentgw/sip/b2bua"
+	"github.com/consentgw/consentgw/sip/g711"
+	"github.com/consentgw/consentgw/sip/relay"
+	"github.com/consentgw/consentgw/storage/archive"
+)
+
+// ServeCall runs one call from its inbound leg to its end (b2bua.CallHandler).
+func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
+	started := time.Now().UTC()
+	id := s.opts.IDs.New(started)
+	log := in.Log().With("consent_id", id)
+
+	route, ok := MatchRoute(s.opts.Routes, in.Request.Recipient.User)
+	if !ok {
+		log.Info("no route matches the called number")
+		_ = in.Reject(sip.StatusNotFound, "Not Found")
+		return
+	}
+	log = log.With("route", route.Name)
+	law, _ := g711.LawFromPayloadType(in.AudioPT())
+	if l, ok := g711.LawFromName(in.Choice.Audio.Name); ok {
+		law = l
+	}
+	receipt := consent.Receipt{
+		ID:        id,
+		SIPCallID: in.CallID(),
+		Route:     route.Name,
+		StartedAt: started,
+		Gateway:   s.opts.Node,
+		Subjects:  s.opts.Subjects.Caller(in.Request),
+		Prompt: consent.PromptInfo{
+			ID:       s.opts.IVR.Prompt.ID,
+			SHA256:   s.opts.IVR.Prompt.SHA256,
+			Language: s.opts.IVR.Prompt.Language,
+		},
+	}
+
+	if err := in.Answer(ctx); err != nil {
+		log.Info("caller left before the call was answered", "error", err)
+		s.decide(log, &receipt, ivr.Outcome{Decision: consent.DecisionHangup, Method: consent.MethodNone, DecidedAt: time.Now().UTC()})
+		return
+	}
+	ivrOpts := s.opts.IVR
+	ivrOpts.Log = log
+	outcome := ivr.Collect(ctx, ivr.Caller{
+		Media:   in.Media,
+		Law:     law,
+		AudioPT: in.AudioPT(),
+		EventPT: in.EventPT(),
+		Events:  in.Events(),
+		Done:    in.Done(),
+	}, ivrOpts)
+
+	target := route.Target(outcome.Decision)
+	if outcome.Decision != consent.DecisionHangup {
+		receipt.Subjects = append(receipt.Subjects, s.opts.Subjects.Agent(target)...)
+	}
+	s.decide(log, &receipt, outcome)
+	if outcome.Decision == consent.DecisionHangup {
+		s.hangup(log, in)
+		return
+	}
+
+	out, err := s.dial(ctx, log, in, route, target, receipt)
+	if err != nil {
+		code, reason := b2bua.StatusOf(err)
+		log.Warn("target did not take the call; ending the caller leg", "status", code, "reason", reason, "error", err)
+		s.opts.Observer.DialFailed(code)
+		s.hangup(log, in)
+		return
+	}
+	defer out.Close()
+	s.bridge(ctx, log, in, out, law, receipt)
+}
+
+// decide records the outcome in the receipt and queues the receipt for storage.
+func (s *Splitter) decide(log *slog.Logger, r *consent.Receipt, o ivr.Outcome) {
+	r.DecidedAt = o.DecidedAt
+	r.Decision = o.Decision
+	r.Method = o.Method
+	r.Digit = o.Digit
+	r.Prompt.PlayedMS = o.PlayedMS
+	s.opts.Observer.Decided(o.Decision, o.Method)
+	// The decision is logged with its method and the subjects' pseudonyms, never a number.
+	log.Info("consent decided", "decision", o.Decision, "method", o.Method, "prompt_played_ms", o.PlayedMS, "subjects", len(r.Subjects))
+	s.opts.Archive.Receipt(*r)
+}
+
+// dial places the agent leg, cancelling it if the caller hangs up meanwhile.
+func (s *Splitter) dial(ctx context.Context, log *slog.Logger, in *b2bua.Inbound, route Route, target sip.Uri, r consent.Receipt) (*b2bua.Outbound, error) {
+	dialCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-in.Done():
+			cancel()
+		case <-dialCtx.Done():
+		}
+	}()
+	verdict := "declined"
+	if r.Decision.Records() {
+		verdict = "granted"
+	}
+	return in.Dial(dialCtx, b2bua.DialRequest{
+		Target: target,
+		Headers: []sip.Header{
+			sip.NewHeader("X-Recording-Consent", verdict),
+			sip.NewHeader("X-Consent-ID", r.ID),
+		},
+		Timeout: route.AnswerTimeout,
+		Log:     log,
+	})
+}
+
+// bridge relays media until either side hangs up, recording when consent was granted.
+func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbound, out *b2bua.Outbound, law g711.Law, r consent.Receipt) {
+	b := relay.New(
+		relay.Leg{Endpoint: in.Media, AudioPT: in.AudioPT(), EventPT: in.EventPT()},
+		relay.Leg{Endpoint: out.Media, AudioPT: out.AudioPT(), EventPT: out.EventPT()},
+	)
+	var rec *recorder.Recorder
+	var recStarted time.Time
+	if r.Decision.Records() {
+		var err error
+		recStarted = time.Now().UTC()
+		rec, err = recorder.Start(recorder.Options{
+			Path:   filepath.Join(s.opts.SpoolDir, r.ID+".wav"),
+			Law:    law,
+			Logger: log,
+		})
+		if err != nil {
+			// Consent stands, but without a spool the call goes on unrecorded.
+			log.Error("recording could not start", "error", err)
+		} else {
+			s.opts.Observer.RecordingStarted()
+			b.SetRecorder(rec)
+		}
+	}
+	b.Start()
+	log.Info("call bridged", "recording", rec != nil)
+
+	s.relayUntilHangup(ctx, log, in, out)
+
+	b.Stop()
+	log.Info("call ended", "relayed_packets", b.Forwarded.Load(), "dropped_packets", b.Dropped.Load())
+	if rec == nil {
+		return
+	}
+	res, err := rec.Stop()
+	if err != nil {
+		log.Error("closing the recording failed", "error", err)
+		return
+	}
+	s.opts.Observer.RecordingFinished(res.Frames, res.Dropped)
+	s.opts.Archive.Recording(archive.Recording{
+		Receipt:   r,
+		SpoolPath: res.Path,
+		SHA256:    res.SHA256,
+		Frames:    res.Frames,
+		StartedAt: recStarted,
+		EndedAt:   time.Now().UTC(),
+		Codec:     law.String(),
+	})
+}
+
+// relayUntilHangup waits for either leg to end (then hangs up the other) or for the
+// gateway to stop, and passes hold and resume across.
+func (s *Splitter) relayUntilHangup(ctx context.Context, log *slog.Logger, in *b2bua.Inbound, out *b2bua.Outbound) {
+	for {
+		select {
+		case <-in.Done():
+			log.Info("caller hung up")
+			s.hangup(log, out)
+			return
+		case <-out.Done():
+			log.Info("agent hung up")
+			s.hangup(log, in)
+			return
+		case <-ctx.Done():
+			log.Info("gateway stopping: ending call")
+			s.hangup(log, out)
+			s.hangup(log, in)
+			return
+		case ev := <-in.Events():
+			if ev.Kind == b2bua.EventHold {
+				s.passHold(log, "caller", ev, out.Hold)
+			}
+		case ev := <-out.Events():
+			if ev.Kind == b2bua.EventHold {
+				s.passHold(log, "agent", ev, in.Hold)
+			}
+		}
+	}
+}
+
+func (s *Splitter) passHold(log *slog.Logger, from string, ev b2bua.Event, hold func(context.Context, string) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.HangupTimeout)
+	defer cancel()
+	log.Info("media direction changed", "by", from, "direction", ev.Direction)
+	if err := hold(ctx, ev.Direction); err != nil {
+		log.Warn("passing hold to the other leg failed", "error", err)
+	}
+}
+
+type hanger interface{ Hangup(context.Context) error }
+
+func (s *Splitter) hangup(log *slog.Logger, leg hanger) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.HangupTimeout)
+	defer cancel()
+	if err := leg.Hangup(ctx); err != nil {
+		log.Info("hangup", "error", fmt.Sprint(err))
+	}
+}

@@ -1,0 +1,63 @@
+// Package split is the IVR two-way split, the life of one call: answer the caller, run the
+// consent IVR, write the receipt, place the agent leg to the route's recording or
+// non-recording target, relay media between the legs (recording them when consent was
+// granted), and hand the recording to the archive when the call ends.
+package split
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/ivr"
+	"github.com/consentgw/consentgw/storage/archive"
+)
+
+// Observer is told what calls do, for metrics. Every method must be cheap and safe for
+// concurrent use.
+type Observer interface {
+	Decided(d consent.Decision, m consent.Method)
+	DialFailed(status int)
+	RecordingStarted()
+	RecordingFinished(frames int64, dropped int64)
+}
+
+// Options wire a Splitter.
+type Options struct {
+	Routes   []Route
+	IVR      ivr.Options
+	Subjects Subjects
+	Archive  *archive.Archiver
+	// SpoolDir holds recordings while their call lasts.
+	SpoolDir string
+	// Node names this gateway in receipts.
+	Node     string
+	IDs      *consent.IDSource
+	Logger   *slog.Logger
+	Observer Observer
+	// HangupTimeout bounds each BYE at the end of a call.
+	HangupTimeout time.Duration
+}
+
+// Splitter runs calls; it is the b2bua.CallHandler of the gateway.
+type Splitter struct {
+	opts Options
+}
+
+// New returns a Splitter.
+func New(opts Options) *Splitter {
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
+	}
+	if opts.HangupTimeout == 0 {
+		opts.HangupTimeout = 5 * time.Second
+	}
+	return &Splitter{opts: opts}
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Decided(consent.Decision, consent.Method) {}
+func (nopObserver) DialFailed(int)                           {}
+func (nopObserver) RecordingStarted()                        {}
+func (nopObserver) RecordingFinished(int64, int64)           {}

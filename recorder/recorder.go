@@ -1,0 +1,220 @@
+// Package recorder writes a call's audio as a stereo WAV spool file (left =
+// caller, right = agent, 8000 Hz, 16-bit PCM) while the call runs. The media
+// relay hands it RTP payloads from its hot path; decoding, alignment and disk
+// writes happen on the recorder's own goroutine, so a slow disk costs dropped
+// packets, never a delayed relay.
+package recorder
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/consentgw/consentgw/recorder/align"
+	"github.com/consentgw/consentgw/recorder/wavfile"
+	"github.com/consentgw/consentgw/sip/g711"
+)
+
+// Channel is the side of the call a packet came from.
+type Channel uint8
+
+const (
+	// Caller is the trunk/browser side: the WAV's left channel.
+	Caller Channel = 0
+	// Agent is the contact-center side: the WAV's right channel.
+	Agent Channel = 1
+)
+
+// Options configures one recording.
+type Options struct {
+	Path   string   // spool file to create; must not exist
+	Law    g711.Law // the call's codec
+	Logger *slog.Logger
+	Now    func() time.Time // nil = time.Now
+	Tick   time.Duration    // how often due slots are written; 0 = 20 ms
+}
+
+// Result describes a finished recording.
+type Result struct {
+	Path     string
+	Frames   int64 // stereo sample frames
+	Duration time.Duration
+	SHA256   string // lowercase hex of the final file
+	Dropped  int64  // packets lost to a full queue, oversize or arriving too late
+}
+
+// Recorder records one call. Write may be called from any goroutine; Stop and
+// Discard end it.
+type Recorder struct {
+	path string
+	law  g711.Law
+	log  *slog.Logger
+	now  func() time.Time
+	tick time.Duration
+
+	pool  packetPool
+	stopc chan stopRequest
+	done  chan struct{}
+
+	stopped atomic.Bool  // set first by Stop/Discard; Write checks it
+	dropped atomic.Int64 // packets dropped before reaching the aligner
+
+	mu       sync.Mutex // serialises Stop and Discard
+	finished bool
+	final    Result
+
+	// Owned by the run goroutine.
+	w   *wavfile.Writer
+	al  *align.Aligner
+	pcm [maxPayload]int16
+	err error
+}
+
+type stopRequest struct {
+	now     time.Time
+	discard bool
+	reply   chan error
+}
+
+// Start creates the spool file and starts the recorder's goroutine. The
+// recording's timeline starts now.
+func Start(opts Options) (*Recorder, error) {
+	if opts.Path == "" {
+		return nil, fmt.Errorf("starting recorder: no path: %w", ErrInvalidOptions)
+	}
+	if opts.Law != g711.ULaw && opts.Law != g711.ALaw {
+		return nil, fmt.Errorf("starting recorder: codec %v: %w", opts.Law, ErrInvalidOptions)
+	}
+	r := &Recorder{
+		path:  opts.Path,
+		law:   opts.Law,
+		log:   opts.Logger,
+		now:   opts.Now,
+		tick:  opts.Tick,
+		pool:  newPacketPool(queueLen),
+		stopc: make(chan stopRequest),
+		done:  make(chan struct{}),
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	r.log = r.log.With("spool", filepath.Base(opts.Path))
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.tick <= 0 {
+		r.tick = align.SlotDuration
+	}
+	w, err := wavfile.Create(opts.Path)
+	if err != nil {
+		return nil, fmt.Errorf("starting recorder: %w", err)
+	}
+	r.w = w
+	r.al = align.New(r.now(), align.DefaultJitter, w)
+	go r.run()
+	r.log.Debug("recording started", "codec", opts.Law.String())
+	return r, nil
+}
+
+// Write hands one RTP payload of ch to the recorder. It never blocks and, after
+// the pool is warm, never allocates: the payload is copied into a pooled buffer
+// and queued; if no buffer is free the packet is dropped and counted.
+func (r *Recorder) Write(ch Channel, ssrc, rtpTimestamp uint32, payload []byte) {
+	if r.stopped.Load() || ch > Agent || len(payload) == 0 {
+		return
+	}
+	if len(payload) > maxPayload {
+		r.dropped.Add(1)
+		return
+	}
+	p := r.pool.get()
+	if p == nil {
+		r.dropped.Add(1)
+		return
+	}
+	p.ch, p.ssrc, p.ts, p.at = ch, ssrc, rtpTimestamp, r.now()
+	p.n = copy(p.data[:], payload)
+	if !r.pool.enqueue(p) {
+		r.dropped.Add(1)
+	}
+}
+
+// Stop writes every slot up to now (silence where nothing arrived), closes and
+// syncs the WAV and returns what was recorded.
+func (r *Recorder) Stop() (Result, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		return r.final, ErrStopped
+	}
+	r.finished = true
+	if err := r.halt(false); err != nil {
+		return Result{Path: r.path}, fmt.Errorf("stopping recording: %w", err)
+	}
+	sum, err := fileSHA256(r.path)
+	if err != nil {
+		return Result{Path: r.path}, fmt.Errorf("stopping recording: %w", err)
+	}
+	frames := r.w.Frames()
+	st := r.al.Stats()
+	r.final = Result{
+		Path:     r.path,
+		Frames:   frames,
+		Duration: time.Duration(frames) * time.Second / wavfile.SampleRate,
+		SHA256:   sum,
+		Dropped:  r.dropped.Load() + st.Late,
+	}
+	r.log.Info("recording stopped", "frames", frames, "duration", r.final.Duration,
+		"packets", st.Packets, "dropped", r.final.Dropped, "late", st.Late,
+		"duplicates", st.Duplicates, "reanchors", st.Reanchors)
+	return r.final, nil
+}
+
+// Discard stops the recording and deletes the spool file: consent was withdrawn
+// or the subject erased. After Stop it deletes the finished file.
+func (r *Recorder) Discard() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.finished {
+		if err := os.Remove(r.path); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("discarding recording: %w", err)
+		}
+		r.log.Info("recording discarded after stop")
+		return nil
+	}
+	r.finished = true
+	if err := r.halt(true); err != nil {
+		return fmt.Errorf("discarding recording: %w", err)
+	}
+	r.log.Info("recording discarded")
+	return nil
+}
+
+// halt ends the run goroutine, which flushes and closes (or removes) the file.
+func (r *Recorder) halt(discard bool) error {
+	r.stopped.Store(true)
+	req := stopRequest{now: r.now(), discard: discard, reply: make(chan error, 1)}
+	r.stopc <- req
+	<-r.done
+	return <-req.reply
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("hashing recording: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hashing recording: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,90 @@
+package b2bua
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/sdpneg"
+)
+
+// Inbound is the caller's leg: the trunk's (or browser's) INVITE that the gateway answers
+// itself. Its media stays anchored on the gateway for the whole call (SPEC §4).
+type Inbound struct {
+	leg
+	// Request is the caller's initial INVITE. Read only.
+	Request *sip.Request
+	// Offer is the caller's SDP offer.
+	Offer   *sdpneg.Description
+	dlg     *sipgo.DialogServerSession
+	contact sip.ContactHeader
+	server  *Server
+}
+
+// Dial places the agent leg for this caller (see Server.Dial).
+func (in *Inbound) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
+	r.Caller = in
+	return in.server.Dial(ctx, r)
+}
+
+// CallID is the caller's SIP Call-ID.
+func (in *Inbound) CallID() string { return in.Request.CallID().Value() }
+
+// Done is closed when the caller's dialog ends: BYE, CANCEL, or a missing ACK.
+func (in *Inbound) Done() <-chan struct{} { return in.dlg.Context().Done() }
+
+// Answer sends 200 OK with the gateway's SDP and waits for the ACK (RFC 3261 §13.3.1.4:
+// the 2xx is retransmitted until then).
+func (in *Inbound) Answer(ctx context.Context) error {
+	body, err := in.sdp(sdpneg.SendRecv, in.Offer)
+	if err != nil {
+		return fmt.Errorf("building answer SDP: %w", err)
+	}
+	if err := in.dlg.RespondSDP(body); err != nil {
+		return fmt.Errorf("answering caller: %w", err)
+	}
+	return nil
+}
+
+// Hangup sends BYE to the caller, unless the caller already left.
+func (in *Inbound) Hangup(ctx context.Context) error {
+	select {
+	case <-in.Done():
+		return nil
+	default:
+	}
+	if err := in.dlg.Bye(ctx); err != nil {
+		return fmt.Errorf("BYE to caller: %w", err)
+	}
+	return nil
+}
+
+// Reject answers the INVITE with a final error response before it was answered.
+func (in *Inbound) Reject(code int, reason string) error {
+	return in.dlg.Respond(code, reason, nil)
+}
+
+// Hold passes a hold or resume to the caller with a re-INVITE.
+func (in *Inbound) Hold(ctx context.Context, peerDirection string) error {
+	return in.reoffer(ctx, in.dlg, in.Request.Contact().Address, sdpneg.Direction(peerDirection))
+}
+
+func (in *Inbound) handle(req *sip.Request, tx sip.ServerTransaction) {
+	switch req.Method {
+	case sip.ACK:
+		_ = in.dlg.ReadAck(req, tx) // an ACK to a re-INVITE's 2xx fails the CSeq check: harmless
+	case sip.BYE:
+		if err := in.dlg.ReadBye(req, tx); err != nil {
+			in.log.Warn("caller BYE rejected", "error", err)
+			respond(in.log, tx, sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
+		}
+	case sip.INFO:
+		in.handleInfo(req, tx)
+	case sip.INVITE:
+		in.handleReinvite(req, tx, &in.contact)
+	default:
+		notImplemented(in.log, req, tx)
+	}
+}

@@ -1,0 +1,194 @@
+package b2bua
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/sip/sdpneg"
+)
+
+// dialog is what a leg needs of sipgo's UAS or UAC dialog session for mid-dialog requests.
+type dialog interface {
+	Do(ctx context.Context, req *sip.Request) (*sip.Response, error)
+	WriteRequest(req *sip.Request) error
+	Context() context.Context
+}
+
+// leg is the part common to the caller leg and the agent leg: the anchored media endpoint,
+// the codec both legs share, the local SDP and the events the owner listens to.
+//
+// Lock order: leg.mu guards only local and peerDirection and is never held while sending a
+// SIP request or touching the media endpoint.
+type leg struct {
+	log    *slog.Logger
+	Media  *media.Endpoint
+	Choice sdpneg.Choice
+	events chan Event
+
+	mu            sync.Mutex
+	local         sdpneg.Local
+	peerDirection sdpneg.Direction
+}
+
+func newLeg(log *slog.Logger, ep *media.Endpoint, addr netip.Addr, choice sdpneg.Choice, sessionID uint64) leg {
+	return leg{
+		log:    log,
+		Media:  ep,
+		Choice: choice,
+		events: make(chan Event, 16),
+		local: sdpneg.Local{
+			SessionID:      sessionID,
+			SessionVersion: 1,
+			Addr:           addr,
+			Port:           ep.LocalAddr().Port(),
+			Choice:         choice,
+			Direction:      sdpneg.SendRecv,
+			Ptime:          20,
+		},
+		peerDirection: sdpneg.SendRecv,
+	}
+}
+
+// Log is the call-scoped logger of this leg.
+func (l *leg) Log() *slog.Logger { return l.log }
+
+// Events delivers INFO and hold/resume events of this leg's peer.
+func (l *leg) Events() <-chan Event { return l.events }
+
+// EventPT is the telephone-event payload type negotiated on this leg, 0 for none.
+func (l *leg) EventPT() uint8 {
+	if l.Choice.TelephoneEvent == nil {
+		return 0
+	}
+	return l.Choice.TelephoneEvent.PayloadType
+}
+
+// AudioPT is the G.711 payload type negotiated on this leg.
+func (l *leg) AudioPT() uint8 { return l.Choice.Audio.PayloadType }
+
+func (l *leg) emit(ev Event) {
+	select {
+	case l.events <- ev:
+	default:
+		l.log.Warn("leg event dropped: owner not listening", "kind", ev.Kind)
+	}
+}
+
+// sdp renders the local description with the given direction, as an answer to offer
+// (nil for an offer of ours), with a new version when it changed (RFC 3264 §8).
+func (l *leg) sdp(dir sdpneg.Direction, offer *sdpneg.Description) ([]byte, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if dir != l.local.Direction {
+		l.local.SessionVersion++
+		l.local.Direction = dir
+	}
+	local := l.local
+	local.AnswerTo = offer
+	return local.Marshal()
+}
+
+// setRemote points the media at the peer's SDP address (RTCP per RFC 3605 or port+1).
+func (l *leg) setRemote(d *sdpneg.Description) {
+	l.Media.SetRemote(netip.AddrPortFrom(d.Addr, d.Port), netip.AddrPortFrom(d.Addr, d.RTCPPort))
+}
+
+// peerDirectionOf is what the peer does with media per its SDP; the legacy hold form
+// c=0.0.0.0 (RFC 3264 §8.4) means it does not want to receive.
+func peerDirectionOf(d *sdpneg.Description) sdpneg.Direction {
+	if d.OnHold() && d.Direction == sdpneg.SendRecv {
+		return sdpneg.SendOnly
+	}
+	return d.Direction
+}
+
+// handleInfo answers an INFO and hands its body to the owner (DTMF, RFC 6086).
+func (l *leg) handleInfo(req *sip.Request, tx sip.ServerTransaction) {
+	respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
+	l.emit(infoEvent(req))
+}
+
+// handleReinvite answers a re-INVITE from the leg's peer: new address, same codec, the
+// answer direction of RFC 3264 §6.1, and an EventHold when hold state changed.
+func (l *leg) handleReinvite(req *sip.Request, tx sip.ServerTransaction, contact *sip.ContactHeader) {
+	dir := sdpneg.SendRecv
+	var offer *sdpneg.Description
+	if len(req.Body()) > 0 {
+		var err error
+		offer, err = sdpneg.Parse(req.Body())
+		if err != nil {
+			l.log.Warn("re-INVITE with malformed SDP", "error", err)
+			respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
+			return
+		}
+		if !offers(offer, l.Choice.Audio) {
+			l.log.Warn("re-INVITE drops the call's codec", "codec", l.Choice.Audio.Name)
+			respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
+			return
+		}
+		l.setRemote(offer)
+		dir = peerDirectionOf(offer)
+	}
+	body, err := l.sdp(sdpneg.AnswerDirection(dir), offer)
+	if err != nil {
+		respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusInternalServerError, "Server Internal Error", nil))
+		return
+	}
+	res := sip.NewSDPResponseFromRequest(req, body)
+	res.AppendHeader(contact)
+	respond(l.log, tx, res)
+
+	l.mu.Lock()
+	changed := l.peerDirection != dir
+	l.peerDirection = dir
+	l.mu.Unlock()
+	if changed {
+		l.emit(Event{Kind: EventHold, Direction: string(dir)})
+	}
+}
+
+// reoffer sends a re-INVITE on d with our SDP in direction dir and ACKs the answer: how
+// hold and resume on one leg are passed to the other.
+func (l *leg) reoffer(ctx context.Context, d dialog, target sip.Uri, dir sdpneg.Direction) error {
+	body, err := l.sdp(dir, nil)
+	if err != nil {
+		return err
+	}
+	req := sip.NewRequest(sip.INVITE, target)
+	req.SetBody(body)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	res, err := d.Do(ctx, req)
+	if err != nil {
+		return fmt.Errorf("re-INVITE: %w", err)
+	}
+	if !res.IsSuccess() {
+		return Status(res.StatusCode, res.Reason, fmt.Errorf("re-INVITE refused"))
+	}
+	if answer, err := sdpneg.Parse(res.Body()); err == nil {
+		l.setRemote(answer)
+	}
+	ack := sip.NewRequest(sip.ACK, target)
+	return d.WriteRequest(ack)
+}
+
+// offers tells whether an SDP still carries the call's codec.
+func offers(d *sdpneg.Description, f sdpneg.Format) bool {
+	for _, g := range d.Formats {
+		if g.PayloadType == f.PayloadType || g.Is(f.Name, f.ClockRate) {
+			return true
+		}
+	}
+	return false
+}
+
+func respond(log *slog.Logger, tx sip.ServerTransaction, res *sip.Response) {
+	if err := tx.Respond(res); err != nil {
+		log.Warn("sending response failed", "status", res.StatusCode, "error", err)
+	}
+}

@@ -1,0 +1,303 @@
+// Package b2bua is the gateway's SIP edge: a back-to-back user agent on sipgo that answers
+// callers itself (the inbound leg), places the call to an agent (the outbound leg), and
+// keeps both dialogs and their anchored media until the call ends.
+package b2bua
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/sip/sdpneg"
+)
+
+// CallHandler runs one call from its inbound leg. ServeCall returns when the call is over;
+// the server then releases the leg's media and dialog.
+type CallHandler interface {
+	ServeCall(ctx context.Context, in *Inbound)
+}
+
+// Listener is one SIP listening socket: Network "udp" or "tcp", Addr "host:port".
+type Listener struct {
+	Network string
+	Addr    string
+}
+
+// Options configure a Server.
+type Options struct {
+	Listeners []Listener
+	// PublicHost is the host advertised in Contact and Via.
+	PublicHost string
+	// MediaIP is the address in the gateway's SDP; the port pool binds on it.
+	MediaIP   netip.Addr
+	Ports     *media.PortPool
+	Handler   CallHandler
+	Logger    *slog.Logger
+	UserAgent string
+}
+
+// Server is the B2BUA. Each call is owned by the goroutine that received its INVITE.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	cli     *sipgo.Client
+	dialogs sipgo.DialogUA
+	contact sip.ContactHeader
+
+	legs   sync.Map // dialog ID → *Inbound or *Outbound
+	calls  sync.WaitGroup
+	active atomic.Int64
+
+	baseCtx context.Context
+	cancel  context.CancelFunc
+	closing atomic.Bool
+	bound   []net.Addr
+	closers []func() error
+}
+
+// New builds a server; Start binds its listeners.
+func New(opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "consentgw"
+	}
+	if len(opts.Listeners) == 0 {
+		return nil, errors.New("b2bua: no SIP listener configured")
+	}
+	_, portStr, err := net.SplitHostPort(opts.Listeners[0].Addr)
+	if err != nil {
+		return nil, fmt.Errorf("b2bua: listener %q: %w", opts.Listeners[0].Addr, err)
+	}
+	port, _ := strconv.Atoi(portStr)
+
+	// sipgo logs whole SIP messages at debug level, and those carry phone numbers: it
+	// only gets to say warnings and errors.
+	sipLog := slog.New(levelFloor{opts.Logger.Handler(), slog.LevelWarn})
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(opts.UserAgent), sipgo.WithUserAgentHostname(opts.PublicHost))
+	if err != nil {
+		return nil, fmt.Errorf("b2bua: user agent: %w", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(sipLog))
+	if err != nil {
+		return nil, fmt.Errorf("b2bua: server: %w", err)
+	}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(sipLog), sipgo.WithClientHostname(opts.PublicHost), sipgo.WithClientPort(port))
+	if err != nil {
+		return nil, fmt.Errorf("b2bua: client: %w", err)
+	}
+	s := &Server{
+		opts:    opts,
+		log:     opts.Logger,
+		ua:      ua,
+		srv:     srv,
+		cli:     cli,
+		contact: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "consentgw", Host: opts.PublicHost, Port: port}},
+	}
+	s.dialogs = sipgo.DialogUA{Client: cli, ContactHDR: s.contact}
+	s.baseCtx, s.cancel = context.WithCancel(context.Background())
+
+	srv.OnInvite(s.onInvite)
+	srv.OnAck(s.inDialog)
+	srv.OnBye(s.inDialog)
+	srv.OnInfo(s.inDialog)
+	srv.OnCancel(s.onStrayCancel)
+	srv.OnOptions(s.onOptions)
+	for _, m := range []sip.RequestMethod{sip.UPDATE, sip.REFER, sip.MESSAGE, sip.NOTIFY, sip.PRACK, sip.SUBSCRIBE} {
+		srv.OnRequest(m, s.inDialog)
+	}
+	return s, nil
+}
+
+// Start binds every listener and serves them until Shutdown.
+func (s *Server) Start() error {
+	for _, l := range s.opts.Listeners {
+		switch l.Network {
+		case "udp":
+			conn, err := net.ListenPacket("udp", l.Addr)
+			if err != nil {
+				s.closeListeners()
+				return fmt.Errorf("b2bua: listen udp %s: %w", l.Addr, err)
+			}
+			s.bound = append(s.bound, conn.LocalAddr())
+			s.closers = append(s.closers, conn.Close)
+			go s.serve("udp", func() error { return s.srv.ServeUDP(conn) })
+		case "tcp":
+			ln, err := net.Listen("tcp", l.Addr)
+			if err != nil {
+				s.closeListeners()
+				return fmt.Errorf("b2bua: listen tcp %s: %w", l.Addr, err)
+			}
+			s.bound = append(s.bound, ln.Addr())
+			s.closers = append(s.closers, ln.Close)
+			go s.serve("tcp", func() error { return s.srv.ServeTCP(ln) })
+		default:
+			s.closeListeners()
+			return fmt.Errorf("b2bua: transport %q is not supported yet", l.Network)
+		}
+	}
+	return nil
+}
+
+// Addrs are the bound listener addresses, in configuration order.
+func (s *Server) Addrs() []net.Addr { return s.bound }
+
+// ActiveCalls is the number of calls in progress.
+func (s *Server) ActiveCalls() int { return int(s.active.Load()) }
+
+func (s *Server) serve(network string, run func() error) {
+	if err := run(); err != nil && !s.closing.Load() {
+		s.log.Error("SIP listener stopped", "transport", network, "error", err)
+	}
+}
+
+// Shutdown refuses new calls, ends the ones in progress (their owners hang up both legs
+// when their context ends) and waits for them, or for ctx.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
+	s.cancel()
+	done := make(chan struct{})
+	go func() { s.calls.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("b2bua: %d calls still ending: %w", s.ActiveCalls(), ctx.Err())
+	}
+	s.closeListeners()
+	s.cli.Close()
+	s.srv.Close()
+	s.ua.Close()
+	return err
+}
+
+func (s *Server) closeListeners() {
+	for _, c := range s.closers {
+		c()
+	}
+	s.closers = nil
+}
+
+// onInvite takes a new call: SDP check (488), media ports (503), 100 Trying, then the
+// call handler owns it until it ends.
+func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		s.inDialog(req, tx)
+		return
+	}
+	s.calls.Add(1)
+	defer s.calls.Done()
+	log := s.log.With("call_id", req.CallID().Value())
+	if s.closing.Load() {
+		s.reply(log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+		return
+	}
+	offer, err := sdpneg.Parse(req.Body())
+	if err != nil {
+		log.Warn("INVITE refused: unusable SDP offer", "error", err)
+		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
+	choice, err := sdpneg.Choose(offer)
+	if err != nil {
+		log.Info("INVITE refused: no codec in common", "error", err)
+		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
+	ep, err := s.opts.Ports.Open()
+	if err != nil {
+		log.Error("INVITE refused: no media port", "error", err)
+		s.reply(log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+		return
+	}
+	defer ep.Close()
+
+	dlg, err := s.dialogs.ReadInvite(req, tx)
+	if err != nil {
+		log.Warn("INVITE refused: not a dialog-forming request", "error", err)
+		s.reply(log, req, tx, sip.StatusBadRequest, "Bad Request")
+		return
+	}
+	defer dlg.Close()
+	in := &Inbound{
+		leg:     newLeg(log, ep, s.opts.MediaIP, choice, randomSessionID()),
+		Request: req,
+		Offer:   offer,
+		dlg:     dlg,
+		contact: s.contact,
+		server:  s,
+	}
+	in.setRemote(offer)
+	s.legs.Store(dlg.ID, in)
+	defer s.legs.Delete(dlg.ID)
+	ep.Start(log)
+
+	s.reply(log, req, tx, sip.StatusTrying, "Trying")
+	s.active.Add(1)
+	defer s.active.Add(-1)
+	s.opts.Handler.ServeCall(s.baseCtx, in)
+}
+
+// inDialog routes a request to the leg whose dialog it belongs to. Requests of no known
+// dialog get 481 (RFC 3261 §12.2.2), methods a leg does not handle 501.
+func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) {
+	if id, err := sip.DialogIDFromRequestUAS(req); err == nil {
+		if v, ok := s.legs.Load(id); ok {
+			if in, ok := v.(*Inbound); ok {
+				in.handle(req, tx)
+				return
+			}
+		}
+	}
+	if id, err := sip.DialogIDFromRequestUAC(req); err == nil {
+		if v, ok := s.legs.Load(id); ok {
+			if out, ok := v.(*Outbound); ok {
+				out.handle(req, tx, &s.contact)
+				return
+			}
+		}
+	}
+	if req.IsAck() {
+		return // an ACK gets no response
+	}
+	s.reply(s.log, req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+}
+
+// onStrayCancel answers a CANCEL that matched no pending INVITE (the transaction layer
+// already answered the ones that did, RFC 3261 §9.2).
+func (s *Server) onStrayCancel(req *sip.Request, tx sip.ServerTransaction) {
+	s.reply(s.log, req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+}
+
+// onOptions answers keep-alive and capability probes from trunks (RFC 3261 §11).
+func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
+	res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"))
+	res.AppendHeader(sip.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"))
+	respond(s.log, tx, res)
+}
+
+func (s *Server) reply(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, code int, reason string) {
+	respond(log, tx, sip.NewResponseFromRequest(req, code, reason, nil))
+}
+
+func randomSessionID() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return binary.BigEndian.Uint64(b[:]) >> 2 // keep it positive in any SDP parser
+}

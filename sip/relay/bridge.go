@@ -1,0 +1,83 @@
+// Package relay bridges the two anchored legs of a call: every RTP packet from one leg is
+// sent on the other leg unchanged (no transcoding: both legs negotiated the same G.711
+// law), telephone-events are passed through with their payload type mapped, RTCP is
+// relayed, and, while the caller consents, audio is tapped into the recorder.
+package relay
+
+import (
+	"sync/atomic"
+
+	"github.com/pion/rtp"
+
+	"github.com/consentgw/consentgw/recorder"
+	"github.com/consentgw/consentgw/sip/media"
+)
+
+// Leg is one side of the bridge: its media endpoint and the payload types it negotiated.
+type Leg struct {
+	Endpoint *media.Endpoint
+	AudioPT  uint8
+	// EventPT is the telephone-event payload type (RFC 4733 §7.1.1), 0 when not negotiated.
+	EventPT uint8
+}
+
+// Bridge relays media between the caller leg and the agent leg.
+type Bridge struct {
+	caller, agent Leg
+	rec           atomic.Pointer[recorder.Recorder]
+	// Forwarded and Dropped count packets per bridge, for the call's log line at the end.
+	Forwarded, Dropped atomic.Uint64
+}
+
+// New returns a bridge between caller and agent; Start begins relaying.
+func New(caller, agent Leg) *Bridge {
+	return &Bridge{caller: caller, agent: agent}
+}
+
+// Start takes over both legs' packets and RTCP.
+func (b *Bridge) Start() {
+	b.caller.Endpoint.SetHandler(&direction{b: b, from: b.caller, to: b.agent, side: recorder.Caller})
+	b.agent.Endpoint.SetHandler(&direction{b: b, from: b.agent, to: b.caller, side: recorder.Agent})
+	b.caller.Endpoint.RelayRTCPTo(b.agent.Endpoint)
+	b.agent.Endpoint.RelayRTCPTo(b.caller.Endpoint)
+}
+
+// Stop ends relaying; the endpoints stay open for their owner to close.
+func (b *Bridge) Stop() {
+	b.caller.Endpoint.SetHandler(nil)
+	b.agent.Endpoint.SetHandler(nil)
+	b.caller.Endpoint.RelayRTCPTo(nil)
+	b.agent.Endpoint.RelayRTCPTo(nil)
+}
+
+// SetRecorder starts (r != nil) or stops (nil) tapping audio into a recorder. The packet
+// path only copies the payload into the recorder's queue, it never waits for the disk.
+func (b *Bridge) SetRecorder(r *recorder.Recorder) { b.rec.Store(r) }
+
+type direction struct {
+	b        *Bridge
+	from, to Leg
+	side     recorder.Channel
+}
+
+func (d *direction) HandleRTP(pkt []byte, h *rtp.Header, payload []byte) {
+	switch {
+	case h.PayloadType == d.from.AudioPT:
+		if rec := d.b.rec.Load(); rec != nil {
+			rec.Write(d.side, h.SSRC, h.Timestamp, payload)
+		}
+	case d.from.EventPT != 0 && h.PayloadType == d.from.EventPT:
+		if d.to.EventPT == 0 {
+			d.b.Dropped.Add(1) // the other side cannot receive telephone-events
+			return
+		}
+		// Keep the marker bit, swap the payload type (RFC 3550 §5.1 second octet).
+		pkt[1] = pkt[1]&0x80 | d.to.EventPT
+	default:
+		d.b.Dropped.Add(1) // a payload type nobody negotiated (comfort noise etc.)
+		return
+	}
+	if d.to.Endpoint.WriteRTP(pkt) == nil {
+		d.b.Forwarded.Add(1)
+	}
+}

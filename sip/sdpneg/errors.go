@@ -1,0 +1,19 @@
+// Package sdpneg negotiates G.711 audio with SDP offer/answer (RFC 3264) on top of
+// the RFC 4566 parser and marshaller of github.com/pion/sdp/v3.
+package sdpneg
+
+import "errors"
+
+var (
+	// ErrMalformed means the body is not a parseable session description.
+	ErrMalformed = errors.New("sdpneg: malformed SDP")
+	// ErrNoAudio means the description has no m=audio line.
+	ErrNoAudio = errors.New("sdpneg: no audio stream")
+	// ErrBadAddress means a c= or o= address is missing, not an IP literal, or does not
+	// match its address type.
+	ErrBadAddress = errors.New("sdpneg: bad connection address")
+	// ErrNoCommonCodec means the offer has neither PCMU nor PCMA; SIP answers 488.
+	ErrNoCommonCodec = errors.New("sdpneg: no common codec")
+	// ErrBadLocal means a Local cannot be marshalled (no address, no codec).
+	ErrBadLocal = errors.New("sdpneg: incomplete local description")
+)
