@@ -28,7 +28,7 @@ type Result struct {
 	ExitCode int
 	Stdout   string // SIPp's screen output
 	Stderr   string
-	ErrorLog string // the -trace_err file, one entry a line, without the hold loops' recv-timeout jumps
+	ErrorLog string // the -trace_err file (unexpected messages, failed checks), one entry a line
 	Log      string // the -trace_logs file: the scenarios' <log> actions
 }
 
@@ -106,7 +106,7 @@ func (p *Process) reap(hardKill *time.Timer) {
 		ExitCode: code,
 		Stdout:   p.stdout.String(),
 		Stderr:   p.stderr.String(),
-		ErrorLog: cleanErrorLog(readOptional(p.files.errorLog)),
+		ErrorLog: splitErrorLog(readOptional(p.files.errorLog)),
 		Log:      readOptional(p.files.log),
 	}
 }

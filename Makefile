@@ -1,0 +1,36 @@
+# consentgw — see README.md. `make test` is the whole suite, exactly what CI runs.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/consentgw/consentgw/cmd/internal/gateway.Version=$(VERSION)
+FUZZTIME ?= 10s
+
+.PHONY: build run test vet fuzz bench clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o consentgw ./cmd/consentgw
+
+run:
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/consentgw serve
+
+# Unit, fuzz-seed and end-to-end (SIPp) tests, all with the race detector.
+test: vet
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+vet:
+	$(GO) vet ./...
+
+# Each fuzz target for FUZZTIME (go test -fuzz takes one target per run).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$target"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s $$pkg; \
+		done; \
+	done
+
+# Per-packet benchmarks (allocations included); the SIPp load run is testdata/load/run.sh.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./sip/... ./ivr/... ./recorder/...
+
+clean:
+	rm -f consentgw
