@@ -31,6 +31,8 @@ type Options struct {
 
 	Timeout   time.Duration // SIPp's -timeout (whole seconds, rounded up) and a hard kill; default 60s
 	Transport string        // "u1" (default, UDP) or "t1" (TCP)
+
+	Args []string // more sipp options, appended as given (e.g. "-trace_msg")
 }
 
 // withDefaults fills the zero values that have a default.
@@ -110,5 +112,5 @@ func (o Options) args(files runFiles, controlPort int) []string {
 	for _, name := range names {
 		args = append(args, "-key", name, o.Keys[name])
 	}
-	return args
+	return append(args, o.Args...)
 }

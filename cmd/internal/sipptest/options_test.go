@@ -17,6 +17,7 @@ func TestArgsKeepEverythingOnLoopbackAndBounded(t *testing.T) {
 		Limit:     10,
 		Keys:      map[string]string{"hold": "1000", "caller": "+4512345678"},
 		Timeout:   1500 * time.Millisecond,
+		Args:      []string{"-trace_msg"},
 	}.withDefaults()
 	args := opts.args(newRunFiles("/run"), 7000)
 	joined := strings.Join(args, " ")
@@ -29,7 +30,7 @@ func TestArgsKeepEverythingOnLoopbackAndBounded(t *testing.T) {
 		"-nostdin",
 		"-trace_err -error_file /run/errors.log",
 		"-timeout 2s -timeout_error",
-		"-key caller +4512345678 -key hold 1000",
+		"-key caller +4512345678 -key hold 1000 -trace_msg",
 	} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("args %q lack %q", joined, want)

@@ -111,9 +111,15 @@ func (p *Process) reap(hardKill *time.Timer) {
 	}
 }
 
-// killGroup sends SIGKILL to sipp's process group, once.
+// killGroup sends SIGKILL to sipp's process group, once, unless sipp has
+// already been reaped (its pid could then belong to someone else).
 func (p *Process) killGroup() {
 	p.kill.Do(func() {
+		select {
+		case <-p.done:
+			return
+		default:
+		}
 		// The group may be gone already (ESRCH): nothing to do then.
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	})
