@@ -98,6 +98,7 @@ func (s *Splitter) decide(log *slog.Logger, r *consent.Receipt, o ivr.Outcome) {
 	// The decision is logged with its method and the subjects' pseudonyms, never a number.
 	log.Info("consent decided", "decision", o.Decision, "method", o.Method, "prompt_played_ms", o.PlayedMS, "subjects", len(r.Subjects))
 	s.opts.Archive.Receipt(*r)
+	s.opts.Events.Emit("consent.captured", *r)
 }
 
 // dial places the agent leg, cancelling it if the caller hangs up meanwhile.
@@ -150,14 +151,21 @@ func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbou
 			b.SetRecorder(rec)
 		}
 	}
+	live := newLiveCall(r, b, rec)
+	s.live.Store(r.ID, live)
 	b.Start()
 	log.Info("call bridged", "recording", rec != nil)
 
 	s.relayUntilHangup(ctx, log, in, out)
 
 	b.Stop()
+	s.live.Delete(r.ID)
 	log.Info("call ended", "relayed_packets", b.Forwarded.Load(), "dropped_packets", b.Dropped.Load())
+	rec, discarded := live.finish()
 	if rec == nil {
+		if discarded {
+			log.Info("no recording stored: discarded during the call")
+		}
 		return
 	}
 	res, err := rec.Stop()

@@ -6,6 +6,7 @@ package split
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/consentgw/consentgw/consent"
@@ -22,6 +23,12 @@ type Observer interface {
 	RecordingFinished(frames int64, dropped int64)
 }
 
+// EventSink receives audit events (consentgw.events.<kind>, SPEC §6). Emit must not block:
+// the audit trail is published asynchronously.
+type EventSink interface {
+	Emit(kind string, payload any)
+}
+
 // Options wire a Splitter.
 type Options struct {
 	Routes   []Route
@@ -35,6 +42,8 @@ type Options struct {
 	IDs      *consent.IDSource
 	Logger   *slog.Logger
 	Observer Observer
+	// Events receives consent.captured; nil drops events.
+	Events EventSink
 	// HangupTimeout bounds each BYE at the end of a call.
 	HangupTimeout time.Duration
 }
@@ -42,12 +51,16 @@ type Options struct {
 // Splitter runs calls; it is the b2bua.CallHandler of the gateway.
 type Splitter struct {
 	opts Options
+	live sync.Map // receipt id → *liveCall, while the call is bridged
 }
 
 // New returns a Splitter.
 func New(opts Options) *Splitter {
 	if opts.Observer == nil {
 		opts.Observer = nopObserver{}
+	}
+	if opts.Events == nil {
+		opts.Events = nopEvents{}
 	}
 	if opts.HangupTimeout == 0 {
 		opts.HangupTimeout = 5 * time.Second
@@ -61,3 +74,7 @@ func (nopObserver) Decided(consent.Decision, consent.Method) {}
 func (nopObserver) DialFailed(int)                           {}
 func (nopObserver) RecordingStarted()                        {}
 func (nopObserver) RecordingFinished(int64, int64)           {}
+
+type nopEvents struct{}
+
+func (nopEvents) Emit(string, any) {}

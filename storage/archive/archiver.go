@@ -24,14 +24,29 @@ const queueLen = 1024
 // retry bounds the attempts per job; a recording that still fails stays in the spool.
 var retryDelays = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second}
 
+// EventSink receives audit events (recording.stored); Emit must not block.
+type EventSink interface {
+	Emit(kind string, payload any)
+}
+
+// Options wire an Archiver.
+type Options struct {
+	Store  storage.Store
+	Logger *slog.Logger
+	// Observe, if not nil, is told the outcome of each job (metrics, tests).
+	Observe func(kind string, err error)
+	// Events, if not nil, receives recording.stored.
+	Events EventSink
+}
+
 // Archiver stores call objects in the background.
 type Archiver struct {
-	store storage.Store
-	log   *slog.Logger
-	jobs  chan job
-	wg    sync.WaitGroup
-	// Stored reports every job done, for tests and metrics; nil = nobody listens.
+	store   storage.Store
+	log     *slog.Logger
+	jobs    chan job
+	wg      sync.WaitGroup
 	observe func(kind string, err error)
+	events  EventSink
 }
 
 type job struct {
@@ -39,9 +54,9 @@ type job struct {
 	run  func(ctx context.Context) error
 }
 
-// New starts an archiver on store. observe, if not nil, is told the outcome of each job.
-func New(store storage.Store, log *slog.Logger, observe func(kind string, err error)) *Archiver {
-	a := &Archiver{store: store, log: log, jobs: make(chan job, queueLen), observe: observe}
+// New starts an archiver.
+func New(o Options) *Archiver {
+	a := &Archiver{store: o.Store, log: o.Logger, jobs: make(chan job, queueLen), observe: o.Observe, events: o.Events}
 	a.wg.Add(1)
 	go a.work()
 	return a

@@ -23,12 +23,12 @@ func newArchiver(t *testing.T) (*Archiver, storage.Store, chan string) {
 		t.Fatal(err)
 	}
 	done := make(chan string, 8)
-	a := New(st, slog.New(slog.DiscardHandler), func(kind string, err error) {
+	a := New(Options{Store: st, Logger: slog.New(slog.DiscardHandler), Observe: func(kind string, err error) {
 		if err != nil {
 			t.Errorf("%s: %v", kind, err)
 		}
 		done <- kind
-	})
+	}})
 	t.Cleanup(func() {
 		if err := a.Close(context.Background()); err != nil {
 			t.Error(err)

@@ -101,5 +101,21 @@ func (a *Archiver) putRecording(ctx context.Context, rec Recording) error {
 	if err := os.Remove(rec.SpoolPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		a.log.Warn("stored recording left in spool", "error", err)
 	}
+	if a.events != nil {
+		a.events.Emit("recording.stored", StoredEvent{
+			ID: r.ID, Recording: wavKey, Metadata: metaKey, SHA256: rec.SHA256,
+			DurationMS: meta.DurationMS, Subjects: r.Subjects,
+		})
+	}
 	return nil
+}
+
+// StoredEvent is the payload of recording.stored: keys, checksum and pseudonyms only.
+type StoredEvent struct {
+	ID         string               `json:"id"`
+	Recording  string               `json:"recording"`
+	Metadata   string               `json:"metadata"`
+	SHA256     string               `json:"sha256"`
+	DurationMS int64                `json:"duration_ms"`
+	Subjects   []consent.SubjectRef `json:"subjects"`
 }

@@ -34,16 +34,17 @@ var Version = "dev"
 
 // Gateway is one running consentgw.
 type Gateway struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	store   *local.Store
-	archive *archive.Archiver
-	bus     *bus.Bus
-	ports   *media.PortPool
-	sip     *b2bua.Server
-	metrics *metrics.Metrics
-	http    *http.Server
-	httpLn  net.Listener
+	cfg      *config.Config
+	log      *slog.Logger
+	store    *local.Store
+	archive  *archive.Archiver
+	bus      *bus.Bus
+	ports    *media.PortPool
+	sip      *b2bua.Server
+	splitter *split.Splitter
+	metrics  *metrics.Metrics
+	http     *http.Server
+	httpLn   net.Listener
 
 	archiveHook func(kind string, err error)
 }
@@ -118,14 +119,14 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		},
 		func() float64 { return float64(g.ports.InUse()) },
 	)
-	g.archive = archive.New(g.store, log, func(kind string, err error) {
+	g.archive = archive.New(archive.Options{Store: g.store, Logger: log, Observe: func(kind string, err error) {
 		g.metrics.Archived(kind, err)
 		if g.archiveHook != nil {
 			g.archiveHook(kind, err)
 		}
-	})
+	}})
 
-	splitter := split.New(split.Options{
+	g.splitter = split.New(split.Options{
 		Routes: routes,
 		IVR: ivr.Options{
 			Prompt:        consentPrompt,
@@ -156,7 +157,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		PublicHost: publicHost,
 		MediaIP:    mediaIP,
 		Ports:      g.ports,
-		Handler:    splitter,
+		Handler:    g.splitter,
 		Logger:     log,
 		UserAgent:  "consentgw/" + Version,
 	})

@@ -1,0 +1,78 @@
+package split
+
+import (
+	"slices"
+	"sync"
+
+	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/recorder"
+	"github.com/consentgw/consentgw/sip/relay"
+)
+
+// liveCall is a bridged call as an erase request sees it: its subjects and its recorder.
+//
+// Lock order: liveCall.mu is taken by the call's goroutine and by DiscardSubject; it is
+// never held while taking another lock, and the packet path never takes it (the bridge
+// reads the recorder through an atomic pointer).
+type liveCall struct {
+	subjects []string
+
+	mu        sync.Mutex
+	bridge    *relay.Bridge
+	rec       *recorder.Recorder
+	discarded bool
+}
+
+func newLiveCall(r consent.Receipt, b *relay.Bridge, rec *recorder.Recorder) *liveCall {
+	c := &liveCall{bridge: b, rec: rec}
+	for _, s := range r.Subjects {
+		c.subjects = append(c.subjects, s.Key)
+	}
+	return c
+}
+
+// discard stops the call's recording and deletes its spooled audio; the call goes on.
+func (c *liveCall) discard() (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rec == nil {
+		return false, nil
+	}
+	c.bridge.SetRecorder(nil)
+	err := c.rec.Discard()
+	c.rec = nil
+	c.discarded = true
+	return true, err
+}
+
+// finish hands the recorder back to the call at its end, unless it was discarded.
+func (c *liveCall) finish() (*recorder.Recorder, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rec := c.rec
+	c.rec = nil
+	return rec, c.discarded
+}
+
+// DiscardSubject stops and discards the recordings of the calls in progress on this node
+// that have subjectKey among their subjects (an erase arrived mid-call, SPEC §6). It
+// returns how many recordings it discarded.
+func (s *Splitter) DiscardSubject(subjectKey string) int {
+	n := 0
+	s.live.Range(func(id, v any) bool {
+		c := v.(*liveCall)
+		if !slices.Contains(c.subjects, subjectKey) {
+			return true
+		}
+		ok, err := c.discard()
+		if err != nil {
+			s.opts.Logger.Error("discarding an erased subject's recording failed", "consent_id", id, "error", err)
+		}
+		if ok {
+			s.opts.Logger.Info("recording discarded: subject erased during the call", "consent_id", id)
+			n++
+		}
+		return true
+	})
+	return n
+}
