@@ -47,6 +47,10 @@ type Outcome struct {
 	Digit     string
 	PlayedMS  int64
 	DecidedAt time.Time
+	// CallerDirection is the caller's media direction if the caller put the call on hold
+	// during the prompt ("sendonly", "inactive"), "" otherwise: the agent leg must start
+	// held too (SPEC §4: hold is passed to the other leg).
+	CallerDirection string
 }
 
 // Collect plays the prompt to the caller and returns the caller's decision. A digit stops
@@ -67,14 +71,15 @@ func Collect(ctx context.Context, c Caller, o Options) Outcome {
 	defer ticker.Stop()
 
 	var (
-		played   int64 // prompt frames sent, over all plays
-		next     int   // next frame of the current play
+		held     string // caller's direction after a hold during the prompt
+		played   int64  // prompt frames sent, over all plays
+		next     int    // next frame of the current play
 		plays    = 1
 		playing  = true
 		deadline time.Time
 	)
 	outcome := func(d consent.Decision, m consent.Method, digit string) Outcome {
-		return Outcome{Decision: d, Method: m, Digit: digit, PlayedMS: played * frameDuration.Milliseconds(), DecidedAt: time.Now().UTC()}
+		return Outcome{Decision: d, Method: m, Digit: digit, PlayedMS: played * frameDuration.Milliseconds(), DecidedAt: time.Now().UTC(), CallerDirection: held}
 	}
 	decide := func(d dtmf.Digit) (Outcome, bool) {
 		key := string(d.Digit)
@@ -100,6 +105,13 @@ func Collect(ctx context.Context, c Caller, o Options) Outcome {
 				return out
 			}
 		case ev := <-c.Events:
+			if ev.Kind == b2bua.EventHold {
+				held = ev.Direction
+				if held == "sendrecv" {
+					held = ""
+				}
+				continue
+			}
 			if ev.Kind != b2bua.EventInfo {
 				continue
 			}

@@ -84,6 +84,10 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
 		return
 	}
 	defer out.Close()
+	if outcome.CallerDirection != "" {
+		// The caller went on hold while the prompt played: the agent leg starts held too.
+		s.passHold(log, "caller", b2bua.Event{Kind: b2bua.EventHold, Direction: outcome.CallerDirection}, out.Hold)
+	}
 	s.bridge(ctx, log, in, out, law, receipt)
 }
 
