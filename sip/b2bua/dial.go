@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -21,6 +22,7 @@ type DialRequest struct {
 	Caller  *Inbound
 	Headers []sip.Header
 	// Timeout bounds the wait for the agent's answer; then the INVITE is cancelled.
+	// Zero leaves the wait bounded by ctx only.
 	Timeout time.Duration
 	Log     *slog.Logger
 }
@@ -72,13 +74,14 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 		return fail(Status(sip.StatusServiceUnavailable, "Service Unavailable", fmt.Errorf("sending INVITE to target: %w", err)))
 	}
 	out.dlg = dlg
-	waitCtx, cancel := context.WithTimeout(ctx, r.Timeout)
-	defer cancel()
-	if err := dlg.WaitAnswer(waitCtx, sipgo.AnswerOptions{}); err != nil {
+	wait, stopWait := answerWait(ctx, r.Timeout)
+	defer stopWait()
+	if err := dlg.WaitAnswer(wait.ctx, sipgo.AnswerOptions{OnResponse: wait.seen}); err != nil {
 		dlg.Close()
-		return fail(answerError(err, waitCtx))
+		return fail(answerError(err, wait.ctx))
 	}
 	s.legs.Store(dlg.ID, out)
+	out.close = func() { s.legs.Delete(dlg.ID) }
 	answer, err := sdpneg.Parse(dlg.InviteResponse.Body())
 	if err == nil && !offers(answer, choice.Audio) {
 		err = fmt.Errorf("answer drops %s", choice.Audio.Name)
@@ -98,7 +101,6 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 		return nil, Status(sip.StatusServiceUnavailable, "Service Unavailable", fmt.Errorf("ACK to target: %w", err))
 	}
 	ep.Start(log)
-	out.close = func() { s.legs.Delete(dlg.ID) }
 	return out, nil
 }
 
@@ -134,6 +136,47 @@ func answerEvent(d *sdpneg.Description) *sdpneg.Format {
 			f := f
 			return &f
 		}
+	}
+	return nil
+}
+
+// answerWaiter is the context a Dial waits for the agent's answer in, and whether the
+// agent has said anything yet.
+type answerWaiter struct {
+	ctx         context.Context
+	provisional atomic.Bool
+}
+
+// answerWait ends the wait for an answer after timeout or when ctx ends. RFC 3261 §9.1
+// forbids a CANCEL before any provisional response, and sipgo then waits for one until
+// Timer B (32 s); a target that has not answered anything at all (nothing listens, or
+// packets are lost) is given up at once instead, without a CANCEL.
+func answerWait(ctx context.Context, timeout time.Duration) (*answerWaiter, context.CancelFunc) {
+	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	w := &answerWaiter{ctx: wctx}
+	giveUp := func() {
+		if w.provisional.Load() {
+			cancel(nil) // WaitAnswer sends CANCEL and waits for the 487
+			return
+		}
+		cancel(sipgo.WaitAnswerForceCancelErr)
+	}
+	stops := []func() bool{context.AfterFunc(ctx, giveUp)}
+	if timeout > 0 {
+		stops = append(stops, time.AfterFunc(timeout, giveUp).Stop)
+	}
+	return w, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		cancel(nil)
+	}
+}
+
+// seen is WaitAnswer's OnResponse hook: it notes the first provisional response.
+func (w *answerWaiter) seen(res *sip.Response) error {
+	if res.IsProvisional() {
+		w.provisional.Store(true)
 	}
 	return nil
 }

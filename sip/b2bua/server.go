@@ -64,6 +64,9 @@ type Server struct {
 
 	baseCtx context.Context
 	cancel  context.CancelFunc
+	// admit orders taking a call (calls.Add) before Shutdown's calls.Wait: a WaitGroup
+	// must not go up from zero while someone waits on it.
+	admit   sync.Mutex
 	closing atomic.Bool
 	bound   []net.Addr
 	closers []func() error
@@ -89,7 +92,9 @@ func New(opts Options) (*Server, error) {
 	// sipgo logs whole SIP messages at debug level, and those carry phone numbers: it
 	// only gets to say warnings and errors.
 	sipLog := slog.New(levelFloor{opts.Logger.Handler(), slog.LevelWarn})
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(opts.UserAgent), sipgo.WithUserAgentHostname(opts.PublicHost))
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(opts.UserAgent), sipgo.WithUserAgentHostname(opts.PublicHost),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)))
 	if err != nil {
 		return nil, fmt.Errorf("b2bua: user agent: %w", err)
 	}
@@ -169,7 +174,9 @@ func (s *Server) serve(network string, run func() error) {
 // Shutdown refuses new calls, ends the ones in progress (their owners hang up both legs
 // when their context ends) and waits for them, or for ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.admit.Lock()
 	s.closing.Store(true)
+	s.admit.Unlock()
 	s.cancel()
 	done := make(chan struct{})
 	go func() { s.calls.Wait(); close(done) }()
@@ -200,13 +207,12 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.inDialog(req, tx)
 		return
 	}
-	s.calls.Add(1)
-	defer s.calls.Done()
 	log := s.log.With("call_id", req.CallID().Value())
-	if s.closing.Load() {
+	if !s.admitCall() {
 		s.reply(log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
 		return
 	}
+	defer s.calls.Done()
 	offer, err := sdpneg.Parse(req.Body())
 	if err != nil {
 		log.Warn("INVITE refused: unusable SDP offer", "error", err)
@@ -251,6 +257,17 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	s.active.Add(1)
 	defer s.active.Add(-1)
 	s.opts.Handler.ServeCall(s.baseCtx, in)
+}
+
+// admitCall counts a new call in, unless the server is shutting down.
+func (s *Server) admitCall() bool {
+	s.admit.Lock()
+	defer s.admit.Unlock()
+	if s.closing.Load() {
+		return false
+	}
+	s.calls.Add(1)
+	return true
 }
 
 // inDialog routes a request to the leg whose dialog it belongs to. Requests of no known
