@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -101,7 +100,9 @@ func (s *Splitter) decide(log *slog.Logger, r *consent.Receipt, o ivr.Outcome) {
 	s.opts.Observer.Decided(o.Decision, o.Method)
 	// The decision is logged with its method and the subjects' pseudonyms, never a number.
 	log.Info("consent decided", "decision", o.Decision, "method", o.Method, "prompt_played_ms", o.PlayedMS, "subjects", len(r.Subjects))
-	s.opts.Archive.Receipt(*r)
+	if err := s.opts.Archive.Receipt(*r); err != nil {
+		log.Error("consent receipt could not be spooled", "error", err)
+	}
 	s.opts.Events.Emit("consent.captured", *r)
 }
 
@@ -140,18 +141,8 @@ func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbou
 	var rec *recorder.Recorder
 	var recStarted time.Time
 	if r.Decision.Records() {
-		var err error
-		recStarted = time.Now().UTC()
-		rec, err = recorder.Start(recorder.Options{
-			Path:   filepath.Join(s.opts.SpoolDir, r.ID+".wav"),
-			Law:    law,
-			Logger: log,
-		})
-		if err != nil {
-			// Consent stands, but without a spool the call goes on unrecorded.
-			log.Error("recording could not start", "error", err)
-		} else {
-			s.opts.Observer.RecordingStarted()
+		rec, recStarted = s.startRecording(log, r, law)
+		if rec != nil {
 			b.SetRecorder(rec)
 		}
 	}
@@ -166,27 +157,54 @@ func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbou
 	s.live.Delete(r.ID)
 	log.Info("call ended", "relayed_packets", b.Forwarded.Load(), "dropped_packets", b.Dropped.Load())
 	rec, discarded := live.finish()
+	if discarded {
+		log.Info("no recording stored: discarded during the call")
+		s.opts.Archive.RecordingDiscarded(r.ID)
+	}
 	if rec == nil {
-		if discarded {
-			log.Info("no recording stored: discarded during the call")
-		}
 		return
 	}
 	res, err := rec.Stop()
 	if err != nil {
+		// The spool keeps what reached the disk; the next start repairs and stores it.
 		log.Error("closing the recording failed", "error", err)
 		return
 	}
 	s.opts.Observer.RecordingFinished(res.Frames, res.Dropped)
-	s.opts.Archive.Recording(archive.Recording{
+	err = s.opts.Archive.Recording(archive.Recording{
 		Receipt:   r,
-		SpoolPath: res.Path,
 		SHA256:    res.SHA256,
 		Frames:    res.Frames,
 		StartedAt: recStarted,
 		EndedAt:   time.Now().UTC(),
 		Codec:     law.String(),
 	})
+	if err != nil {
+		log.Error("finished recording could not be queued; the next start stores it", "error", err)
+	}
+}
+
+// startRecording opens the call's spool WAV and notes it in the archive, so a crash
+// mid-call still ends with the recording stored. It returns nil when the call must go on
+// unrecorded: the spool is full or the disk fails (consent stands, the receipt says so).
+func (s *Splitter) startRecording(log *slog.Logger, r consent.Receipt, law g711.Law) (*recorder.Recorder, time.Time) {
+	if s.opts.Archive.SpoolFull() {
+		log.Error("spool full: call goes on unrecorded")
+		return nil, time.Time{}
+	}
+	started := time.Now().UTC()
+	if err := s.opts.Archive.RecordingStarted(archive.Recording{Receipt: r, StartedAt: started, Codec: law.String()}); err != nil {
+		log.Error("recording could not start", "error", err)
+		return nil, time.Time{}
+	}
+	rec, err := recorder.Start(recorder.Options{Path: s.opts.Archive.WAVPath(r.ID), Law: law, Logger: log})
+	if err != nil {
+		log.Error("recording could not start", "error", err)
+		s.opts.Archive.RecordingDiscarded(r.ID)
+		return nil, time.Time{}
+	}
+	s.opts.Observer.RecordingStarted()
+	return rec, started
 }
 
 // relayUntilHangup waits for either leg to end (then hangs up the other) or for the

@@ -35,8 +35,6 @@ type Options struct {
 	IVR      ivr.Options
 	Subjects Subjects
 	Archive  *archive.Archiver
-	// SpoolDir holds recordings while their call lasts.
-	SpoolDir string
 	// Node names this gateway in receipts.
 	Node     string
 	IDs      *consent.IDSource

@@ -1,28 +1,26 @@
 // Package archive writes a call's objects (consent receipt, recording, recording metadata,
-// subject index entries) to the store. It works from a queue in its own goroutine, so
-// neither a call nor its media ever waits on storage.
+// subject index entries) to the store. Every job is first a file in the spool directory
+// (the outbox), so neither a call nor its media waits on storage, a store outage only
+// delays uploads, and a crash loses nothing: the next start picks the files up again.
 package archive
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
-	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/storage"
-	"github.com/consentgw/consentgw/storage/index"
 )
 
-// queueLen bounds the jobs waiting for the store; a call that finds the queue full waits
-// (its signalling goroutine, never its media) rather than losing a receipt.
-const queueLen = 1024
-
-// retry bounds the attempts per job; a recording that still fails stays in the spool.
-var retryDelays = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second}
+// Backoff between attempts while the store fails: doubling from minBackoff to maxBackoff.
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 30 * time.Second
+)
 
 // EventSink receives audit events (recording.stored); Emit must not block.
 type EventSink interface {
@@ -33,107 +31,128 @@ type EventSink interface {
 type Options struct {
 	Store  storage.Store
 	Logger *slog.Logger
-	// Observe, if not nil, is told the outcome of each job (metrics, tests).
+	// Dir is the spool: recordings in progress and the outbox of jobs.
+	Dir string
+	// MaxSpoolBytes bounds the spool; 0 = unbounded. See SpoolFull.
+	MaxSpoolBytes int64
+	// Observe, if not nil, is told the outcome of each attempt (metrics, tests).
 	Observe func(kind string, err error)
 	// Events, if not nil, receives recording.stored.
 	Events EventSink
 }
 
-// Archiver stores call objects in the background.
+// Archiver stores call objects from the outbox in the background, oldest first.
+//
+// Lock order: mu is held while one job runs and by the discard methods, never while
+// taking another lock; enqueueing takes no lock (a job file appears atomically).
 type Archiver struct {
-	store   storage.Store
+	o       Options
 	log     *slog.Logger
-	jobs    chan job
-	wg      sync.WaitGroup
-	observe func(kind string, err error)
-	events  EventSink
+	mu      sync.Mutex
+	wake    chan struct{}
+	closing chan struct{}
+	done    chan struct{}
 }
 
-type job struct {
-	kind string
-	run  func(ctx context.Context) error
-}
-
-// New starts an archiver.
-func New(o Options) *Archiver {
-	a := &Archiver{store: o.Store, log: o.Logger, jobs: make(chan job, queueLen), observe: o.Observe, events: o.Events}
-	a.wg.Add(1)
+// New starts an archiver over the outbox in o.Dir, including jobs left by an earlier run.
+func New(o Options) (*Archiver, error) {
+	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+		return nil, fmt.Errorf("archive: spool %s: %w", o.Dir, err)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &Archiver{o: o, log: o.Logger, wake: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
+	if _, err := a.recover(); err != nil {
+		return nil, err
+	}
+	if n := len(a.pending()); n > 0 {
+		a.log.Info("spooled call objects from an earlier run will be stored", "jobs", n)
+	}
 	go a.work()
-	return a
+	return a, nil
 }
 
-// Close stops taking jobs and waits until the queued ones are done or ctx ends.
+// Close stops the worker once the outbox is empty, or at once if the store fails, or when
+// ctx ends; whatever is left stays in the outbox for the next start.
 func (a *Archiver) Close(ctx context.Context) error {
-	close(a.jobs)
-	done := make(chan struct{})
-	go func() { a.wg.Wait(); close(done) }()
+	close(a.closing)
+	a.kick()
 	select {
-	case <-done:
+	case <-a.done:
+		if n := len(a.pending()); n > 0 {
+			return fmt.Errorf("archive: %d jobs left in the spool for the next start", n)
+		}
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("archive: %d jobs not stored: %w", len(a.jobs), ctx.Err())
+		return fmt.Errorf("archive: stopping: %w", ctx.Err())
+	}
+}
+
+func (a *Archiver) kick() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
 	}
 }
 
 func (a *Archiver) work() {
-	defer a.wg.Done()
-	for j := range a.jobs {
-		err := a.attempt(j)
-		if err != nil {
-			a.log.Error("storing call objects failed", "kind", j.kind, "error", err)
+	defer close(a.done)
+	failures := 0
+	for {
+		jobs := a.pending()
+		if len(jobs) == 0 {
+			select {
+			case <-a.closing:
+				return
+			case <-a.wake:
+				continue
+			}
 		}
-		if a.observe != nil {
-			a.observe(j.kind, err)
+		j := jobs[0]
+		err := a.run(j)
+		if a.o.Observe != nil {
+			a.o.Observe(j.kind, err)
+		}
+		if err == nil {
+			if failures > 0 {
+				a.log.Info("store reachable again", "after_failures", failures, "pending", len(jobs)-1)
+			}
+			failures = 0
+			continue
+		}
+		failures++
+		// The first failure and then every tenth: an outage must not flood the log.
+		if failures == 1 || failures%10 == 0 {
+			a.log.Error("storing call objects failed; kept in the spool, retrying", "kind", j.kind, "id", j.id, "attempt", failures, "error", err)
+		}
+		select {
+		case <-a.closing:
+			return
+		case <-time.After(backoff(failures)):
 		}
 	}
 }
 
-func (a *Archiver) attempt(j job) error {
-	var err error
-	for i := 0; ; i++ {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		err = j.run(ctx)
-		cancel()
-		if err == nil || i == len(retryDelays) {
-			return err
-		}
-		time.Sleep(retryDelays[i])
+func backoff(failures int) time.Duration {
+	d := minBackoff
+	for i := 1; i < failures && d < maxBackoff; i++ {
+		d *= 2
 	}
+	return min(d, maxBackoff)
 }
 
-// Receipt stores a consent receipt and an index entry for each of its subjects.
-func (a *Archiver) Receipt(r consent.Receipt) {
-	a.jobs <- job{kind: "receipt", run: func(ctx context.Context) error {
-		return a.putReceipt(ctx, r, "", "")
-	}}
-}
-
-func (a *Archiver) putReceipt(ctx context.Context, r consent.Receipt, recordingKey, metaKey string) error {
-	receiptKey := storage.ReceiptKey(r.StartedAt, r.ID)
-	if err := a.putJSON(ctx, receiptKey, r); err != nil {
-		return fmt.Errorf("storing receipt: %w", err)
+// run does one job under mu, so a discard never races an upload of the same call.
+func (a *Archiver) run(j job) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	switch j.kind {
+	case kindReceipt:
+		return a.storeReceipt(ctx, j)
+	case kindRecording:
+		return a.storeRecording(ctx, j)
 	}
-	for _, s := range r.Subjects {
-		e := index.Entry{
-			SubjectKey:    s.Key,
-			SubjectType:   s.Type,
-			ID:            r.ID,
-			Receipt:       receiptKey,
-			Recording:     recordingKey,
-			RecordingMeta: metaKey,
-			CreatedAt:     r.StartedAt,
-		}
-		if err := index.Put(ctx, a.store, e); err != nil {
-			return fmt.Errorf("storing subject index entry: %w", err)
-		}
-	}
-	return nil
-}
-
-func (a *Archiver) putJSON(ctx context.Context, key string, v any) error {
-	body, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return a.store.Put(ctx, key, bytes.NewReader(body), int64(len(body)), storage.PutOptions{ContentType: "application/json"})
+	return a.drop(j, errors.New("unknown job kind"))
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,12 +22,15 @@ func newArchiver(t *testing.T) (*Archiver, storage.Store, chan string) {
 		t.Fatal(err)
 	}
 	done := make(chan string, 8)
-	a := New(Options{Store: st, Logger: slog.New(slog.DiscardHandler), Observe: func(kind string, err error) {
+	a, err := New(Options{Store: st, Logger: slog.New(slog.DiscardHandler), Dir: t.TempDir(), Observe: func(kind string, err error) {
 		if err != nil {
 			t.Errorf("%s: %v", kind, err)
 		}
 		done <- kind
 	}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		if err := a.Close(context.Background()); err != nil {
 			t.Error(err)
@@ -77,7 +79,9 @@ func receipt() consent.Receipt {
 func TestReceiptIsStoredWithAnIndexEntryPerSubject(t *testing.T) {
 	a, st, done := newArchiver(t)
 	r := receipt()
-	a.Receipt(r)
+	if err := a.Receipt(r); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, done, "receipt")
 
 	var got map[string]any
@@ -95,12 +99,14 @@ func TestReceiptIsStoredWithAnIndexEntryPerSubject(t *testing.T) {
 
 func TestRecordingIsStoredThenLeavesTheSpool(t *testing.T) {
 	a, st, done := newArchiver(t)
-	spool := filepath.Join(t.TempDir(), "call.wav")
+	r := receipt()
+	spool := a.WAVPath(r.ID)
 	if err := os.WriteFile(spool, []byte("RIFF....WAVE"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := receipt()
-	a.Recording(Recording{Receipt: r, SpoolPath: spool, SHA256: "00ff", Frames: 16000, StartedAt: r.DecidedAt, EndedAt: r.DecidedAt.Add(2 * time.Second), Codec: "PCMU"})
+	if err := a.Recording(Recording{Receipt: r, SHA256: "00ff", Frames: 16000, StartedAt: r.DecidedAt, EndedAt: r.DecidedAt.Add(2 * time.Second), Codec: "PCMU"}); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, done, "recording")
 
 	wavKey := storage.RecordingKey(r.StartedAt, r.ID)

@@ -11,16 +11,17 @@ import (
 	"github.com/consentgw/consentgw/storage"
 )
 
-// Recording is a finished call recording in the spool, with what its metadata says.
+// Recording is a call recording in the spool and what its metadata will say.
 type Recording struct {
 	// Receipt is the call's receipt; its Recording field is set when the WAV is stored.
-	Receipt   consent.Receipt
-	SpoolPath string
-	SHA256    string
-	Frames    int64
-	StartedAt time.Time
-	EndedAt   time.Time
-	Codec     string
+	Receipt   consent.Receipt `json:"receipt"`
+	SHA256    string          `json:"sha256,omitempty"`
+	Frames    int64           `json:"frames,omitempty"`
+	StartedAt time.Time       `json:"started_at"`
+	EndedAt   time.Time       `json:"ended_at,omitzero"`
+	Codec     string          `json:"codec"`
+	// Repaired: the gateway stopped mid-call; the WAV holds what reached the disk.
+	Repaired bool `json:"repaired,omitempty"`
 }
 
 // Metadata is the recording's JSON object beside the WAV (SPEC §5).
@@ -41,23 +42,62 @@ type Metadata struct {
 	SHA256     string               `json:"sha256"`
 	Size       int64                `json:"size"`
 	Gateway    string               `json:"gateway"`
+	// Repaired is true when the call's gateway stopped mid-call and the WAV was cut to
+	// the audio that reached the disk.
+	Repaired bool `json:"repaired,omitempty"`
 }
 
-// Recording stores the WAV, its metadata, the receipt naming it and the subjects' index
-// entries, then removes the spool file. Until the store confirmed all of it, the spool
-// file stays.
-func (a *Archiver) Recording(rec Recording) {
-	a.jobs <- job{kind: "recording", run: func(ctx context.Context) error {
-		return a.putRecording(ctx, rec)
-	}}
+// StoredEvent is the payload of recording.stored: keys, checksum and pseudonyms only.
+type StoredEvent struct {
+	ID         string               `json:"id"`
+	Recording  string               `json:"recording"`
+	Metadata   string               `json:"metadata"`
+	SHA256     string               `json:"sha256"`
+	DurationMS int64                `json:"duration_ms"`
+	Subjects   []consent.SubjectRef `json:"subjects"`
 }
 
-func (a *Archiver) putRecording(ctx context.Context, rec Recording) error {
+// RecordingStarted notes a recording in progress (its audio goes to WAVPath), so that a
+// gateway killed mid-call can repair and store it at its next start.
+func (a *Archiver) RecordingStarted(rec Recording) error {
+	return a.put(rec.Receipt.ID, kindActive, rec)
+}
+
+// Recording queues a finished recording for storage: the WAV, its metadata, the receipt
+// naming it and the subjects' index entries. The spool file is deleted only after the
+// store took all of it.
+func (a *Archiver) Recording(rec Recording) error {
+	if err := a.put(rec.Receipt.ID, kindRecording, rec); err != nil {
+		return err
+	}
+	os.Remove(a.jobPath(rec.Receipt.ID, kindActive))
+	return nil
+}
+
+// RecordingDiscarded forgets a recording whose audio was discarded (consent withdrawn,
+// subject erased): nothing of it is stored.
+func (a *Archiver) RecordingDiscarded(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, kind := range []string{kindActive, kindRecording} {
+		os.Remove(a.jobPath(id, kind))
+	}
+	os.Remove(a.wavPath(id))
+}
+
+func (a *Archiver) storeRecording(ctx context.Context, j job) error {
+	var rec Recording
+	if err := a.read(j, &rec); err != nil {
+		return a.drop(j, err)
+	}
 	r := rec.Receipt
 	wavKey := storage.RecordingKey(r.StartedAt, r.ID)
 	metaKey := storage.RecordingMetaKey(r.StartedAt, r.ID)
 
-	f, err := os.Open(rec.SpoolPath)
+	f, err := os.Open(a.wavPath(r.ID))
+	if errors.Is(err, os.ErrNotExist) {
+		return a.drop(j, errors.New("its audio is no longer in the spool"))
+	}
 	if err != nil {
 		return fmt.Errorf("opening spooled recording: %w", err)
 	}
@@ -66,7 +106,7 @@ func (a *Archiver) putRecording(ctx context.Context, rec Recording) error {
 	if err != nil {
 		return fmt.Errorf("reading spooled recording: %w", err)
 	}
-	err = a.store.Put(ctx, wavKey, f, st.Size(), storage.PutOptions{
+	err = a.o.Store.Put(ctx, wavKey, f, st.Size(), storage.PutOptions{
 		ContentType: "audio/wav",
 		Metadata:    map[string]string{"sha256": rec.SHA256, "consent-receipt-id": r.ID},
 	})
@@ -90,6 +130,7 @@ func (a *Archiver) putRecording(ctx context.Context, rec Recording) error {
 		SHA256:     rec.SHA256,
 		Size:       st.Size(),
 		Gateway:    r.Gateway,
+		Repaired:   rec.Repaired,
 	}
 	if err := a.putJSON(ctx, metaKey, meta); err != nil {
 		return fmt.Errorf("storing recording metadata: %w", err)
@@ -98,24 +139,18 @@ func (a *Archiver) putRecording(ctx context.Context, rec Recording) error {
 	if err := a.putReceipt(ctx, r, wavKey, metaKey); err != nil {
 		return err
 	}
-	if err := os.Remove(rec.SpoolPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+	f.Close()
+	if err := os.Remove(a.wavPath(r.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		a.log.Warn("stored recording left in spool", "error", err)
 	}
-	if a.events != nil {
-		a.events.Emit("recording.stored", StoredEvent{
+	if err := os.Remove(j.path); err != nil {
+		return fmt.Errorf("clearing the stored recording's job: %w", err)
+	}
+	if a.o.Events != nil {
+		a.o.Events.Emit("recording.stored", StoredEvent{
 			ID: r.ID, Recording: wavKey, Metadata: metaKey, SHA256: rec.SHA256,
 			DurationMS: meta.DurationMS, Subjects: r.Subjects,
 		})
 	}
 	return nil
-}
-
-// StoredEvent is the payload of recording.stored: keys, checksum and pseudonyms only.
-type StoredEvent struct {
-	ID         string               `json:"id"`
-	Recording  string               `json:"recording"`
-	Metadata   string               `json:"metadata"`
-	SHA256     string               `json:"sha256"`
-	DurationMS int64                `json:"duration_ms"`
-	Subjects   []consent.SubjectRef `json:"subjects"`
 }

@@ -110,21 +110,36 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		return g, fmt.Errorf("media: %w", err)
 	}
 	var sipServer *b2bua.Server
-	g.metrics = metrics.New(
-		func() float64 {
+	g.metrics = metrics.New(metrics.Gauges{
+		ActiveCalls: func() float64 {
 			if sipServer == nil {
 				return 0
 			}
 			return float64(sipServer.ActiveCalls())
 		},
-		func() float64 { return float64(g.ports.InUse()) },
-	)
-	g.archive = archive.New(archive.Options{Store: g.store, Logger: log, Observe: func(kind string, err error) {
+		PortsInUse: func() float64 { return float64(g.ports.InUse()) },
+		SpoolBytes: func() float64 {
+			if g.archive == nil {
+				return 0
+			}
+			return float64(g.archive.SpoolBytes())
+		},
+		ArchivePending: func() float64 {
+			if g.archive == nil {
+				return 0
+			}
+			return float64(g.archive.Pending())
+		},
+	})
+	g.archive, err = archive.New(archive.Options{Store: g.store, Logger: log, Dir: cfg.SpoolDir(), Observe: func(kind string, err error) {
 		g.metrics.Archived(kind, err)
 		if g.archiveHook != nil {
 			g.archiveHook(kind, err)
 		}
 	}})
+	if err != nil {
+		return g, err
+	}
 
 	g.splitter = split.New(split.Options{
 		Routes: routes,
@@ -141,7 +156,6 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			CustomerHeader: cfg.Subjects.CustomerHeader,
 		},
 		Archive:  g.archive,
-		SpoolDir: cfg.SpoolDir(),
 		Node:     cfg.NodeName,
 		IDs:      consent.NewIDSource(),
 		Logger:   log,

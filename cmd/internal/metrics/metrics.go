@@ -23,8 +23,13 @@ type Metrics struct {
 	archived         *prometheus.CounterVec
 }
 
-// New registers the metrics; gauges read live values from the funcs given.
-func New(activeCalls, portsInUse func() float64) *Metrics {
+// Gauges read live values when Prometheus scrapes.
+type Gauges struct {
+	ActiveCalls, PortsInUse, SpoolBytes, ArchivePending func() float64
+}
+
+// New registers the metrics.
+func New(g Gauges) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
 		Registry: reg,
@@ -48,8 +53,10 @@ func New(activeCalls, portsInUse func() float64) *Metrics {
 		}, []string{"kind", "result"}),
 	}
 	reg.MustRegister(m.decisions, m.dialFailures, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_active_calls", Help: "Calls in progress."}, activeCalls),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_rtp_port_pairs_in_use", Help: "RTP/RTCP port pairs held by calls."}, portsInUse),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_active_calls", Help: "Calls in progress."}, g.ActiveCalls),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_rtp_port_pairs_in_use", Help: "RTP/RTCP port pairs held by calls."}, g.PortsInUse),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_spool_bytes", Help: "Bytes in the spool: recordings in progress and objects waiting for the store."}, g.SpoolBytes),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_archive_pending_jobs", Help: "Receipts and recordings waiting for the store."}, g.ArchivePending),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
