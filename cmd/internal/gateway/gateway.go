@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/consentgw/consentgw/sip/media"
 	"github.com/consentgw/consentgw/storage/archive"
 	"github.com/consentgw/consentgw/storage/local"
+	"github.com/consentgw/consentgw/storage/retention"
 )
 
 // Version is set at build time (-ldflags "-X .../gateway.Version=...").
@@ -47,6 +49,9 @@ type Gateway struct {
 	httpLn   net.Listener
 
 	archiveHook func(kind string, err error)
+	// background ends the gateway's own goroutines (retention sweep) at Shutdown.
+	background context.CancelFunc
+	sweeping   chan struct{}
 }
 
 // Option adjusts a gateway beyond its configuration, for embedding and tests.
@@ -185,14 +190,36 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if err := g.startHTTP(); err != nil {
 		return g, err
 	}
+	g.startRetention()
 	log.Info("consentgw started", "version", Version, "sip", cfg.SIP.Listen, "public_host", publicHost,
 		"media_ip", mediaIP.String(), "http", g.httpLn.Addr().String(), "nats", g.bus.ClientURL(), "objects", cfg.ObjectDir())
 	return g, nil
 }
 
+// startRetention applies storage.retention to the local store by sweeping it; an S3
+// bucket expires objects itself through its lifecycle rule.
+func (g *Gateway) startRetention() {
+	maxAge := g.cfg.Storage.Retention.Std()
+	if maxAge <= 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g.background = cancel
+	g.sweeping = make(chan struct{})
+	sweeper := &retention.Sweeper{Store: g.store, MaxAge: maxAge, Interval: min(maxAge/10, time.Hour), Logger: g.log}
+	go func() {
+		defer close(g.sweeping)
+		sweeper.Run(ctx)
+	}()
+}
+
 // Shutdown ends calls (BYE to both legs), stores what they left, and stops everything.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	var errs []error
+	if g.background != nil {
+		g.background()
+		<-g.sweeping
+	}
 	if g.sip != nil {
 		errs = append(errs, g.sip.Shutdown(ctx))
 	}
