@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/consentgw/consentgw/cmd/internal/gateway.Version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: build run test vet fuzz bench clean
+.PHONY: build run test vet fuzz bench load clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o consentgw ./cmd/consentgw
@@ -31,6 +31,10 @@ fuzz:
 # Per-packet benchmarks (allocations included); the SIPp load run is testdata/load/run.sh.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./sip/... ./ivr/... ./recorder/...
+
+# A bounded SIPp load run (root needed): CPU and memory per call. LOAD_ARGS="-c 100 -n 200".
+load:
+	testdata/load/run.sh $(LOAD_ARGS)
 
 clean:
 	rm -f consentgw
