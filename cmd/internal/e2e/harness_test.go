@@ -99,7 +99,13 @@ func onlyReceipt(t *testing.T, gw *gatewaytest.Gateway) consent.Receipt {
 // 440 Hz on the left, the agent's 1000 Hz on the right.
 func assertRecordingChannels(t *testing.T, gw *gatewaytest.Gateway, key string) {
 	t.Helper()
-	channels, rate, err := audiotest.ReadWAV(gw.ObjectPath(key))
+	assertWAVChannels(t, gw.ObjectPath(key))
+}
+
+// assertWAVChannels checks a stereo WAV file as assertRecordingChannels does.
+func assertWAVChannels(t *testing.T, path string) {
+	t.Helper()
+	channels, rate, err := audiotest.ReadWAV(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,9 +34,10 @@ type Gateway struct {
 	logs          *syncBuffer
 }
 
-// Start runs a gateway configured for tests; adjust changes the config before start
-// (routes, prompt, timeouts).
-func Start(t testing.TB, adjust func(*config.Config)) *Gateway {
+// Config is the configuration of a test gateway: a temp data dir, free loopback ports
+// for SIP (UDP and TCP on one port), NATS and HTTP, media on 127.0.0.1, the 1.2 s test
+// prompt with a 1 s timeout and no repeat; adjust changes it before it is validated.
+func Config(t testing.TB, adjust func(*config.Config)) *config.Config {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
@@ -56,7 +57,24 @@ func Start(t testing.TB, adjust func(*config.Config)) *Gateway {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("test config: %v", err)
 	}
-	g := &Gateway{Config: cfg, SIPPort: sipPort, Archived: make(chan string, 256), logs: &syncBuffer{}}
+	return cfg
+}
+
+// SIPPort is the port of the first SIP listener.
+func SIPPort(cfg *config.Config) int {
+	ls, err := cfg.Listeners()
+	if err != nil || len(ls) == 0 {
+		return 0
+	}
+	return ls[0].Port
+}
+
+// Start runs a gateway configured for tests; adjust changes the config before start
+// (routes, prompt, timeouts).
+func Start(t testing.TB, adjust func(*config.Config)) *Gateway {
+	t.Helper()
+	cfg := Config(t, adjust)
+	g := &Gateway{Config: cfg, SIPPort: SIPPort(cfg), Archived: make(chan string, 256), logs: &syncBuffer{}}
 	tw := &testWriter{t: t}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(g.logs, tw), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	gw, err := gateway.Start(cfg, log, gateway.WithArchiveHook(func(kind string, err error) {

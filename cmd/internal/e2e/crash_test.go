@@ -1,0 +1,81 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/consentgw/consentgw/cmd/internal/config"
+	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
+	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/storage/archive"
+)
+
+// waitFile waits until path exists and holds at least size bytes: the event that a
+// recording is under way.
+func waitFile(t *testing.T, pattern string, size int64, timeout time.Duration) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		matches, _ := filepath.Glob(pattern)
+		for _, m := range matches {
+			if info, err := os.Stat(m); err == nil && info.Size() >= size {
+				return m
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no %s of %d bytes within %v", pattern, size, timeout)
+		case <-tick.C:
+		}
+	}
+}
+
+// A gateway killed with SIGKILL in the middle of a recorded call loses nothing that
+// reached the disk: the next start repairs the WAV and stores it with its metadata.
+func TestGatewayKilledMidCallStoresTheRepairedRecordingAtRestart(t *testing.T) {
+	sipptest.RequireSIPp(t)
+	agent := startAgent(t, "agent.xml", pcmu, "granted", nil)
+	cfg := gatewaytest.Config(t, func(c *config.Config) {
+		c.Routes[0].RecordTarget = "sip:agents@" + agent.Addr()
+		c.Routes[0].AnswerTimeout = config.Duration(10 * time.Second)
+	})
+	gw := gatewaytest.StartProcess(t, cfg)
+	sipptest.Start(t, sipptest.Options{
+		Scenario: "caller_rfc4733.xml", Remote: gw.Addr(), Timeout: 30 * time.Second,
+		Keys: callerKeys(pcmu, "", map[string]string{
+			"audio": pcmu.stream("caller-440hz", -1), "digit_delay": "300",
+			"dtmf_pcap": sipptest.DTMFPcap("1"), "hold": "20000",
+		}),
+	})
+	// Two seconds of stereo audio on disk, then the crash.
+	wav := waitFile(t, filepath.Join(cfg.SpoolDir(), "*.wav"), 44+2*8000*4, waitLimit)
+	gw.Kill()
+	if _, err := os.Stat(wav); err != nil {
+		t.Fatalf("the spooled WAV did not survive the crash: %v", err)
+	}
+
+	gw.Start(t)
+	meta := waitFile(t, filepath.Join(cfg.ObjectDir(), "recordings", "*", "*", "*", "*.json"), 1, waitLimit)
+	var m archive.Metadata
+	body, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatal(err)
+	}
+	if !m.Repaired || m.DurationMS < 2000 || m.SHA256 == "" {
+		t.Fatalf("metadata %+v: want a repaired recording of at least 2 s", m)
+	}
+	assertWAVChannels(t, filepath.Join(cfg.ObjectDir(), m.Recording))
+	if entries, _ := filepath.Glob(filepath.Join(cfg.SpoolDir(), "*")); len(entries) != 0 {
+		t.Fatalf("spool still holds %v", entries)
+	}
+}
