@@ -1,0 +1,299 @@
+// Package miniotest runs a real MinIO server for tests: one process per
+// Start, on free loopback ports, with its data in the test's temp dir,
+// killed with its whole process group when the test ends.
+package miniotest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// InstallCommand builds the MinIO server this harness expects.
+const InstallCommand = "GOBIN=$HOME/.cache/consentgw/bin go install github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c"
+
+// EnvBinary names a MinIO binary to use instead of the default places.
+const EnvBinary = "CONSENTGW_MINIO"
+
+const (
+	// readyTimeout bounds the wait for readiness (waitReady); MinIO usually
+	// answers within a couple of seconds, more on a loaded CI machine.
+	readyTimeout = 60 * time.Second
+	pollInterval = 50 * time.Millisecond
+	// kmsKeyName names the static key of MinIO's built-in KMS.
+	kmsKeyName = "consentgw-test"
+)
+
+// Server is a running MinIO. Endpoint is host:port for s3.Options.
+type Server struct {
+	Endpoint  string
+	AccessKey string
+	SecretKey string
+	Secure    bool // TLS with a self-signed certificate; see Transport
+
+	bin, console, dataDir, certsDir, logPath string
+	env                                      []string
+	tlsConfig                                *tls.Config
+
+	mu   sync.Mutex
+	proc *process // nil while stopped
+}
+
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed once the process has been reaped
+}
+
+type config struct {
+	tls   bool
+	noKMS bool
+}
+
+// Option changes how Start runs MinIO.
+type Option func(*config)
+
+// WithTLS serves HTTPS with a fresh self-signed certificate; SSE-C needs
+// it, since MinIO refuses customer keys over plain HTTP.
+func WithTLS() Option { return func(c *config) { c.tls = true } }
+
+// WithoutKMS leaves MinIO without a KMS, so SSE-S3 is refused. By default
+// MINIO_KMS_SECRET_KEY sets up MinIO's built-in single-key KMS.
+func WithoutKMS() Option { return func(c *config) { c.noKMS = true } }
+
+// Start runs a MinIO server until the test ends. Without a MinIO binary the
+// test fails, naming the command that installs one: these tests must not
+// pass by being skipped.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	dir := t.TempDir()
+	s := &Server{
+		Endpoint:  freeAddr(t),
+		AccessKey: "user-" + randomHex(t, 6),
+		SecretKey: randomHex(t, 20),
+		Secure:    cfg.tls,
+		bin:       findBinary(t),
+		console:   freeAddr(t),
+		dataDir:   filepath.Join(dir, "data"),
+		certsDir:  filepath.Join(dir, "certs"),
+		logPath:   filepath.Join(dir, "minio.log"),
+	}
+	if err := os.MkdirAll(s.certsDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.tls {
+		s.tlsConfig = writeCertificate(t, s.certsDir)
+	}
+	s.env = minioEnv(s.AccessKey, s.SecretKey)
+	if !cfg.noKMS {
+		s.env = append(s.env, "MINIO_KMS_SECRET_KEY="+kmsKeyName+":"+base64.StdEncoding.EncodeToString(randomBytes(t, 32)))
+	}
+	t.Cleanup(s.Stop)
+	s.start(t)
+	return s
+}
+
+// Stop kills the server and waits until it is gone; its data stays for
+// Restart. Stopping a stopped server does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	p := s.proc
+	s.proc = nil
+	s.mu.Unlock()
+	if p == nil {
+		return
+	}
+	// The negative pid signals the whole group MinIO runs in.
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}
+
+// Restart stops the server if it runs and starts it again on the same
+// address with the same data, credentials and KMS key.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	s.start(t)
+}
+
+func (s *Server) start(t testing.TB) {
+	t.Helper()
+	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close() // the child keeps its own descriptor
+	cmd := exec.Command(s.bin, "server", "--quiet",
+		"--address", s.Endpoint, "--console-address", s.console,
+		"--certs-dir", s.certsDir, s.dataDir)
+	cmd.Env = s.env
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// Own process group, so Stop reaches any children; SIGKILL if the
+	// test binary dies first, so no server outlives a crashed run.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", s.bin, err)
+	}
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(p.done)
+	}()
+	s.mu.Lock()
+	s.proc = p
+	s.mu.Unlock()
+	if err := s.waitReady(p); err != nil {
+		s.Stop()
+		t.Fatalf("MinIO on %s: %v\n%s", s.Endpoint, err, s.logTail())
+	}
+}
+
+// waitReady polls until the server serves S3, the process exits, or
+// readyTimeout passes. /minio/health/live answers 200 as soon as the HTTP
+// server runs, before the object layer, IAM and bucket metadata are up
+// (S3 calls then fail with "Server not initialized yet"), so
+// /minio/health/cluster must answer 200 as well.
+func (s *Server) waitReady(p *process) error {
+	client := &http.Client{Timeout: 2 * time.Second, Transport: s.Transport()}
+	defer client.CloseIdleConnections()
+	base := s.scheme() + "://" + s.Endpoint + "/minio/health/"
+	deadline := time.NewTimer(readyTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		if isOK(client, base+"live") && isOK(client, base+"cluster") {
+			return nil
+		}
+		select {
+		case <-p.done:
+			return errors.New("exited before it was ready")
+		case <-deadline.C:
+			return errors.New("not ready within " + readyTimeout.String())
+		case <-tick.C:
+		}
+	}
+}
+
+func isOK(client *http.Client, url string) bool {
+	resp, err := client.Get(url)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// Transport trusts the server's certificate; nil for plain HTTP, which
+// lets minio-go use its default.
+func (s *Server) Transport() http.RoundTripper {
+	if s.tlsConfig == nil {
+		return nil
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = s.tlsConfig.Clone()
+	return tr
+}
+
+func (s *Server) scheme() string {
+	if s.Secure {
+		return "https"
+	}
+	return "http"
+}
+
+func (s *Server) logTail() string {
+	b, _ := os.ReadFile(s.logPath)
+	const max = 4000
+	if len(b) > max {
+		b = b[len(b)-max:]
+	}
+	return string(bytes.TrimSpace(b))
+}
+
+// findBinary looks where the project's setup installs MinIO, then PATH.
+func findBinary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(EnvBinary); p != "" {
+		if !isExecutable(p) {
+			t.Fatalf("%s=%s is not an executable file", EnvBinary, p)
+		}
+		return p
+	}
+	candidates := []string{"/root/.cache/consentgw/bin/minio"}
+	if home, err := os.UserHomeDir(); err == nil {
+		candidates = append(candidates, filepath.Join(home, ".cache", "consentgw", "bin", "minio"))
+	}
+	for _, p := range candidates {
+		if isExecutable(p) {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("minio"); err == nil {
+		return p
+	}
+	t.Fatalf("no MinIO server binary (looked at $%s, %s, and PATH); install it with:\n  %s",
+		EnvBinary, strings.Join(candidates, ", "), InstallCommand)
+	return ""
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+// minioEnv is the test's environment without any MINIO_* settings of the
+// developer's, plus the credentials.
+func minioEnv(user, password string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "MINIO_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env,
+		"MINIO_ROOT_USER="+user,
+		"MINIO_ROOT_PASSWORD="+password,
+		"MINIO_BROWSER=off",
+		"MINIO_UPDATE=off",
+	)
+}
+
+// freeAddr picks a loopback port that is free now. Another process could
+// take it before MinIO binds; on a test machine that is rare enough.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func randomBytes(t testing.TB, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func randomHex(t testing.TB, n int) string { return hex.EncodeToString(randomBytes(t, n)) }
