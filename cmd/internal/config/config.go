@@ -79,6 +79,9 @@ type Storage struct {
 	Dir       string   `yaml:"dir"` // "" = <data_dir>/objects
 	S3        S3       `yaml:"s3"`
 	Retention Duration `yaml:"retention"` // 0 = keep until erased
+	// SpoolMaxMB bounds the local spool (recordings in progress and objects waiting for
+	// the store), in MiB; when full, new calls go on unrecorded. 0 = unbounded.
+	SpoolMaxMB int `yaml:"spool_max_mb"`
 }
 
 // S3 is used instead of Dir when Endpoint is set.
@@ -89,6 +92,8 @@ type S3 struct {
 	SecretKey string `yaml:"secret_key"`
 	Secure    bool   `yaml:"secure"`
 	Region    string `yaml:"region"`
+	SSE       string `yaml:"sse"`       // server-side encryption: "" none, "s3" (SSE-S3), "c" (SSE-C)
+	SSECKey   string `yaml:"sse_c_key"` // SSE-C: base64 of 32 bytes; needs secure: true
 }
 
 // Subjects configures pseudonymous subject keys (SPEC §5).

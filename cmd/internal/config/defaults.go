@@ -28,7 +28,7 @@ func Default() *Config {
 			Match:        ".*",
 			RecordTarget: "sip:agents@127.0.0.1:5070",
 		})},
-		Storage:  Storage{S3: S3{Bucket: "recordings"}},
+		Storage:  Storage{S3: S3{Bucket: "recordings"}, SpoolMaxMB: 10240},
 		Subjects: Subjects{CustomerHeader: "X-Customer-ID"},
 		NATS:     NATS{Listen: "127.0.0.1:4222"},
 		HTTP:     HTTP{Listen: "127.0.0.1:8080"},

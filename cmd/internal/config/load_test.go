@@ -27,9 +27,10 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 			{Name: "fallback", Match: ".*", RecordTarget: "sips:agents@pbx.example.com",
 				AnswerTimeout: Duration(30 * time.Second)},
 		},
-		Storage: Storage{Dir: "/srv/objects", Retention: Duration(720 * time.Hour), S3: S3{
+		Storage: Storage{Dir: "/srv/objects", Retention: Duration(720 * time.Hour), SpoolMaxMB: 2048, S3: S3{
 			Endpoint: "minio.example.com:9000", Bucket: "call-recordings", AccessKey: "consentgw",
-			SecretKey: "s3cr3t-s3cr3t", Secure: true, Region: "eu-north-1"}},
+			SecretKey: "s3cr3t-s3cr3t", Secure: true, Region: "eu-north-1",
+			SSE: "c", SSECKey: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}},
 		Subjects: Subjects{HMACKey: "0123456789abcdef0123456789abcdef", DefaultRegion: "DK", CustomerHeader: "X-CRM-ID"},
 		NATS:     NATS{URL: "nats://nats.example.com:4222", Listen: "127.0.0.1:14222"},
 		HTTP:     HTTP{Listen: "0.0.0.0:9090"},

@@ -18,6 +18,7 @@ func (c *Config) Redacted() *Config {
 	r.Routes = slices.Clone(c.Routes)
 	r.origins = maps.Clone(c.origins)
 	r.Storage.S3.SecretKey = redact(c.Storage.S3.SecretKey)
+	r.Storage.S3.SSECKey = redact(c.Storage.S3.SSECKey)
 	r.Subjects.HMACKey = redact(c.Subjects.HMACKey)
 	r.NATS.URL = redactURLs(c.NATS.URL)
 	return &r

@@ -46,6 +46,7 @@ func TestRedactedPrintoutLoadsBack(t *testing.T) {
 	}
 	r := c.Redacted()
 	r.Subjects.HMACKey = "" // REDACTED is too short to be a key
+	r.Storage.S3.SSE = ""   // and not the base64 of an SSE-C key
 	out, err := yaml.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

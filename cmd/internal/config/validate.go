@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/netip"
 	"net/url"
@@ -228,6 +229,21 @@ func (v *validator) storage() {
 	}
 	if s.Retention < 0 {
 		v.check("storage.retention", invalid("%s must not be negative", s.Retention))
+	}
+	if s.SpoolMaxMB < 0 {
+		v.check("storage.spool_max_mb", invalid("%d must not be negative", s.SpoolMaxMB))
+	}
+	switch s.S3.SSE {
+	case "", "s3":
+	case "c":
+		if key, err := base64.StdEncoding.DecodeString(s.S3.SSECKey); err != nil || len(key) != 32 {
+			v.check("storage.s3.sse_c_key", invalid("must be the base64 of 32 bytes when storage.s3.sse is \"c\""))
+		}
+		if !s.S3.Secure {
+			v.check("storage.s3.secure", invalid("must be true with SSE-C: S3 refuses customer keys over plain HTTP"))
+		}
+	default:
+		v.check("storage.s3.sse", invalid("%q: want \"\", \"s3\" or \"c\"", s.S3.SSE))
 	}
 }
 

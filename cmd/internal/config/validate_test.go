@@ -76,6 +76,10 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"bad bucket", "storage:\n  s3:\n    bucket: Recordings_2024\n", "config: storage.s3.bucket:", ErrInvalidValue},
 		{"bad secure", "storage:\n  s3:\n    secure: maybe\n", "config: storage.s3.secure: invalid boolean \"maybe\"", ErrInvalidValue},
 		{"negative retention", "storage:\n  retention: -24h\n", "config: storage.retention: -24h0m0s must not be negative", ErrInvalidValue},
+		{"negative spool bound", "storage:\n  spool_max_mb: -1\n", "config: storage.spool_max_mb: -1 must not be negative", ErrInvalidValue},
+		{"unknown encryption", "storage:\n  s3:\n    sse: kms\n", `config: storage.s3.sse: "kms": want "", "s3" or "c"`, ErrInvalidValue},
+		{"SSE-C without a key", "storage:\n  s3:\n    sse: c\n    secure: true\n", `config: storage.s3.sse_c_key: must be the base64 of 32 bytes when storage.s3.sse is "c"`, ErrInvalidValue},
+		{"SSE-C over plain HTTP", "storage:\n  s3:\n    sse: c\n    sse_c_key: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n", "config: storage.s3.secure: must be true with SSE-C: S3 refuses customer keys over plain HTTP", ErrInvalidValue},
 
 		{"short hmac key", "subjects:\n  hmac_key: secret\n", "config: subjects.hmac_key: is shorter than 16", ErrInvalidValue},
 		{"region not ISO", "subjects:\n  default_region: Denmark\n", "config: subjects.default_region: \"Denmark\" is not", ErrInvalidValue},
