@@ -14,6 +14,8 @@ var (
 	// ErrBucketMissing is returned by Ping when the bucket is gone (deleted
 	// behind the gateway's back after New created it).
 	ErrBucketMissing = errors.New("s3: bucket does not exist")
+	// ErrNotConnected is returned by a Lazy store that has not reached S3 yet.
+	ErrNotConnected = errors.New("s3: not connected yet")
 	// ErrInvalidExpiry is returned by PresignedURL for an expiry outside
 	// S3's range of one second to seven days.
 	ErrInvalidExpiry = errors.New("s3: presigned URL expiry out of range")

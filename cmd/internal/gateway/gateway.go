@@ -5,6 +5,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,9 +27,11 @@ import (
 	"github.com/consentgw/consentgw/ivr/split"
 	"github.com/consentgw/consentgw/sip/b2bua"
 	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/storage"
 	"github.com/consentgw/consentgw/storage/archive"
 	"github.com/consentgw/consentgw/storage/local"
 	"github.com/consentgw/consentgw/storage/retention"
+	"github.com/consentgw/consentgw/storage/s3"
 )
 
 // Version is set at build time (-ldflags "-X .../gateway.Version=...").
@@ -38,7 +41,8 @@ var Version = "dev"
 type Gateway struct {
 	cfg      *config.Config
 	log      *slog.Logger
-	store    *local.Store
+	store    storage.Store
+	closer   func() error // closes the store
 	archive  *archive.Archiver
 	bus      *bus.Bus
 	ports    *media.PortPool
@@ -97,8 +101,8 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if err != nil {
 		return g, err
 	}
-	if g.store, err = local.New(cfg.ObjectDir()); err != nil {
-		return g, fmt.Errorf("storage.dir: %w", err)
+	if err := g.openStore(); err != nil {
+		return g, err
 	}
 	if g.bus, err = bus.Open(bus.Options{
 		URL: cfg.NATS.URL, Listen: cfg.NATS.Listen, StoreDir: cfg.DataDir + "/nats",
@@ -136,7 +140,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			return float64(g.archive.Pending())
 		},
 	})
-	g.archive, err = archive.New(archive.Options{Store: g.store, Logger: log, Dir: cfg.SpoolDir(), Observe: func(kind string, err error) {
+	g.archive, err = archive.New(archive.Options{Store: g.store, Logger: log, Dir: cfg.SpoolDir(), MaxSpoolBytes: int64(cfg.Storage.SpoolMaxMB) << 20, Observe: func(kind string, err error) {
 		g.metrics.Archived(kind, err)
 		if g.archiveHook != nil {
 			g.archiveHook(kind, err)
@@ -200,7 +204,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 // bucket expires objects itself through its lifecycle rule.
 func (g *Gateway) startRetention() {
 	maxAge := g.cfg.Storage.Retention.Std()
-	if maxAge <= 0 {
+	if maxAge <= 0 || g.cfg.Storage.S3.Endpoint != "" {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -232,14 +236,42 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	if g.bus != nil {
 		g.bus.Close()
 	}
-	if g.store != nil {
-		errs = append(errs, g.store.Close())
+	if g.closer != nil {
+		errs = append(errs, g.closer())
 	}
 	return errors.Join(errs...)
 }
 
 // Store is the object store, for tests and tools that read what calls left.
-func (g *Gateway) Store() *local.Store { return g.store }
+func (g *Gateway) Store() storage.Store { return g.store }
+
+// openStore picks the object store: S3 when storage.s3.endpoint is set (connecting in
+// the background, so a bucket that is down does not keep the gateway from taking calls),
+// else the local directory.
+func (g *Gateway) openStore() error {
+	c := g.cfg.Storage
+	if c.S3.Endpoint == "" {
+		st, err := local.New(g.cfg.ObjectDir())
+		if err != nil {
+			return fmt.Errorf("storage.dir: %w", err)
+		}
+		g.store, g.closer = st, st.Close
+		return nil
+	}
+	var key []byte
+	if c.S3.SSE == s3.SSEC {
+		key, _ = base64.StdEncoding.DecodeString(c.S3.SSECKey) // validated by config
+	}
+	st := s3.Open(s3.Options{
+		Endpoint: c.S3.Endpoint, Bucket: c.S3.Bucket, Region: c.S3.Region, Secure: c.S3.Secure,
+		AccessKey: c.S3.AccessKey, SecretKey: c.S3.SecretKey,
+		SSE:       s3.SSE{Mode: c.S3.SSE, Key: key},
+		Retention: c.Retention.Std(),
+		Logger:    g.log,
+	})
+	g.store, g.closer = st, st.Close
+	return nil
+}
 
 // HTTPAddr is where /metrics, /healthz and /readyz are served.
 func (g *Gateway) HTTPAddr() string { return g.httpLn.Addr().String() }
