@@ -12,6 +12,8 @@ const usage = `usage: consentgw <command> [flags]
 
 commands:
   serve [-c FILE]   run the gateway (no file: embedded defaults)
+  erase --subject TYPE:VALUE [--requested-by WHO]   erase a data subject's data (SPEC §6)
+  export --subject TYPE:VALUE -o FILE.zip            export a data subject's data
   version           print the version
 
 Run 'consentgw <command> -h' for a command's flags.
@@ -36,6 +38,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "erase":
+		return erase(args[1:], stdout, stderr)
+	case "export":
+		return export(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		return version(stdout)
 	case "help", "-h", "--help":

@@ -158,3 +158,12 @@ func (l *Lazy) URL(key string) string {
 	}
 	return st.URL(key)
 }
+
+// PresignedURL is Store.PresignedURL once connected.
+func (l *Lazy) PresignedURL(key string, expiry time.Duration) (string, error) {
+	st, err := l.get()
+	if err != nil {
+		return "", err
+	}
+	return st.PresignedURL(key, expiry)
+}

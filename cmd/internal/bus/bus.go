@@ -1,24 +1,27 @@
 // Package bus connects the gateway to NATS: the embedded nats-server with JetStream in
 // data_dir when nats.url is empty (listening on nats.listen, so CRMs and scripts can use
-// it), or an external server otherwise.
+// it), or an external server otherwise, with credentials, an nkey or user and password,
+// and TLS. At start it creates or updates the gateway's JetStream streams (streams.go).
 package bus
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Options say which NATS to use.
 type Options struct {
-	// URL of an external server; "" starts the embedded one.
+	// URL of an external server (a comma-separated list for a cluster); "" starts the
+	// embedded one.
 	URL string
 	// Listen is the embedded server's host:port.
 	Listen string
@@ -26,21 +29,34 @@ type Options struct {
 	StoreDir string
 	Name     string
 	Logger   *slog.Logger
+	// Auth is how to authenticate to an external server.
+	Auth Auth
+	// EventsMaxAge bounds how long CONSENTGW_EVENTS keeps events; 0 = forever.
+	EventsMaxAge time.Duration
 }
 
 // Bus is a NATS connection, and the embedded server behind it if there is one.
 type Bus struct {
 	Conn     *nats.Conn
+	JS       jetstream.JetStream
 	embedded *server.Server
 }
 
 // readyTimeout bounds the embedded server's start (JetStream recovers its store first).
 const readyTimeout = 30 * time.Second
 
-// Open connects, starting the embedded server first when no URL is given.
+// streamTimeout bounds creating the streams at start.
+const streamTimeout = 30 * time.Second
+
+// Open connects, starting the embedded server first when no URL is given, and makes sure
+// the streams exist with the configured limits.
 func Open(o Options) (*Bus, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	b := &Bus{}
 	url := o.URL
+	auth := o.Auth
 	if url == "" {
 		srv, err := startEmbedded(o)
 		if err != nil {
@@ -48,8 +64,14 @@ func Open(o Options) (*Bus, error) {
 		}
 		b.embedded = srv
 		url = srv.ClientURL()
+		auth = Auth{} // the embedded server has no users
 	}
-	conn, err := nats.Connect(url,
+	opts, err := auth.Options()
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	opts = append(opts,
 		nats.Name(o.Name),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
@@ -60,11 +82,22 @@ func Open(o Options) (*Bus, error) {
 		}),
 		nats.ReconnectHandler(func(*nats.Conn) { o.Logger.Info("NATS reconnected") }),
 	)
+	conn, err := nats.Connect(url, opts...)
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("bus: connecting to NATS: %w", err)
 	}
 	b.Conn = conn
+	if b.JS, err = jetstream.New(conn); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("bus: JetStream: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
+	defer cancel()
+	if err := EnsureStreams(ctx, b.JS, o.EventsMaxAge); err != nil {
+		b.Close()
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -82,7 +115,7 @@ func startEmbedded(o Options) (*server.Server, error) {
 		Host:       host,
 		Port:       port,
 		JetStream:  true,
-		StoreDir:   filepath.Join(o.StoreDir),
+		StoreDir:   o.StoreDir,
 		NoSigs:     true,
 		NoLog:      true,
 	})

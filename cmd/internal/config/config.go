@@ -21,6 +21,7 @@ type Config struct {
 	Storage  Storage  `yaml:"storage"`
 	Subjects Subjects `yaml:"subjects"`
 	NATS     NATS     `yaml:"nats"`
+	Exports  Exports  `yaml:"exports"`
 	HTTP     HTTP     `yaml:"http"`
 
 	// origins maps key paths to where their value came from, for error messages.
@@ -107,6 +108,33 @@ type Subjects struct {
 type NATS struct {
 	URL    string `yaml:"url"`    // "" = start the embedded server
 	Listen string `yaml:"listen"` // the embedded server's host:port
+	// How to log in to an external server (nats.url): at most one of a credentials file,
+	// an nkey seed file, or user and password.
+	Credentials  string  `yaml:"credentials"`    // .creds file (JWT and nkey seed)
+	NKeySeedFile string  `yaml:"nkey_seed_file"` // file holding an nkey seed (SU…)
+	User         string  `yaml:"user"`
+	Password     string  `yaml:"password"`
+	TLS          NATSTLS `yaml:"tls"`
+	// EventsMaxAge is how long the audit trail (CONSENTGW_EVENTS) keeps events; 0 = forever.
+	EventsMaxAge Duration `yaml:"events_max_age"`
+}
+
+// NATSTLS names PEM files for TLS to an external server: ca verifies the server, cert
+// and key authenticate the gateway.
+type NATSTLS struct {
+	CA   string `yaml:"ca"`
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// Exports configures data-subject export bundles (SPEC §6).
+type Exports struct {
+	// Expires is how long a bundle and its link last unless the request says otherwise.
+	Expires Duration `yaml:"expires"`
+	// Purpose and Recipients are the Art. 15 GDPR information in each bundle's manifest;
+	// "" and [] = the built-in wording.
+	Purpose    string   `yaml:"purpose"`
+	Recipients []string `yaml:"recipients"`
 }
 
 // HTTP configures the metrics, health and phone page listener.

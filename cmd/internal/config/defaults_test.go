@@ -25,6 +25,7 @@ func TestDefaultsAreTheDocumentedOnes(t *testing.T) {
 		Storage:  Storage{S3: S3{Bucket: "recordings"}, SpoolMaxMB: 10240},
 		Subjects: Subjects{CustomerHeader: "X-Customer-ID"},
 		NATS:     NATS{Listen: "127.0.0.1:4222"},
+		Exports:  Exports{Expires: Duration(24 * time.Hour)},
 		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
 	}
 	if got := comparable(c); !reflect.DeepEqual(got, want) {

@@ -32,8 +32,13 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 			SecretKey: "s3cr3t-s3cr3t", Secure: true, Region: "eu-north-1",
 			SSE: "c", SSECKey: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}},
 		Subjects: Subjects{HMACKey: "0123456789abcdef0123456789abcdef", DefaultRegion: "DK", CustomerHeader: "X-CRM-ID"},
-		NATS:     NATS{URL: "nats://nats.example.com:4222", Listen: "127.0.0.1:14222"},
-		HTTP:     HTTP{Listen: "0.0.0.0:9090"},
+		NATS: NATS{URL: "nats://nats.example.com:4222", Listen: "127.0.0.1:14222",
+			Credentials:  "/etc/consentgw/nats.creds",
+			TLS:          NATSTLS{CA: "/etc/consentgw/nats-ca.pem", Cert: "/etc/consentgw/nats-client.pem", Key: "/etc/consentgw/nats-client-key.pem"},
+			EventsMaxAge: Duration(8760 * time.Hour)},
+		Exports: Exports{Expires: Duration(48 * time.Hour), Purpose: "Quality assurance and documentation of telephone agreements.",
+			Recipients: []string{"Example Contact Center A/S", "Example Storage Ltd (processor)"}},
+		HTTP: HTTP{Listen: "0.0.0.0:9090"},
 	}
 	if got := comparable(c); !reflect.DeepEqual(got, want) {
 		t.Errorf("full.yaml =\n%+v\nwant\n%+v", got, want)

@@ -10,8 +10,8 @@ import (
 // redactedMark replaces a secret that is set, so a printout shows it exists.
 const redactedMark = "REDACTED"
 
-// Redacted returns a copy safe to print or log: storage.s3.secret_key, subjects.hmac_key
-// and any password in nats.url are replaced (empty secrets stay empty).
+// Redacted returns a copy safe to print or log: storage.s3.secret_key, subjects.hmac_key,
+// nats.password and any password in nats.url are replaced (empty secrets stay empty).
 func (c *Config) Redacted() *Config {
 	r := *c
 	r.SIP.Listen = slices.Clone(c.SIP.Listen)
@@ -21,6 +21,8 @@ func (c *Config) Redacted() *Config {
 	r.Storage.S3.SSECKey = redact(c.Storage.S3.SSECKey)
 	r.Subjects.HMACKey = redact(c.Subjects.HMACKey)
 	r.NATS.URL = redactURLs(c.NATS.URL)
+	r.NATS.Password = redact(c.NATS.Password)
+	r.Exports.Recipients = slices.Clone(c.Exports.Recipients)
 	return &r
 }
 

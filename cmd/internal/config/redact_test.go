@@ -8,7 +8,7 @@ import (
 )
 
 func TestRedactedHidesSecretsAndLeavesOriginalAlone(t *testing.T) {
-	c, err := Load("testdata/full.yaml", []string{"CONSENTGW_NATS_URL=nats://user:pa55word@nats:4222,nats://token@nats2:4222"})
+	c, err := Load("testdata/full.yaml", []string{"CONSENTGW_NATS_URL=nats://user:pa55word@nats:4222,nats://token@nats2:4222", "CONSENTGW_NATS_USER=gw", "CONSENTGW_NATS_CREDENTIALS=", "CONSENTGW_NATS_PASSWORD=n4tspw"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -17,7 +17,7 @@ func TestRedactedHidesSecretsAndLeavesOriginalAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{"s3cr3t-s3cr3t", "0123456789abcdef", "pa55word", "token@"} {
+	for _, secret := range []string{"s3cr3t-s3cr3t", "0123456789abcdef", "pa55word", "token@", "n4tspw"} {
 		if strings.Contains(string(out), secret) {
 			t.Errorf("redacted output contains %q:\n%s", secret, out)
 		}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/emiago/sipgo/sip"
@@ -39,6 +40,8 @@ func (c *Config) Validate() error {
 	v.storage()
 	v.subjects()
 	v.network()
+	v.natsAuth()
+	v.exports()
 	return errors.Join(v.errs...)
 }
 
@@ -294,4 +297,52 @@ func natsURL(u string) error {
 		return nil
 	}
 	return invalid("%q: scheme must be nats, tls, ws or wss", u)
+}
+
+// maxExportExpiry is SigV4's limit on a presigned URL: an export link cannot outlive it.
+const maxExportExpiry = 7 * 24 * time.Hour
+
+func (v *validator) natsAuth() {
+	n := v.c.NATS
+	set := 0
+	for _, s := range []string{n.Credentials, n.NKeySeedFile, n.User} {
+		if s != "" {
+			set++
+		}
+	}
+	if set > 1 {
+		v.check("nats.credentials", invalid("set only one of nats.credentials, nats.nkey_seed_file and nats.user"))
+	}
+	if n.Password != "" && n.User == "" {
+		v.check("nats.password", invalid("needs nats.user"))
+	}
+	if (n.TLS.Cert == "") != (n.TLS.Key == "") {
+		v.check("nats.tls.cert", invalid("nats.tls.cert and nats.tls.key must be set together"))
+	}
+	if n.URL == "" {
+		// The embedded server has no users and no TLS: these only make sense for nats.url.
+		for _, f := range []struct{ path, value string }{
+			{"nats.credentials", n.Credentials}, {"nats.nkey_seed_file", n.NKeySeedFile}, {"nats.user", n.User},
+			{"nats.tls.ca", n.TLS.CA}, {"nats.tls.cert", n.TLS.Cert},
+		} {
+			if f.value != "" {
+				v.check(f.path, invalid("applies to an external server only: set nats.url too"))
+			}
+		}
+	}
+	if n.EventsMaxAge < 0 {
+		v.check("nats.events_max_age", invalid("%s must not be negative", n.EventsMaxAge))
+	}
+}
+
+func (v *validator) exports() {
+	e := v.c.Exports
+	if d := e.Expires.Std(); d < time.Minute || d > maxExportExpiry {
+		v.check("exports.expires", invalid("%s must be from 1m to 168h (a presigned link lasts at most 7 days)", e.Expires))
+	}
+	for i, r := range e.Recipients {
+		if strings.TrimSpace(r) == "" {
+			v.check(indexPath("exports.recipients", i), invalid("must not be empty"))
+		}
+	}
 }

@@ -90,6 +90,14 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"bad nats url", "nats:\n  url: \"http://x:4222\"\n", "config: nats.url: \"http://x:4222\": scheme must be", ErrInvalidValue},
 		{"nats listen not host:port", "nats:\n  listen: localhost\n", "config: nats.listen: \"localhost\" is not host:port (line 2)", ErrInvalidValue},
 		{"http listen bad port", "http:\n  listen: \"127.0.0.1:http\"\n", "config: http.listen:", ErrInvalidValue},
+		{"two nats logins", "nats:\n  url: nats://n:4222\n  user: gw\n  credentials: /x.creds\n", "config: nats.credentials: set only one of", ErrInvalidValue},
+		{"nats password without user", "nats:\n  url: nats://n:4222\n  password: pw\n", "config: nats.password: needs nats.user (line 3)", ErrInvalidValue},
+		{"nats cert without key", "nats:\n  url: nats://n:4222\n  tls:\n    cert: /c.pem\n", "config: nats.tls.cert: nats.tls.cert and nats.tls.key must be set together", ErrInvalidValue},
+		{"nats login for the embedded server", "nats:\n  user: gw\n", "config: nats.user: applies to an external server only", ErrInvalidValue},
+		{"negative events max age", "nats:\n  events_max_age: -1h\n", "config: nats.events_max_age: -1h0m0s must not be negative", ErrInvalidValue},
+		{"exports expire beyond a presigned link", "exports:\n  expires: 200h\n", "config: exports.expires: 200h0m0s must be from 1m to 168h", ErrInvalidValue},
+		{"exports expire at once", "exports:\n  expires: 0s\n", "config: exports.expires:", ErrInvalidValue},
+		{"empty export recipient", "exports:\n  recipients: [\"a\", \" \"]\n", "config: exports.recipients[1]: must not be empty", ErrInvalidValue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,6 +132,9 @@ func TestValidAlternativesAreAccepted(t *testing.T) {
 		{"no customer header", "subjects:\n  customer_header: ''\n"},
 		{"nats url list", "nats:\n  url: \"nats://a:4222, tls://b:4222\"\n"},
 		{"nats host:port", "nats:\n  url: \"127.0.0.1:4222\"\n"},
+		{"nats user and tls", "nats:\n  url: tls://n:4222\n  user: gw\n  password: pw\n  tls:\n    ca: /ca.pem\n    cert: /c.pem\n    key: /k.pem\n"},
+		{"nats nkey", "nats:\n  url: nats://n:4222\n  nkey_seed_file: /gw.nk\n  events_max_age: 720h\n"},
+		{"export expiry a week", "exports:\n  expires: 168h\n  recipients: [\"Example A/S\"]\n"},
 		{"ipv6 target", "routes:\n  - name: a\n    record_target: \"sip:agents@[2001:db8::5]:5070\"\n"},
 		{"sips target with params", "routes:\n  - name: a\n    record_target: \"sips:agents@pbx.example.com;transport=tcp\"\n"},
 	}

@@ -21,6 +21,8 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/metrics"
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/consent/audit"
+	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/subject"
 	"github.com/consentgw/consentgw/ivr"
 	"github.com/consentgw/consentgw/ivr/prompt"
@@ -45,6 +47,8 @@ type Gateway struct {
 	closer   func() error // closes the store
 	archive  *archive.Archiver
 	bus      *bus.Bus
+	events   *audit.Publisher
+	rights   *rights.Listener
 	ports    *media.PortPool
 	sip      *b2bua.Server
 	splitter *split.Splitter
@@ -106,10 +110,11 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	}
 	if g.bus, err = bus.Open(bus.Options{
 		URL: cfg.NATS.URL, Listen: cfg.NATS.Listen, StoreDir: cfg.DataDir + "/nats",
-		Name: cfg.NodeName, Logger: log,
+		Name: cfg.NodeName, Logger: log, Auth: natsAuth(cfg.NATS), EventsMaxAge: cfg.NATS.EventsMaxAge.Std(),
 	}); err != nil {
 		return g, err
 	}
+	g.events = audit.New(audit.Options{JS: g.bus.JS, Node: cfg.NodeName, Logger: log})
 
 	publicHost, mediaIP, err := addresses(cfg)
 	if err != nil {
@@ -140,7 +145,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			return float64(g.archive.Pending())
 		},
 	})
-	g.archive, err = archive.New(archive.Options{Store: g.store, Logger: log, Dir: cfg.SpoolDir(), MaxSpoolBytes: int64(cfg.Storage.SpoolMaxMB) << 20, Observe: func(kind string, err error) {
+	g.archive, err = archive.New(archive.Options{Store: g.store, Logger: log, Dir: cfg.SpoolDir(), MaxSpoolBytes: int64(cfg.Storage.SpoolMaxMB) << 20, Events: g.events, Observe: func(kind string, err error) {
 		g.metrics.Archived(kind, err)
 		if g.archiveHook != nil {
 			g.archiveHook(kind, err)
@@ -169,7 +174,11 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		IDs:      consent.NewIDSource(),
 		Logger:   log,
 		Observer: g.metrics,
+		Events:   g.events,
 	})
+	if err := g.startRights(pseudonyms); err != nil {
+		return g, err
+	}
 
 	listeners, err := sipListeners(cfg)
 	if err != nil {
@@ -220,6 +229,9 @@ func (g *Gateway) startRetention() {
 // Shutdown ends calls (BYE to both legs), stores what they left, and stops everything.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	var errs []error
+	if g.rights != nil {
+		errs = append(errs, g.rights.Close(ctx))
+	}
 	if g.background != nil {
 		g.background()
 		<-g.sweeping
@@ -232,6 +244,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	if g.archive != nil {
 		errs = append(errs, g.archive.Close(ctx))
+	}
+	if g.events != nil {
+		errs = append(errs, g.events.Close(ctx))
 	}
 	if g.bus != nil {
 		g.bus.Close()

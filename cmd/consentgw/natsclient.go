@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/consentgw/consentgw/cmd/internal/bus"
+	"github.com/consentgw/consentgw/cmd/internal/config"
+	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/consent/rights"
+	"github.com/consentgw/consentgw/consent/subject"
+)
+
+// clientFlags are the flags erase and export share.
+type clientFlags struct {
+	natsURL     string
+	configFile  string
+	subject     string
+	requestedBy string
+	requestID   string
+	timeout     time.Duration
+	jsonOut     bool
+}
+
+func (f *clientFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.natsURL, "nats", "", "NATS `URL` of the gateway (default: nats.url, or the embedded server at nats.listen, from the configuration)")
+	fs.StringVar(&f.configFile, "c", "", "configuration `FILE` to read the NATS address and login from")
+	fs.StringVar(&f.subject, "subject", "", "the data subject as `TYPE:VALUE`: tel:+4512345678, customer:C-1001 or agent:alice")
+	fs.StringVar(&f.requestedBy, "requested-by", defaultRequester(), "who asks, for the audit trail")
+	fs.StringVar(&f.requestID, "request-id", "", "request `ID`; repeating an ID returns its first result (default: a new one)")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long to wait for the gateway's reply")
+	fs.BoolVar(&f.jsonOut, "json", false, "print the gateway's reply as JSON")
+}
+
+func defaultRequester() string {
+	user := os.Getenv("USER")
+	host, _ := os.Hostname()
+	if user == "" {
+		user = "cli"
+	}
+	return user + "@" + host
+}
+
+// usageError is a bad command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// parseClient reads a client command's flags; FILE.zip-style checks are the caller's.
+func parseClient(name string, args []string, stderr io.Writer, f *clientFlags, extra func(*flag.FlagSet)) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f.register(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return usageError{""}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if f.subject == "" {
+		return usageError{"--subject is required, e.g. --subject tel:+4512345678"}
+	}
+	if _, err := subject.Parse(f.subject); err != nil {
+		return usageError{"--subject: want TYPE:VALUE with TYPE tel, customer or agent, e.g. tel:+4512345678"}
+	}
+	if f.requestID == "" {
+		f.requestID = "cli-" + consent.NewIDSource().New(time.Now())
+	}
+	if f.timeout <= 0 {
+		return usageError{"--timeout must be positive"}
+	}
+	return nil
+}
+
+// payload is the SPEC §6 request body.
+func (f *clientFlags) payload(expires time.Duration) ([]byte, error) {
+	s, err := subject.Parse(f.subject)
+	if err != nil {
+		return nil, err
+	}
+	req := map[string]any{
+		"request_id":   f.requestID,
+		"subject":      map[string]string{"type": string(s.Type), "value": s.Value},
+		"requested_by": f.requestedBy,
+	}
+	if expires > 0 {
+		req["expires"] = expires.String()
+	}
+	return json.Marshal(req)
+}
+
+// connect opens NATS as the configuration says, unless --nats names the server.
+func (f *clientFlags) connect() (*nats.Conn, string, error) {
+	cfg, err := config.Load(f.configFile, os.Environ())
+	if err != nil {
+		return nil, "", usageError{err.Error()}
+	}
+	url := f.natsURL
+	if url == "" {
+		url = cfg.NATS.URL
+	}
+	if url == "" {
+		url = "nats://" + cfg.NATS.Listen
+	}
+	opts, err := natsAuthOf(cfg.NATS).Options()
+	if err != nil {
+		return nil, url, err
+	}
+	opts = append(opts, nats.Name("consentgw-cli"), nats.Timeout(5*time.Second))
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, url, fmt.Errorf("cannot reach NATS at %s (%v): is 'consentgw serve' running? Give the address with --nats", url, err)
+	}
+	return nc, url, nil
+}
+
+func natsAuthOf(c config.NATS) bus.Auth {
+	return bus.Auth{
+		CredentialsFile: c.Credentials, NKeySeedFile: c.NKeySeedFile, User: c.User, Password: c.Password,
+		TLS: bus.TLS{CA: c.TLS.CA, Cert: c.TLS.Cert, Key: c.TLS.Key},
+	}
+}
+
+// reply is the part of a gateway reply every command reads.
+type reply struct {
+	Status string `json:"status"`
+	Error  string `json:"error"`
+}
+
+// call sends the request on consentgw.rpc.<verb> and returns the raw reply of a completed
+// request; a rejected or failed one is an error that says what to do.
+func (f *clientFlags) call(verb rights.Verb, body []byte) ([]byte, error) {
+	nc, url, err := f.connect()
+	if err != nil {
+		return nil, err
+	}
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	defer cancel()
+	msg, err := nc.RequestWithContext(ctx, rights.RPCPrefix+string(verb), body)
+	switch {
+	case errors.Is(err, nats.ErrNoResponders):
+		return nil, fmt.Errorf("no gateway serves requests on %s: is 'consentgw serve' running there?", url)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout):
+		return nil, fmt.Errorf("no reply within %v; the %s may still complete: run the same command with --request-id %s to get its result", f.timeout, verb, f.requestID)
+	case err != nil:
+		return nil, fmt.Errorf("sending the %s request to %s: %w", verb, url, err)
+	}
+	var r reply
+	if err := json.Unmarshal(msg.Data, &r); err != nil {
+		return nil, fmt.Errorf("the gateway's reply is not JSON: %q", msg.Data)
+	}
+	switch r.Status {
+	case rights.StatusCompleted:
+		return msg.Data, nil
+	case rights.StatusRejected:
+		return nil, fmt.Errorf("%s rejected: %s", verb, r.Error)
+	default:
+		return nil, fmt.Errorf("%s failed: %s (request id %s)", verb, r.Error, f.requestID)
+	}
+}

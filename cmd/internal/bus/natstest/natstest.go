@@ -1,0 +1,219 @@
+// Package natstest runs a real nats-server process with JetStream for tests that need
+// NATS to outlive a gateway (a request published while no gateway runs). One process per
+// Start, on a free loopback port, its store in the test's temp dir, killed when the test
+// ends.
+package natstest
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// InstallCommand builds the nats-server this harness expects.
+const InstallCommand = "GOBIN=$HOME/.cache/consentgw/bin go install github.com/nats-io/nats-server/v2@v2.15.2"
+
+// EnvBinary names a nats-server binary to use instead of the default places.
+const EnvBinary = "CONSENTGW_NATS_SERVER"
+
+const (
+	readyTimeout = 30 * time.Second
+	pollInterval = 25 * time.Millisecond
+)
+
+// Server is a running nats-server. URL is its client address.
+type Server struct {
+	URL  string
+	User string
+	Pass string
+
+	bin, addr, storeDir, logPath string
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Option changes how Start runs the server.
+type Option func(*Server)
+
+// WithUser requires clients to log in as user with password.
+func WithUser(user, password string) Option {
+	return func(s *Server) { s.User, s.Pass = user, password }
+}
+
+// Start runs nats-server -js until the test ends. Without a binary the test fails (it is
+// never skipped), naming the command that installs one.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	dir := t.TempDir()
+	s := &Server{bin: findBinary(t), addr: freeAddr(t), storeDir: filepath.Join(dir, "js"), logPath: filepath.Join(dir, "nats.log")}
+	for _, o := range opts {
+		o(s)
+	}
+	s.URL = "nats://" + s.addr
+	t.Cleanup(s.Stop)
+	s.start(t)
+	return s
+}
+
+// Stop kills the server and waits until it is gone; its store stays for Restart.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.cmd = nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	<-done
+}
+
+// Restart stops the server if it runs and starts it again on the same port and store.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	s.start(t)
+}
+
+// Connect opens a client connection closed at the end of the test.
+func (s *Server) Connect(t testing.TB) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(s.URL, s.options()...)
+	if err != nil {
+		t.Fatalf("connecting to %s: %v", s.URL, err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+func (s *Server) options() []nats.Option {
+	if s.User == "" {
+		return nil
+	}
+	return []nats.Option{nats.UserInfo(s.User, s.Pass)}
+}
+
+func (s *Server) start(t testing.TB) {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(s.addr)
+	args := []string{"-a", host, "-p", port, "-js", "-sd", s.storeDir, "-l", s.logPath}
+	if s.User != "" {
+		args = append(args, "--user", s.User, "--pass", s.Pass)
+	}
+	cmd := exec.Command(s.bin, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", s.bin, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	s.mu.Lock()
+	s.cmd, s.done = cmd, done
+	s.mu.Unlock()
+	if err := s.waitReady(done); err != nil {
+		s.Stop()
+		log, _ := os.ReadFile(s.logPath)
+		t.Fatalf("nats-server on %s: %v\n%s", s.addr, err, tail(string(log)))
+	}
+}
+
+// waitReady polls until a client can connect and JetStream answers.
+func (s *Server) waitReady(done <-chan struct{}) error {
+	deadline := time.NewTimer(readyTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		if s.ready() {
+			return nil
+		}
+		select {
+		case <-done:
+			return errors.New("exited before it was ready")
+		case <-deadline.C:
+			return errors.New("not ready within " + readyTimeout.String())
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Server) ready() bool {
+	nc, err := nats.Connect(s.URL, append(s.options(), nats.Timeout(time.Second))...)
+	if err != nil {
+		return false
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err = js.AccountInfo(ctx)
+	return err == nil
+}
+
+func findBinary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(EnvBinary); p != "" {
+		if !isExecutable(p) {
+			t.Fatalf("%s=%s is not an executable file", EnvBinary, p)
+		}
+		return p
+	}
+	candidates := []string{"/root/.cache/consentgw/bin/nats-server"}
+	if home, err := os.UserHomeDir(); err == nil {
+		candidates = append(candidates, filepath.Join(home, ".cache", "consentgw", "bin", "nats-server"))
+	}
+	for _, p := range candidates {
+		if isExecutable(p) {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("nats-server"); err == nil {
+		return p
+	}
+	t.Fatalf("no nats-server binary (looked at $%s, %s, and PATH); install it with:\n  %s",
+		EnvBinary, strings.Join(candidates, ", "), InstallCommand)
+	return ""
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+}
+
+func tail(s string) string {
+	const max = 4000
+	if len(s) > max {
+		s = s[len(s)-max:]
+	}
+	return strings.TrimSpace(s)
+}

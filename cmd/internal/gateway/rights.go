@@ -1,0 +1,51 @@
+package gateway
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/consentgw/consentgw/cmd/internal/bus"
+	"github.com/consentgw/consentgw/cmd/internal/config"
+	"github.com/consentgw/consentgw/consent/rights"
+	"github.com/consentgw/consentgw/consent/subject"
+)
+
+// exportSweep is how often the local store looks for expired export bundles; an S3
+// bucket expires them by its lifecycle rule.
+const exportSweep = 10 * time.Minute
+
+// startRights serves the data-subject API of SPEC §6 on NATS.
+func (g *Gateway) startRights(pseudonyms *subject.Pseudonymizer) error {
+	cfg := g.cfg
+	svc, err := rights.New(rights.Options{
+		Store: g.store, Pseudonyms: pseudonyms, DefaultRegion: cfg.Subjects.DefaultRegion,
+		Events: g.events, Discard: rights.Broadcast{Conn: g.bus.Conn, Logger: g.log},
+		Node: cfg.NodeName, Logger: g.log,
+		Export: rights.ExportPolicy{
+			Expires: cfg.Exports.Expires.Std(), Purpose: cfg.Exports.Purpose, Recipients: cfg.Exports.Recipients,
+			Retention: rights.RetentionText(cfg.Storage.Retention.Std()),
+		},
+	})
+	if err != nil {
+		return err
+	}
+	sweep := exportSweep
+	if lc, ok := g.store.(interface{ SetExportExpiry(time.Duration) error }); ok {
+		sweep = 0
+		if err := lc.SetExportExpiry(cfg.Exports.Expires.Std()); err != nil {
+			return fmt.Errorf("exports.expires: %w", err)
+		}
+	}
+	g.rights, err = rights.Listen(rights.ListenOptions{
+		Conn: g.bus.Conn, JS: g.bus.JS, Service: svc, Events: g.events, Node: cfg.NodeName, Logger: g.log,
+		LiveCalls: g.splitter, Spool: g.archive, SweepExports: sweep,
+	})
+	return err
+}
+
+func natsAuth(c config.NATS) bus.Auth {
+	return bus.Auth{
+		CredentialsFile: c.Credentials, NKeySeedFile: c.NKeySeedFile, User: c.User, Password: c.Password,
+		TLS: bus.TLS{CA: c.TLS.CA, Cert: c.TLS.Cert, Key: c.TLS.Key},
+	}
+}

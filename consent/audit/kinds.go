@@ -1,0 +1,23 @@
+// Package audit publishes the audit trail of SPEC §6: one event for everything the
+// gateway does to personal data, on consentgw.events.<kind>, kept by the JetStream stream
+// CONSENTGW_EVENTS. Events name subjects by pseudonym (subject key) only, never by value.
+package audit
+
+// Stream is the JetStream stream that keeps the audit trail.
+const Stream = "CONSENTGW_EVENTS"
+
+// SubjectPrefix starts every event's NATS subject; the stream takes SubjectPrefix + ">".
+const SubjectPrefix = "consentgw.events."
+
+// The event kinds of SPEC §6.
+const (
+	KindConsentCaptured  = "consent.captured"
+	KindRecordingStored  = "recording.stored"
+	KindRecordingDeleted = "recording.deleted"
+	KindSubjectErased    = "subject.erased"
+	KindSubjectExported  = "subject.exported"
+	KindRequestRejected  = "request.rejected"
+)
+
+// Subject is the NATS subject of events of kind.
+func Subject(kind string) string { return SubjectPrefix + kind }

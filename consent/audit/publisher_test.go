@@ -1,0 +1,121 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+const waitLimit = 30 * time.Second
+
+func eventStream(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(waitLimit) {
+		t.Fatal("NATS server not ready")
+	}
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateOrUpdateStream(t.Context(), jetstream.StreamConfig{Name: Stream, Subjects: []string{SubjectPrefix + ">"}}); err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+func readEvents(t *testing.T, js jetstream.JetStream, n int) []Event {
+	t.Helper()
+	cons, err := js.OrderedConsumer(t.Context(), Stream, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Event
+	for range n {
+		msg, err := cons.Next(jetstream.FetchMaxWait(waitLimit))
+		if err != nil {
+			t.Fatalf("after %d events: %v", len(out), err)
+		}
+		var ev Event
+		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if msg.Subject() != Subject(ev.Kind) {
+			t.Errorf("event %s on subject %s", ev.Kind, msg.Subject())
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+func TestEmittedAndPublishedEventsReachTheStreamInOrder(t *testing.T) {
+	js := eventStream(t)
+	p := New(Options{JS: js, Node: "gw-1"})
+	p.Emit(KindConsentCaptured, map[string]string{"id": "01A"})
+	p.Emit(KindRecordingStored, map[string]string{"id": "01A"})
+	if err := p.Publish(t.Context(), KindSubjectErased, map[string]int{"recordings_deleted": 2}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := readEvents(t, js, 3)
+	kinds := map[string]bool{}
+	for _, ev := range got {
+		kinds[ev.Kind] = true
+		if ev.ID == "" || ev.Gateway != "gw-1" || ev.At.IsZero() || len(ev.Data) == 0 {
+			t.Errorf("event %+v lacks its envelope", ev)
+		}
+	}
+	for _, k := range []string{KindConsentCaptured, KindRecordingStored, KindSubjectErased} {
+		if !kinds[k] {
+			t.Errorf("no %s event in %+v", k, got)
+		}
+	}
+	if p.Dropped() != 0 {
+		t.Errorf("%d events dropped", p.Dropped())
+	}
+}
+
+func TestEmitNeverBlocksAndCountsWhatItDrops(t *testing.T) {
+	js := eventStream(t)
+	p := New(Options{JS: js, Buffer: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.Emit(KindConsentCaptured, 1) // after Close: dropped, not blocked
+	if p.Dropped() != 1 {
+		t.Fatalf("dropped %d, want 1", p.Dropped())
+	}
+}
+
+func TestInvalidKindsAreRefused(t *testing.T) {
+	js := eventStream(t)
+	p := New(Options{JS: js})
+	defer p.Close(context.Background())
+	for _, k := range []string{"", "a b", "x.>", "*", ".a", "a."} {
+		if err := p.Publish(t.Context(), k, 1); !errors.Is(err, ErrBadKind) {
+			t.Errorf("Publish(%q) = %v, want ErrBadKind", k, err)
+		}
+	}
+}
