@@ -148,6 +148,16 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("deleting %s: %w", key, err)
 	}
+	if err := s.remove(key); err != nil {
+		return err
+	}
+	// The fsync runs outside the lock: an erase deletes many keys at once, and each
+	// waits on the disk only for its own directory.
+	return s.syncDir(path.Dir(key))
+}
+
+// remove deletes the object and its sidecar and prunes emptied directories.
+func (s *Store) remove(key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fi, err := s.root.Lstat(key)
@@ -169,7 +179,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("deleting metadata of %s: %w", key, err)
 	}
 	s.prune(path.Dir(key))
-	return s.syncDir(path.Dir(key))
+	return nil
 }
 
 // prune removes dir and its parents while they are empty. It stops at the
