@@ -7,6 +7,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/consent/policy"
 )
 
 // Route sends a caller, by the Request-URI user part, to a recording target when consent
@@ -18,6 +19,11 @@ type Route struct {
 	NoRecord sip.Uri
 	// AnswerTimeout bounds the wait for the target to answer.
 	AnswerTimeout time.Duration
+	// Policy picks opt-in or notice by the caller's country.
+	Policy policy.Policy
+	// Language is the prompts' language: a tag, LanguageAuto (by the caller's
+	// country), or "" for the default language.
+	Language string
 }
 
 // Target is where a call with decision d goes: only a granted consent reaches the
