@@ -54,8 +54,11 @@ func (p Policy) Choose(number, defaultRegion string) Choice {
 	return c
 }
 
-// Region returns the ISO 3166 country of number, "" when it cannot be told (not a
-// valid number, or a number shared by several countries without a distinguishing prefix).
+// Region returns the ISO 3166 country of number, "" when it cannot be told. A valid
+// number gets its region from its prefix; a number that is only possible (a range not
+// allocated yet, or libphonenumber's data is older than the plan) gets the country of
+// its country code when that code belongs to exactly one country: +45 is Denmark, but +1
+// is shared by the NANP countries and so tells nothing.
 func Region(number, defaultRegion string) string {
 	number = strings.TrimSpace(number)
 	if after, ok := strings.CutPrefix(strings.ToLower(number), "tel:"); ok {
@@ -68,11 +71,19 @@ func Region(number, defaultRegion string) string {
 		return ""
 	}
 	n, err := phonenumbers.Parse(number, defaultRegion)
-	if err != nil || !phonenumbers.IsValidNumber(n) {
+	if err != nil {
 		return ""
 	}
-	region := phonenumbers.GetRegionCodeForNumber(n)
-	if region == "ZZ" || region == "001" {
+	var region string
+	switch {
+	case phonenumbers.IsValidNumber(n):
+		region = phonenumbers.GetRegionCodeForNumber(n)
+	case phonenumbers.IsPossibleNumber(n):
+		if regions := phonenumbers.GetRegionCodesForCountryCode(int(n.GetCountryCode())); len(regions) == 1 {
+			region = regions[0]
+		}
+	}
+	if region == "" || region == "ZZ" || region == "001" {
 		return "" // non-geographic numbers (satellite, UIFN): no jurisdiction to apply
 	}
 	return region

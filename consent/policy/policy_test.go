@@ -27,6 +27,8 @@ func TestModeByCallerCountry(t *testing.T) {
 		{"EU number never gets notice", "+4930123456", "", consent.ModeOptIn, "wrong", "DE"},
 		{"unknown number fails closed", "anonymous", "", consent.ModeOptIn, "", ""},
 		{"invalid number fails closed", "+999123", "", consent.ModeOptIn, "", ""},
+		{"unallocated Danish range: +45 is only Denmark", "+4512345678", "", consent.ModeOptIn, "", "DK"},
+		{"unallocated NANP range: +1 is many countries", "+11235550123", "", consent.ModeOptIn, "", ""},
 		{"empty number fails closed", "", "US", consent.ModeOptIn, "", ""},
 	}
 	for _, c := range cases {

@@ -54,12 +54,15 @@ func (b *bridged) playConfirmation() {
 	bridge := b.live.bridge
 	bridge.MuteAgent(true)
 	player := ivr.NewPlayer(b.in.Media, b.law, b.in.AudioPT())
+	log := b.log
 	go func() {
 		defer close(done)
 		defer bridge.MuteAgent(false)
 		frame := make([]int16, ivr.FrameSamples)
 		ticker := time.NewTicker(20 * time.Millisecond)
 		defer ticker.Stop()
+		sent := 0
+		defer func() { log.Info("withdrawal confirmed to the caller", "prompt", p.ID, "played_ms", sent*20) }()
 		for i := range p.FrameCount() {
 			select {
 			case <-ctx.Done():
@@ -67,7 +70,9 @@ func (b *bridged) playConfirmation() {
 			case <-ticker.C:
 			}
 			p.Frame(i, frame)
-			_ = player.Send(frame)
+			if player.Send(frame) == nil {
+				sent++
+			}
 		}
 	}()
 	b.stopConfirm = func() {
