@@ -300,3 +300,47 @@ func fileSHA256(t *testing.T, path string) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// An agent desktop withdraws the caller's consent over NATS: only the node holding the
+// call answers, the recording is gone, and later commands on the call say why not.
+func TestWithdrawOverNATS(t *testing.T) {
+	sipptest.RequireSIPp(t)
+	agent := startAgent(t, "agent.xml", pcmu, "granted", nil)
+	gw := gatewaytest.Start(t, func(c *config.Config) {
+		routeTo(agent)(c)
+		withShortPrompts(c)
+	})
+	nc, js := natsClient(t, gw.NATSURL())
+	caller := placeGrantedCall(t, gw.Addr(), callerNumber, 5000)
+	captured := nextAuditEvent(t, js, audit.KindConsentCaptured, waitLimit)
+	var r consent.Receipt
+	if err := json.Unmarshal(captured.Data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if rep := control(t, nc, r.ID, split.VerbWithdraw); rep.Status != "ok" || rep.ID != r.ID || rep.Verb != "withdraw" {
+		t.Fatalf("withdraw: %+v", rep)
+	}
+	if rep := control(t, nc, r.ID, split.VerbWithdraw); rep.Status != "ok" {
+		t.Errorf("second withdraw: %+v, want ok (nothing more to do)", rep)
+	}
+	if rep := control(t, nc, r.ID, split.VerbPause); rep.Status != "rejected" || !strings.Contains(rep.Error, "not being recorded") {
+		t.Errorf("pause after withdrawal: %+v, want rejected", rep)
+	}
+	// A malformed receipt id is rejected; a well-formed id of no call gets no answer.
+	if msg, err := nc.Request(callctl.SubjectPrefix+"42.withdraw", nil, waitLimit); err != nil {
+		t.Errorf("malformed id: %v", err)
+	} else if !strings.Contains(string(msg.Data), `"rejected"`) {
+		t.Errorf("malformed id answered %s", msg.Data)
+	}
+	if _, err := nc.Request(callctl.Subject(consent.NewIDSource().New(time.Now()), split.VerbWithdraw), nil, 300*time.Millisecond); err == nil {
+		t.Error("a command for no call was answered")
+	}
+	mustSucceed(t, "caller", caller)
+	mustSucceed(t, "agent", agent)
+	gw.WaitIdle(t, waitLimit)
+	got := waitReceipt(t, gw, func(r consent.Receipt) bool { return r.Decision == consent.DecisionWithdrawn })
+	if got.WithdrawnVia != "nats" || got.Recording != nil {
+		t.Errorf("receipt withdrawn via %q, recording %v", got.WithdrawnVia, got.Recording)
+	}
+	assertNoAudioWritten(t, gw)
+}
