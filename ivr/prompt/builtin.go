@@ -18,6 +18,9 @@ const (
 	KindNotice = "notice"
 	// KindWithdrawn confirms to the caller that the recording stopped and was deleted.
 	KindWithdrawn = "withdrawn"
+	// KindMenu offers a choice of languages; its "language" is the choices joined by
+	// "-" in key order: menu-en-da says "For English, press 1. For dansk, tryk 2."
+	KindMenu = "menu"
 )
 
 // Builtin returns the built-in consent prompt for language ("en" or "da").

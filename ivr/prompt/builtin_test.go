@@ -53,6 +53,7 @@ func TestBuiltinPromptsInEnglishAndDanish(t *testing.T) {
 		{KindWithdrawn, "en", "builtin:withdrawn-en"},
 		{KindWithdrawn, "da", "builtin:withdrawn-da"},
 		{KindNotice, "en", "builtin:notice-en"},
+		{KindMenu, "en-da", "builtin:menu-en-da"},
 	} {
 		p, err := BuiltinKind(c.kind, c.lang)
 		if err != nil {

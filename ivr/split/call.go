@@ -34,20 +34,7 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
 	if l, ok := g711.LawFromName(in.Choice.Audio.Name); ok {
 		law = l
 	}
-	number := callerUser(in.Request)
-	choice := route.Policy.Choose(number, s.opts.Subjects.DefaultRegion)
-	lang := s.language(route, choice.Info.Region)
-	ivrOpts := s.opts.IVR
-	ivrOpts.Log = log
-	ivrOpts.Prompt = lang.Consent
-	collect := ivr.Collect
-	switch {
-	case choice.Mode == consent.ModeNotice && lang.Notice != nil:
-		ivrOpts.Prompt, collect = lang.Notice, ivr.Announce
-	case choice.Mode == consent.ModeNotice:
-		// No notice prompt to play: ask instead, failing closed to opt-in.
-		choice.Mode = consent.ModeOptIn
-	}
+	choice := route.Policy.Choose(callerUser(in.Request), s.opts.Subjects.DefaultRegion)
 	receipt := consent.Receipt{
 		ID:        id,
 		SIPCallID: in.CallID(),
@@ -57,27 +44,28 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
 		Subjects:  s.opts.Subjects.Caller(in.Request),
 		Mode:      choice.Mode,
 		Policy:    choice.Info,
-		Prompt: consent.PromptInfo{
-			ID:       ivrOpts.Prompt.ID,
-			SHA256:   ivrOpts.Prompt.SHA256,
-			Language: ivrOpts.Prompt.Language,
-		},
 	}
-	log = log.With("mode", choice.Mode, "language", receipt.Prompt.Language)
+	lang := s.language(route, choice.Info.Region)
+	s.setPrompt(&receipt, lang)
+	log = log.With("mode", receipt.Mode)
 
 	if err := in.Answer(ctx); err != nil {
 		log.Info("caller left before the call was answered", "error", err)
 		s.decide(log, &receipt, ivr.Outcome{Decision: consent.DecisionHangup, Method: consent.MethodNone, DecidedAt: time.Now().UTC()})
 		return
 	}
-	outcome := collect(ctx, ivr.Caller{
-		Media:   in.Media,
-		Law:     law,
-		AudioPT: in.AudioPT(),
-		EventPT: in.EventPT(),
-		Events:  in.Events(),
-		Done:    in.Done(),
-	}, ivrOpts)
+	caller := ivr.Caller{
+		Media:     in.Media,
+		Law:       law,
+		AudioPT:   in.AudioPT(),
+		EventPT:   in.EventPT(),
+		Events:    in.Events(),
+		Done:      in.Done(),
+		Detectors: ivr.NewDetectors(),
+	}
+	var outcome ivr.Outcome
+	lang, outcome = s.ask(ctx, log, caller, route, lang, &receipt)
+	log = log.With("language", lang.Tag)
 
 	target := route.Target(outcome.Decision)
 	if outcome.Decision != consent.DecisionHangup {

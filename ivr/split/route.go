@@ -8,6 +8,7 @@ import (
 
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/policy"
+	"github.com/consentgw/consentgw/ivr/prompt"
 )
 
 // Route sends a caller, by the Request-URI user part, to a recording target when consent
@@ -24,6 +25,10 @@ type Route struct {
 	// Language is the prompts' language: a tag, LanguageAuto (by the caller's
 	// country), or "" for the default language.
 	Language string
+	// Menu, with two or more language tags, lets the caller choose the language first:
+	// MenuPrompt says which key picks which (key 1 = Menu[0]). No key: Language applies.
+	Menu       []string
+	MenuPrompt *prompt.Prompt
 }
 
 // Target is where a call with decision d goes: only a granted consent reaches the

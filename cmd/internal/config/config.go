@@ -98,6 +98,10 @@ type Route struct {
 	// Language of the route's prompts: "" = consent.language, a language of
 	// consent.prompts, or "auto" = by the caller's country (consent.prompts[].countries).
 	Language string `yaml:"language"`
+	// LanguageMenu, with two or more languages, lets the caller pick one first (key 1 =
+	// the first); LanguageMenuPrompt says so. "" = built-in, which exists for [en, da].
+	LanguageMenu       []string `yaml:"language_menu"`
+	LanguageMenuPrompt string   `yaml:"language_menu_prompt"`
 	// Policy picks the consent mode by the caller's country; first match wins, no
 	// match and unknown countries get opt-in.
 	Policy []PolicyRule `yaml:"policy"`

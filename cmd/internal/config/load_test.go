@@ -28,7 +28,8 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 		Routes: []Route{
 			{Name: "support", Match: "^45", RecordTarget: "sip:support@10.0.0.5:5060",
 				NorecordTarget: "sip:support-norec@10.0.0.5:5060", AnswerTimeout: Duration(45 * time.Second),
-				Language: "auto", Policy: []PolicyRule{
+				Language: "auto", LanguageMenu: []string{"da", "en"}, LanguageMenuPrompt: "/etc/consentgw/menu-da-en.wav",
+				Policy: []PolicyRule{
 					{Name: "one-party-consent", Countries: []string{"US", "CA"}, Mode: "notice"},
 					{Countries: []string{"GB"}, Mode: "opt-in"},
 				}},
@@ -57,7 +58,7 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 			t.Errorf("testdata/full.yaml does not set %s", l.path)
 		}
 	}
-	for _, key := range []string{"name", "match", "record_target", "norecord_target", "answer_timeout", "language", "policy[0].name", "policy[0].countries", "policy[0].mode"} {
+	for _, key := range []string{"name", "match", "record_target", "norecord_target", "answer_timeout", "language", "language_menu", "language_menu_prompt", "policy[0].name", "policy[0].countries", "policy[0].mode"} {
 		if _, ok := c.origins["routes[0]."+key]; !ok {
 			t.Errorf("testdata/full.yaml does not set routes[0].%s", key)
 		}

@@ -210,6 +210,22 @@ func (v *validator) routePolicy(p string, r *Route) {
 	if r.Language != "" && r.Language != "auto" && !v.languages()[r.Language] {
 		v.check(p+".language", invalid("%q is neither consent.language nor in consent.prompts, nor auto", r.Language))
 	}
+	if n := len(r.LanguageMenu); n == 1 || n > 9 {
+		v.check(p+".language_menu", invalid("offers %d languages: want 2 to 9 (one key each), or none", n))
+	}
+	menu := map[string]bool{}
+	for j, tag := range r.LanguageMenu {
+		switch {
+		case !v.languages()[tag]:
+			v.check(indexPath(p+".language_menu", j), invalid("%q is neither consent.language nor in consent.prompts", tag))
+		case menu[tag]:
+			v.check(indexPath(p+".language_menu", j), invalid("%q is offered twice", tag))
+		}
+		menu[tag] = true
+	}
+	if len(r.LanguageMenu) > 1 && r.LanguageMenuPrompt == "" && strings.Join(r.LanguageMenu, "-") != "en-da" {
+		v.check(p+".language_menu_prompt", invalid("must name a WAV saying which key picks which language (there is a built-in one only for [en, da])"))
+	}
 	for j, rule := range r.Policy {
 		rp := indexPath(p+".policy", j)
 		if len(rule.Countries) == 0 {

@@ -65,6 +65,9 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"default language consent twice", "consent:\n  prompts:\n    - language: en\n      consent: /x.wav\n", "config: consent.prompts[0].consent: the default language's consent prompt is consent.prompt", ErrInvalidValue},
 		{"unknown prompt key", "consent:\n  prompts:\n    - language: da\n      file: x\n", "config: consent.prompts[0].file: unknown key", ErrUnknownKey},
 		{"route language unknown", "routes:\n  - name: a\n    record_target: sip:a@h\n    language: de\n", "config: routes[0].language: \"de\" is neither", ErrInvalidValue},
+		{"menu of one", "routes:\n  - name: a\n    record_target: sip:a@h\n    language_menu: [en]\n", "config: routes[0].language_menu: offers 1 languages", ErrInvalidValue},
+		{"menu language unknown", "routes:\n  - name: a\n    record_target: sip:a@h\n    language_menu: [en, sv]\n    language_menu_prompt: /m.wav\n", "config: routes[0].language_menu[1]: \"sv\" is neither", ErrInvalidValue},
+		{"menu without prompt", "consent:\n  prompts:\n    - language: de\n      consent: /de.wav\nroutes:\n  - name: a\n    record_target: sip:a@h\n    language_menu: [en, de]\n", "config: routes[0].language_menu_prompt: must name a WAV", ErrInvalidValue},
 		{"notice for an EU country", "routes:\n  - name: a\n    record_target: sip:a@h\n    policy:\n      - countries: [US, DK]\n        mode: notice\n", "config: routes[0].policy[0].countries[1]: DK is in the EU/EEA: only opt-in is allowed", ErrInvalidValue},
 		{"notice for Norway (EEA)", "routes:\n  - name: a\n    record_target: sip:a@h\n    policy:\n      - countries: [NO]\n        mode: notice\n", "config: routes[0].policy[0].countries[0]: NO is in the EU/EEA", ErrInvalidValue},
 		{"unknown mode", "routes:\n  - name: a\n    record_target: sip:a@h\n    policy:\n      - countries: [US]\n        mode: implied\n", "config: routes[0].policy[0].mode: \"implied\": want opt-in or notice", ErrInvalidValue},
@@ -145,6 +148,7 @@ func TestValidAlternativesAreAccepted(t *testing.T) {
 		{"region tag", "consent:\n  language: da-DK\n"},
 		{"no customer header", "subjects:\n  customer_header: ''\n"},
 		{"notice for US, opt-in for the EU", "routes:\n  - name: a\n    record_target: sip:a@h\n    language: da\n    policy:\n      - countries: [US, CA]\n        mode: notice\n      - countries: [DK, DE]\n        mode: opt-in\nconsent:\n  prompts:\n    - language: da\n"},
+		{"built-in menu", "consent:\n  prompts:\n    - language: da\nroutes:\n  - name: a\n    record_target: sip:a@h\n    language_menu: [en, da]\n"},
 		{"language by country", "routes:\n  - name: a\n    record_target: sip:a@h\n    language: auto\n"},
 		{"default language named", "routes:\n  - name: a\n    record_target: sip:a@h\n    language: en\n"},
 

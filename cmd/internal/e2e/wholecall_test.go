@@ -344,3 +344,31 @@ func TestWithdrawOverNATS(t *testing.T) {
 	}
 	assertNoAudioWritten(t, gw)
 }
+
+// A route with a language menu: the caller keys 2 for Danish and then says nothing. The
+// consent prompt plays in Danish, and the rest of the menu key (RFC 4733 repeats its end
+// packet) is not taken for a decline: the call times out unrecorded.
+func TestLanguageMenuPicksTheConsentPrompt(t *testing.T) {
+	sipptest.RequireSIPp(t)
+	agent := startAgent(t, "agent.xml", pcmu, "declined", nil)
+	gw := gatewaytest.Start(t, func(c *config.Config) {
+		routeTo(agent)(c)
+		c.Routes[0].LanguageMenu = []string{"en", "da"}
+		c.Routes[0].LanguageMenuPrompt = sipptest.AudioPath("menu-short.wav")
+		c.Consent.Prompts = append(c.Consent.Prompts, config.PromptSet{Language: "da", Consent: sipptest.AudioPath("prompt-short-da.wav")})
+	})
+	caller := sipptest.Start(t, sipptest.Options{Scenario: "caller_rfc4733.xml", Remote: gw.Addr(), Timeout: waitLimit,
+		Keys: callerKeys(pcmu, "", map[string]string{"audio": pcmu.stream("caller-440hz", -1), "digit_delay": "200", "dtmf_pcap": sipptest.DTMFPcap("2"), "hold": "4500"})})
+	mustSucceed(t, "caller", caller)
+	mustSucceed(t, "agent", agent)
+	gw.WaitIdle(t, waitLimit)
+	gw.WaitArchived(t, "receipt", 1, waitLimit)
+	r := onlyReceipt(t, gw)
+	if r.Decision != consent.DecisionTimeout || r.Digit != "" {
+		t.Errorf("receipt %s (digit %q), want timeout: the menu key decided consent", r.Decision, r.Digit)
+	}
+	if r.Prompt.Language != "da" || r.Prompt.ID != "file:prompt-short-da.wav" || r.Prompt.PlayedMS <= 0 {
+		t.Errorf("receipt prompt %+v, want the Danish prompt played", r.Prompt)
+	}
+	assertNoAudioWritten(t, gw)
+}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -337,8 +338,18 @@ func buildRoutes(routes []config.Route, policyVersion string) ([]split.Route, er
 		}
 		out = append(out, split.Route{
 			Name: r.Name, Match: r.Regexp(), Record: rec, NoRecord: norec, AnswerTimeout: r.AnswerTimeout.Std(),
-			Policy: routePolicy(policyVersion, r), Language: r.Language,
+			Policy: routePolicy(policyVersion, r), Language: r.Language, Menu: r.LanguageMenu,
 		})
+		if len(r.LanguageMenu) > 1 {
+			menu, err := promptOf(prompt.KindMenu, r.LanguageMenuPrompt, strings.Join(r.LanguageMenu, "-"))
+			if err == nil && menu == nil {
+				err = prompt.ErrNoBuiltinPrompt
+			}
+			if err != nil {
+				return nil, fmt.Errorf("routes[%d].language_menu_prompt: %w", i, err)
+			}
+			out[len(out)-1].MenuPrompt = menu
+		}
 	}
 	return out, nil
 }
