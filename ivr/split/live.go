@@ -52,14 +52,16 @@ func (c *liveCall) recording() bool {
 	return c.rec != nil
 }
 
-// setPaused pauses or resumes the recorder, if there still is one.
+// setPaused pauses or resumes the recorder, if there still is one; false if not (a
+// resume then still clears the pause).
 func (c *liveCall) setPaused(paused bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.paused.Store(paused)
 	if c.rec == nil {
+		c.paused.Store(false)
 		return false
 	}
+	c.paused.Store(paused)
 	c.rec.SetPaused(paused)
 	return true
 }
