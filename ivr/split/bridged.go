@@ -121,6 +121,27 @@ func (b *bridged) tapDigits() func(uint32, []byte) {
 	}
 }
 
+// tapInband returns the bridge's tap on the caller's audio: DTMF tones in it become key
+// presses, as tapDigits does for telephone-events. It runs on the caller leg's reader
+// goroutine only, and costs a G.711 decode and the Goertzel filters per packet, so it is
+// only installed on recorded calls with a withdraw sequence.
+func (b *bridged) tapInband() func([]byte) {
+	det := dtmf.NewInbandDetector()
+	pcm := make([]int16, 1500)
+	return func(payload []byte) {
+		if b.live.paused.Load() {
+			return
+		}
+		n := b.law.Decode(pcm, payload)
+		if d, ok := det.Process(pcm[:n]); ok {
+			select {
+			case b.live.digits <- dtmf.Digit{Digit: d, Method: dtmf.MethodInband}:
+			default:
+			}
+		}
+	}
+}
+
 func (b *bridged) infoDigit(ev b2bua.Event) {
 	if b.paused || b.withdraw.want == "" {
 		return // not parsed, not logged: during a pause the keys may be a card number

@@ -156,6 +156,7 @@ func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbou
 	call := &bridged{s: s, log: log, in: in, out: out, live: live, law: law, lang: lang, receipt: &r, withdraw: sequence{want: s.opts.WithdrawDigits}}
 	if s.opts.WithdrawDigits != "" && r.Decision.Records() {
 		b.SetCallerEventTap(call.tapDigits())
+		b.SetCallerAudioTap(call.tapInband())
 	}
 	s.live.Store(r.ID, live)
 	b.Start()

@@ -26,11 +26,16 @@ type Leg struct {
 // not block and must not keep payload.
 type EventTap func(rtpTimestamp uint32, payload []byte)
 
+// AudioTap sees the caller's audio payloads (G.711) as they pass through, e.g. to find
+// in-band DTMF. Same rules as EventTap.
+type AudioTap func(payload []byte)
+
 // Bridge relays media between the caller leg and the agent leg.
 type Bridge struct {
 	caller, agent Leg
 	rec           atomic.Pointer[recorder.Recorder]
 	tap           atomic.Pointer[EventTap]
+	audioTap      atomic.Pointer[AudioTap]
 	// agentMuted drops the agent's audio to the caller while the gateway itself speaks to
 	// the caller (a confirmation prompt); the agent still hears the caller.
 	agentMuted atomic.Bool
@@ -72,6 +77,15 @@ func (b *Bridge) SetCallerEventTap(t EventTap) {
 	b.tap.Store(&t)
 }
 
+// SetCallerAudioTap installs (nil removes) the tap on the caller's audio.
+func (b *Bridge) SetCallerAudioTap(t AudioTap) {
+	if t == nil {
+		b.audioTap.Store(nil)
+		return
+	}
+	b.audioTap.Store(&t)
+}
+
 // MuteAgent stops (true) or restarts (false) relaying the agent's audio to the caller.
 func (b *Bridge) MuteAgent(muted bool) { b.agentMuted.Store(muted) }
 
@@ -87,7 +101,11 @@ func (d *direction) HandleRTP(pkt []byte, h *rtp.Header, payload []byte) {
 		if rec := d.b.rec.Load(); rec != nil {
 			rec.Write(d.side, h.SSRC, h.Timestamp, payload)
 		}
-		if d.side == recorder.Agent && d.b.agentMuted.Load() {
+		if d.side == recorder.Caller {
+			if tap := d.b.audioTap.Load(); tap != nil {
+				(*tap)(payload)
+			}
+		} else if d.b.agentMuted.Load() {
 			return
 		}
 	case d.from.EventPT != 0 && h.PayloadType == d.from.EventPT:

@@ -63,6 +63,12 @@ func TestCallerWithdrawsConsentDuringTheCall(t *testing.T) {
 			name: "by SIP INFO", scenario: "caller_info_withdraw.xml", withdraw: "*9", via: "sip-info",
 			keys: map[string]string{"digit": "1", "withdraw1": "*", "withdraw2": "9"},
 		},
+		{
+			// 1 at 1 s (during the prompt), then *9 as tones at 4.25 s, in an SDP
+			// without telephone-event.
+			name: "by in-band tones", scenario: "caller_inband.xml", withdraw: "*9", via: "inband",
+			keys: map[string]string{"audio": pcmu.stream("caller-dtmf1-withdraw-440hz", 1), "hold": "9000"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
