@@ -34,6 +34,7 @@ func (b *bridged) pause(via string) error {
 	b.pauseTimer = time.NewTimer(b.s.opts.PauseMax)
 	b.pauseC = b.pauseTimer.C
 	b.s.opts.Events.Emit(audit.KindRecordingPaused, PauseEvent{ID: b.receipt.ID, At: b.pausedAt, Via: via, MaxMS: b.s.opts.PauseMax.Milliseconds()})
+	b.s.opts.Observer.CallControl("paused")
 	b.log.Info("recording paused", "via", via, "pause_max", b.s.opts.PauseMax)
 	return nil
 }
@@ -46,6 +47,11 @@ func (b *bridged) resume(reason string) {
 	b.live.setPaused(false)
 	at, pausedMS := b.endPause()
 	b.s.opts.Events.Emit(audit.KindRecordingResumed, PauseEvent{ID: b.receipt.ID, At: at, Reason: reason, PausedMS: pausedMS})
+	action := "resumed"
+	if reason == "timeout" {
+		action = "auto_resumed"
+	}
+	b.s.opts.Observer.CallControl(action)
 	b.log.Info("recording resumed", "reason", reason, "paused_ms", pausedMS)
 }
 

@@ -21,6 +21,9 @@ type Observer interface {
 	DialFailed(status int)
 	RecordingStarted()
 	RecordingFinished(frames int64, dropped int64)
+	// CallControl counts what happened to a recording mid-call: withdrawn, paused,
+	// resumed (by command) or auto_resumed (pause_max).
+	CallControl(action string)
 }
 
 // EventSink receives audit events (consentgw.events.<kind>, SPEC §6). Emit must not block:
@@ -85,6 +88,7 @@ func (nopObserver) Decided(consent.Decision, consent.Method) {}
 func (nopObserver) DialFailed(int)                           {}
 func (nopObserver) RecordingStarted()                        {}
 func (nopObserver) RecordingFinished(int64, int64)           {}
+func (nopObserver) CallControl(string)                       {}
 
 type nopEvents struct{}
 

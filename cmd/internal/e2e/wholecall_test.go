@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -177,6 +179,12 @@ func TestPauseLeavesASilentGapOfItsLength(t *testing.T) {
 	rec := onlyReceipt(t, gw)
 	if rec.Recording == nil {
 		t.Fatal("paused call has no recording")
+	}
+	metrics := scrape(t, gw)
+	for _, want := range []string{`consentgw_call_control_total{action="paused"} 2`, `consentgw_call_control_total{action="resumed"} 1`, `consentgw_call_control_total{action="auto_resumed"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	gaps := silentGaps(t, gw.ObjectPath(*rec.Recording), 300*time.Millisecond)
 	if len(gaps) != 2 {
@@ -377,4 +385,18 @@ func TestLanguageMenuPicksTheConsentPrompt(t *testing.T) {
 		t.Errorf("receipt prompt %+v, want the Danish prompt played", r.Prompt)
 	}
 	assertNoAudioWritten(t, gw)
+}
+
+func scrape(t *testing.T, gw *gatewaytest.Gateway) string {
+	t.Helper()
+	resp, err := http.Get("http://" + gw.HTTPAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
