@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestOnlyGrantedDecisionRecords(t *testing.T) {
+func TestOnlyGrantedOrNotifiedDecisionRecords(t *testing.T) {
 	cases := []struct {
 		d    Decision
 		want bool
@@ -15,6 +15,7 @@ func TestOnlyGrantedDecisionRecords(t *testing.T) {
 		{DecisionTimeout, false},
 		{DecisionHangup, false},
 		{DecisionWithdrawn, false},
+		{DecisionNotified, true},
 		{"", false},
 		{"GRANTED", false},
 	}
@@ -26,7 +27,7 @@ func TestOnlyGrantedDecisionRecords(t *testing.T) {
 }
 
 func TestParseDecisionAcceptsOnlySpecValues(t *testing.T) {
-	for _, s := range []string{"granted", "declined", "timeout", "hangup", "withdrawn"} {
+	for _, s := range []string{"granted", "declined", "timeout", "hangup", "withdrawn", "notified"} {
 		if d, err := ParseDecision(s); err != nil || string(d) != s {
 			t.Errorf("ParseDecision(%q) = %q, %v", s, d, err)
 		}

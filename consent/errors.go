@@ -10,6 +10,8 @@ var (
 	// ErrInvalidReceipt is returned by Receipt.Validate for a receipt that
 	// must not be written.
 	ErrInvalidReceipt = errors.New("consent: invalid receipt")
+	// ErrUnknownMode is returned for a consent mode other than opt-in and notice.
+	ErrUnknownMode = errors.New("consent: unknown mode")
 	// ErrInvalidID is returned for a string that is not a ULID.
 	ErrInvalidID = errors.New("consent: invalid id")
 )

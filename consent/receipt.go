@@ -38,6 +38,15 @@ type Receipt struct {
 	Subjects  []SubjectRef `json:"subjects"`
 	Gateway   string       `json:"gateway"`
 	Recording *string      `json:"recording"`
+	// Mode is how recording was decided (opt-in or notice) and Policy the rule and
+	// version that chose it.
+	Mode   Mode       `json:"mode"`
+	Policy PolicyInfo `json:"policy"`
+	// WithdrawnAt and WithdrawnVia are set when a recorded call's consent was withdrawn
+	// during the call (Decision is then withdrawn; DecidedAt, Method and Digit still
+	// say how it had been given). Via is rfc4733, sip-info or nats.
+	WithdrawnAt  time.Time `json:"withdrawn_at,omitzero"`
+	WithdrawnVia string    `json:"withdrawn_via,omitempty"`
 }
 
 // receiptWire fixes the encoding of times and lists independently of the
@@ -55,6 +64,11 @@ type receiptWire struct {
 	Subjects  []SubjectRef `json:"subjects"`
 	Gateway   string       `json:"gateway"`
 	Recording *string      `json:"recording"`
+	Mode      Mode         `json:"mode"`
+	Policy    PolicyInfo   `json:"policy"`
+	// Omitted unless the consent was withdrawn.
+	WithdrawnAt  string `json:"withdrawn_at,omitempty"`
+	WithdrawnVia string `json:"withdrawn_via,omitempty"`
 }
 
 // MarshalJSON writes the SPEC §5 form: times in UTC whatever their location,
@@ -63,6 +77,10 @@ func (r Receipt) MarshalJSON() ([]byte, error) {
 	subjects := r.Subjects
 	if subjects == nil {
 		subjects = []SubjectRef{}
+	}
+	withdrawn := ""
+	if !r.WithdrawnAt.IsZero() {
+		withdrawn = r.WithdrawnAt.UTC().Format(time.RFC3339Nano)
 	}
 	return json.Marshal(receiptWire{
 		ID:        r.ID,
@@ -77,6 +95,11 @@ func (r Receipt) MarshalJSON() ([]byte, error) {
 		Subjects:  subjects,
 		Gateway:   r.Gateway,
 		Recording: r.Recording,
+		Mode:      r.Mode,
+		Policy:    r.Policy,
+		// Field order is the struct's.
+		WithdrawnAt:  withdrawn,
+		WithdrawnVia: r.WithdrawnVia,
 	})
 }
 
@@ -95,6 +118,12 @@ func (r Receipt) Validate() error {
 		return fmt.Errorf("%w: digit without a method", ErrInvalidReceipt)
 	case r.Decision == DecisionGranted && (r.Method == MethodNone || r.Digit == ""):
 		return fmt.Errorf("%w: granted without a digit", ErrInvalidReceipt)
+	case r.Decision == DecisionNotified && r.Mode != ModeNotice:
+		return fmt.Errorf("%w: notified on a %q route: only notice mode records without asking", ErrInvalidReceipt, r.Mode)
+	case r.Mode != "" && !r.Mode.Valid():
+		return fmt.Errorf("%w: mode %q: %w", ErrInvalidReceipt, r.Mode, ErrUnknownMode)
+	case r.Decision == DecisionWithdrawn && r.WithdrawnAt.IsZero():
+		return fmt.Errorf("%w: withdrawn without a time", ErrInvalidReceipt)
 	case r.Recording != nil && !r.Decision.Records():
 		return fmt.Errorf("%w: recording on a %s call", ErrInvalidReceipt, r.Decision)
 	case r.StartedAt.IsZero() || r.DecidedAt.IsZero():

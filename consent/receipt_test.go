@@ -32,6 +32,8 @@ func declinedReceipt() Receipt {
 		},
 		Subjects: []SubjectRef{{Type: "tel", Key: "3f2a"}},
 		Gateway:  "gw-1",
+		Mode:     ModeOptIn,
+		Policy:   PolicyInfo{Version: "2025-03", Rule: "", Region: "DK"},
 	}
 }
 
@@ -68,7 +70,7 @@ func TestReceiptJSONHasExactlySpecFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"id", "sip_call_id", "route", "started_at", "decided_at", "decision",
-		"method", "digit", "prompt", "subjects", "gateway", "recording"}
+		"method", "digit", "prompt", "subjects", "gateway", "recording", "mode", "policy"}
 	if len(m) != len(want) {
 		t.Errorf("receipt has %d fields, want %d: %s", len(m), len(want), b)
 	}
@@ -121,6 +123,28 @@ func TestReceiptRoundTripsThroughJSON(t *testing.T) {
 	}
 }
 
+func TestWithdrawnReceiptNamesWhenAndHow(t *testing.T) {
+	r := declinedReceipt()
+	r.Decision, r.Digit = DecisionWithdrawn, "1"
+	r.WithdrawnAt = time.Date(2025, 3, 1, 13, 1, 0, 0, time.FixedZone("CET", 3600))
+	r.WithdrawnVia = "rfc4733"
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["withdrawn_at"] != "2025-03-01T12:01:00Z" || m["withdrawn_via"] != "rfc4733" || m["decision"] != "withdrawn" {
+		t.Fatalf("withdrawn receipt %s", b)
+	}
+	var back Receipt
+	if err := json.Unmarshal(b, &back); err != nil || !back.WithdrawnAt.Equal(r.WithdrawnAt) {
+		t.Fatalf("round trip: %v, %v", back.WithdrawnAt, err)
+	}
+}
+
 func TestReceiptValidate(t *testing.T) {
 	rec := "recordings/2025/03/01/x.wav"
 	cases := []struct {
@@ -140,6 +164,15 @@ func TestReceiptValidate(t *testing.T) {
 		{"missing id", func(r *Receipt) { r.ID = "" }, false},
 		{"decided before started", func(r *Receipt) { r.DecidedAt = r.StartedAt.Add(-time.Second) }, false},
 		{"missing times", func(r *Receipt) { r.StartedAt = time.Time{} }, false},
+		{"notified on a notice route", func(r *Receipt) {
+			r.Decision, r.Method, r.Digit, r.Mode, r.Recording = DecisionNotified, MethodNone, "", ModeNotice, &rec
+		}, true},
+		{"notified on an opt-in route", func(r *Receipt) { r.Decision, r.Method, r.Digit = DecisionNotified, MethodNone, "" }, false},
+		{"unknown mode", func(r *Receipt) { r.Mode = "implied" }, false},
+		{"withdrawn with its time", func(r *Receipt) {
+			r.Decision, r.Digit, r.WithdrawnAt, r.WithdrawnVia = DecisionWithdrawn, "1", r.DecidedAt.Add(time.Minute), "nats"
+		}, true},
+		{"withdrawn without a time", func(r *Receipt) { r.Decision = DecisionWithdrawn }, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

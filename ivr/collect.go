@@ -27,6 +27,8 @@ type Caller struct {
 	Events <-chan b2bua.Event
 	// Done is closed when the caller hangs up.
 	Done <-chan struct{}
+	// Detectors carry DTMF state from one IVR step to the next; nil = fresh ones.
+	Detectors *Detectors
 }
 
 // Options are the consent section of the configuration plus the prompt to play.
@@ -62,7 +64,7 @@ func Collect(ctx context.Context, c Caller, o Options) Outcome {
 		log = slog.New(slog.DiscardHandler)
 	}
 	digits := make(chan dtmf.Digit, 4)
-	c.Media.SetHandler(newDigitListener(c.Law, c.AudioPT, c.EventPT, digits))
+	c.Media.SetHandler(newDigitListener(c.Law, c.AudioPT, c.EventPT, c.Detectors, digits))
 	defer c.Media.SetHandler(nil)
 
 	player := NewPlayer(c.Media, c.Law, c.AudioPT)

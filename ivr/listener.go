@@ -15,20 +15,34 @@ type digitListener struct {
 	law     g711.Law
 	audioPT uint8
 	eventPT uint8 // 0: none negotiated
-	events  dtmf.RFC4733Detector
-	inband  *dtmf.InbandDetector
-	pcm     []int16
-	digits  chan<- dtmf.Digit
+	*Detectors
+	pcm    []int16
+	digits chan<- dtmf.Digit
 }
 
-func newDigitListener(law g711.Law, audioPT, eventPT uint8, digits chan<- dtmf.Digit) *digitListener {
+// Detectors keep the DTMF detectors' state across the IVR steps of one call (a language
+// menu, then the consent prompt), so the rest of a key pressed in one step is not taken
+// for a new press in the next: RFC 4733 sends a key's end packet three times (§2.5.1.3)
+// and an in-band tone goes on after it was recognised. Only one step uses them at a time.
+type Detectors struct {
+	events dtmf.RFC4733Detector
+	inband *dtmf.InbandDetector
+}
+
+// NewDetectors returns detectors for a new call.
+func NewDetectors() *Detectors { return &Detectors{inband: dtmf.NewInbandDetector()} }
+
+func newDigitListener(law g711.Law, audioPT, eventPT uint8, det *Detectors, digits chan<- dtmf.Digit) *digitListener {
+	if det == nil {
+		det = NewDetectors()
+	}
 	return &digitListener{
-		law:     law,
-		audioPT: audioPT,
-		eventPT: eventPT,
-		inband:  dtmf.NewInbandDetector(),
-		pcm:     make([]int16, 1500),
-		digits:  digits,
+		law:       law,
+		audioPT:   audioPT,
+		eventPT:   eventPT,
+		Detectors: det,
+		pcm:       make([]int16, 1500),
+		digits:    digits,
 	}
 }
 

@@ -64,6 +64,7 @@ type Recorder struct {
 	done  chan struct{}
 
 	stopped atomic.Bool  // set first by Stop/Discard; Write checks it
+	paused  atomic.Bool  // Write drops audio; the timeline goes on in silence
 	dropped atomic.Int64 // packets dropped before reaching the aligner
 
 	mu       sync.Mutex // serialises Stop and Discard
@@ -127,7 +128,7 @@ func Start(opts Options) (*Recorder, error) {
 // the pool is warm, never allocates: the payload is copied into a pooled buffer
 // and queued; if no buffer is free the packet is dropped and counted.
 func (r *Recorder) Write(ch Channel, ssrc, rtpTimestamp uint32, payload []byte) {
-	if r.stopped.Load() || ch > Agent || len(payload) == 0 {
+	if r.stopped.Load() || r.paused.Load() || ch > Agent || len(payload) == 0 {
 		return
 	}
 	if len(payload) > maxPayload {
@@ -145,6 +146,12 @@ func (r *Recorder) Write(ch Channel, ssrc, rtpTimestamp uint32, payload []byte) 
 		r.dropped.Add(1)
 	}
 }
+
+// SetPaused pauses (true) or resumes (false) the recording. While paused no audio of
+// either channel reaches the file, DTMF tones included, but the timeline goes on: the
+// slots are written as silence, so the gap shows in the recording where it happened
+// (PCI DSS: card data spoken or keyed during a payment must not be stored).
+func (r *Recorder) SetPaused(paused bool) { r.paused.Store(paused) }
 
 // Stop writes every slot up to now (silence where nothing arrived), closes and
 // syncs the WAV and returns what was recorded.

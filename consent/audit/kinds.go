@@ -17,6 +17,13 @@ const (
 	KindSubjectErased    = "subject.erased"
 	KindSubjectExported  = "subject.exported"
 	KindRequestRejected  = "request.rejected"
+	// KindConsentWithdrawn: the caller withdrew consent during the call; the recording
+	// was stopped and discarded. The payload is the updated receipt.
+	KindConsentWithdrawn = "consent.withdrawn"
+	// KindRecordingPaused and KindRecordingResumed bracket a pause (a payment): no
+	// audio was recorded in between.
+	KindRecordingPaused  = "recording.paused"
+	KindRecordingResumed = "recording.resumed"
 )
 
 // Subject is the NATS subject of events of kind.

@@ -47,8 +47,26 @@ func TestBuiltinCallersOwnTheirSamples(t *testing.T) {
 	}
 }
 
+func TestBuiltinPromptsInEnglishAndDanish(t *testing.T) {
+	for _, c := range []struct{ kind, lang, id string }{
+		{KindConsent, "da", "builtin:da"},
+		{KindWithdrawn, "en", "builtin:withdrawn-en"},
+		{KindWithdrawn, "da", "builtin:withdrawn-da"},
+		{KindNotice, "en", "builtin:notice-en"},
+		{KindMenu, "en-da", "builtin:menu-en-da"},
+	} {
+		p, err := BuiltinKind(c.kind, c.lang)
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.kind, c.lang, err)
+		}
+		if p.ID != c.id || p.Language != c.lang || len(p.SHA256) != 64 || p.Duration() < time.Second {
+			t.Errorf("%s %s: %q %q %q %v", c.kind, c.lang, p.ID, p.Language, p.SHA256, p.Duration())
+		}
+	}
+}
+
 func TestBuiltinOtherLanguagesDoNotExist(t *testing.T) {
-	for _, lang := range []string{"", "da", "EN", "en-US"} {
+	for _, lang := range []string{"", "de", "EN", "en-US", "../consent-en"} {
 		if _, err := Builtin(lang); !errors.Is(err, ErrNoBuiltinPrompt) {
 			t.Errorf("Builtin(%q) error = %v, want ErrNoBuiltinPrompt", lang, err)
 		}

@@ -219,7 +219,11 @@ func FuzzLoad(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	f.Add(builtinEN[:200])
+	builtin, err := assets.ReadFile("assets/consent-en.wav")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(builtin[:200])
 	f.Add([]byte("RIFF\x00\x00\x00\x00WAVELIST\xff\xff\xff\xff"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "fuzz.wav")

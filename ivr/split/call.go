@@ -34,6 +34,7 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
 	if l, ok := g711.LawFromName(in.Choice.Audio.Name); ok {
 		law = l
 	}
+	choice := route.Policy.Choose(callerUser(in.Request), s.opts.Subjects.DefaultRegion)
 	receipt := consent.Receipt{
 		ID:        id,
 		SIPCallID: in.CallID(),
@@ -41,28 +42,30 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
 		StartedAt: started,
 		Gateway:   s.opts.Node,
 		Subjects:  s.opts.Subjects.Caller(in.Request),
-		Prompt: consent.PromptInfo{
-			ID:       s.opts.IVR.Prompt.ID,
-			SHA256:   s.opts.IVR.Prompt.SHA256,
-			Language: s.opts.IVR.Prompt.Language,
-		},
+		Mode:      choice.Mode,
+		Policy:    choice.Info,
 	}
+	lang := s.language(route, choice.Info.Region)
+	s.setPrompt(&receipt, lang)
+	log = log.With("mode", receipt.Mode)
 
 	if err := in.Answer(ctx); err != nil {
 		log.Info("caller left before the call was answered", "error", err)
 		s.decide(log, &receipt, ivr.Outcome{Decision: consent.DecisionHangup, Method: consent.MethodNone, DecidedAt: time.Now().UTC()})
 		return
 	}
-	ivrOpts := s.opts.IVR
-	ivrOpts.Log = log
-	outcome := ivr.Collect(ctx, ivr.Caller{
-		Media:   in.Media,
-		Law:     law,
-		AudioPT: in.AudioPT(),
-		EventPT: in.EventPT(),
-		Events:  in.Events(),
-		Done:    in.Done(),
-	}, ivrOpts)
+	caller := ivr.Caller{
+		Media:     in.Media,
+		Law:       law,
+		AudioPT:   in.AudioPT(),
+		EventPT:   in.EventPT(),
+		Events:    in.Events(),
+		Done:      in.Done(),
+		Detectors: ivr.NewDetectors(),
+	}
+	var outcome ivr.Outcome
+	lang, outcome = s.ask(ctx, log, caller, route, lang, &receipt)
+	log = log.With("language", lang.Tag)
 
 	target := route.Target(outcome.Decision)
 	if outcome.Decision != consent.DecisionHangup {
@@ -87,7 +90,7 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
 		// The caller went on hold while the prompt played: the agent leg starts held too.
 		s.passHold(log, "caller", b2bua.Event{Kind: b2bua.EventHold, Direction: outcome.CallerDirection}, out.Hold)
 	}
-	s.bridge(ctx, log, in, out, law, receipt)
+	s.bridge(ctx, log, in, out, law, lang, receipt)
 }
 
 // decide records the outcome in the receipt and queues the receipt for storage.
@@ -118,8 +121,11 @@ func (s *Splitter) dial(ctx context.Context, log *slog.Logger, in *b2bua.Inbound
 		}
 	}()
 	verdict := "declined"
-	if r.Decision.Records() {
+	switch r.Decision {
+	case consent.DecisionGranted:
 		verdict = "granted"
+	case consent.DecisionNotified:
+		verdict = "notice" // recorded on notice, without the caller's opt-in
 	}
 	return in.Dial(dialCtx, b2bua.DialRequest{
 		Target: target,
@@ -133,7 +139,7 @@ func (s *Splitter) dial(ctx context.Context, log *slog.Logger, in *b2bua.Inbound
 }
 
 // bridge relays media until either side hangs up, recording when consent was granted.
-func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbound, out *b2bua.Outbound, law g711.Law, r consent.Receipt) {
+func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbound, out *b2bua.Outbound, law g711.Law, lang *Language, r consent.Receipt) {
 	b := relay.New(
 		relay.Leg{Endpoint: in.Media, AudioPT: in.AudioPT(), EventPT: in.EventPT()},
 		relay.Leg{Endpoint: out.Media, AudioPT: out.AudioPT(), EventPT: out.EventPT()},
@@ -147,11 +153,16 @@ func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbou
 		}
 	}
 	live := newLiveCall(r, b, rec)
+	call := &bridged{s: s, log: log, in: in, out: out, live: live, law: law, lang: lang, receipt: &r, withdraw: sequence{want: s.opts.WithdrawDigits}}
+	if s.opts.WithdrawDigits != "" && r.Decision.Records() {
+		b.SetCallerEventTap(call.tapDigits())
+		b.SetCallerAudioTap(call.tapInband())
+	}
 	s.live.Store(r.ID, live)
 	b.Start()
 	log.Info("call bridged", "recording", rec != nil)
 
-	s.relayUntilHangup(ctx, log, in, out)
+	call.loop(ctx)
 
 	b.Stop()
 	s.live.Delete(r.ID)
@@ -205,36 +216,6 @@ func (s *Splitter) startRecording(log *slog.Logger, r consent.Receipt, law g711.
 	}
 	s.opts.Observer.RecordingStarted()
 	return rec, started
-}
-
-// relayUntilHangup waits for either leg to end (then hangs up the other) or for the
-// gateway to stop, and passes hold and resume across.
-func (s *Splitter) relayUntilHangup(ctx context.Context, log *slog.Logger, in *b2bua.Inbound, out *b2bua.Outbound) {
-	for {
-		select {
-		case <-in.Done():
-			log.Info("caller hung up")
-			s.hangup(log, out)
-			return
-		case <-out.Done():
-			log.Info("agent hung up")
-			s.hangup(log, in)
-			return
-		case <-ctx.Done():
-			log.Info("gateway stopping: ending call")
-			s.hangup(log, out)
-			s.hangup(log, in)
-			return
-		case ev := <-in.Events():
-			if ev.Kind == b2bua.EventHold {
-				s.passHold(log, "caller", ev, out.Hold)
-			}
-		case ev := <-out.Events():
-			if ev.Kind == b2bua.EventHold {
-				s.passHold(log, "agent", ev, in.Hold)
-			}
-		}
-	}
 }
 
 func (s *Splitter) passHold(log *slog.Logger, from string, ev b2bua.Event, hold func(context.Context, string) error) {

@@ -3,19 +3,28 @@ package split
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/ivr/dtmf"
 	"github.com/consentgw/consentgw/recorder"
 	"github.com/consentgw/consentgw/sip/relay"
 )
 
-// liveCall is a bridged call as an erase request sees it: its subjects and its recorder.
+// liveCall is a bridged call as the rest of the gateway sees it: its subjects and its
+// recorder (for an erase arriving mid-call), and the channels that reach its goroutine
+// (call control, caller digits).
 //
 // Lock order: liveCall.mu is taken by the call's goroutine and by DiscardSubject; it is
 // never held while taking another lock, and the packet path never takes it (the bridge
-// reads the recorder through an atomic pointer).
+// reads the recorder through an atomic pointer, the digit tap reads paused).
 type liveCall struct {
 	subjects []string
+	cmds     chan command
+	digits   chan dtmf.Digit // caller key presses seen while bridged
+	ended    chan struct{}   // closed when the call's goroutine stops taking commands
+	// paused is set while a pause lasts: digits are then neither looked at nor logged.
+	paused atomic.Bool
 
 	mu        sync.Mutex
 	bridge    *relay.Bridge
@@ -24,11 +33,37 @@ type liveCall struct {
 }
 
 func newLiveCall(r consent.Receipt, b *relay.Bridge, rec *recorder.Recorder) *liveCall {
-	c := &liveCall{bridge: b, rec: rec}
+	c := &liveCall{
+		bridge: b, rec: rec,
+		cmds:   make(chan command),
+		digits: make(chan dtmf.Digit, 8),
+		ended:  make(chan struct{}),
+	}
 	for _, s := range r.Subjects {
 		c.subjects = append(c.subjects, s.Key)
 	}
 	return c
+}
+
+// recording reports whether the call is being recorded right now.
+func (c *liveCall) recording() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rec != nil
+}
+
+// setPaused pauses or resumes the recorder, if there still is one; false if not (a
+// resume then still clears the pause).
+func (c *liveCall) setPaused(paused bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rec == nil {
+		c.paused.Store(false)
+		return false
+	}
+	c.paused.Store(paused)
+	c.rec.SetPaused(paused)
+	return true
 }
 
 // discard stops the call's recording and deletes its spooled audio; the call goes on.

@@ -7,6 +7,8 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/consent/policy"
+	"github.com/consentgw/consentgw/ivr/prompt"
 )
 
 // Route sends a caller, by the Request-URI user part, to a recording target when consent
@@ -18,6 +20,15 @@ type Route struct {
 	NoRecord sip.Uri
 	// AnswerTimeout bounds the wait for the target to answer.
 	AnswerTimeout time.Duration
+	// Policy picks opt-in or notice by the caller's country.
+	Policy policy.Policy
+	// Language is the prompts' language: a tag, LanguageAuto (by the caller's
+	// country), or "" for the default language.
+	Language string
+	// Menu, with two or more language tags, lets the caller choose the language first:
+	// MenuPrompt says which key picks which (key 1 = Menu[0]). No key: Language applies.
+	Menu       []string
+	MenuPrompt *prompt.Prompt
 }
 
 // Target is where a call with decision d goes: only a granted consent reaches the

@@ -21,6 +21,9 @@ type Observer interface {
 	DialFailed(status int)
 	RecordingStarted()
 	RecordingFinished(frames int64, dropped int64)
+	// CallControl counts what happened to a recording mid-call: withdrawn, paused,
+	// resumed (by command) or auto_resumed (pause_max).
+	CallControl(action string)
 }
 
 // EventSink receives audit events (consentgw.events.<kind>, SPEC §6). Emit must not block:
@@ -31,8 +34,15 @@ type EventSink interface {
 
 // Options wire a Splitter.
 type Options struct {
-	Routes   []Route
-	IVR      ivr.Options
+	Routes []Route
+	// IVR is the consent section; its Prompt is only used when Languages is empty.
+	IVR ivr.Options
+	// Languages are the prompts by language, the first the default.
+	Languages []Language
+	// WithdrawDigits, pressed during a recorded call, withdraw consent; "" = off.
+	WithdrawDigits string
+	// PauseMax ends a pause on its own (a payment IVR that never said resume).
+	PauseMax time.Duration
 	Subjects Subjects
 	Archive  *archive.Archiver
 	// Node names this gateway in receipts.
@@ -63,6 +73,12 @@ func New(opts Options) *Splitter {
 	if opts.HangupTimeout == 0 {
 		opts.HangupTimeout = 5 * time.Second
 	}
+	if opts.PauseMax <= 0 {
+		opts.PauseMax = 5 * time.Minute
+	}
+	if len(opts.Languages) == 0 && opts.IVR.Prompt != nil {
+		opts.Languages = []Language{{Tag: opts.IVR.Prompt.Language, Consent: opts.IVR.Prompt}}
+	}
 	return &Splitter{opts: opts}
 }
 
@@ -72,6 +88,7 @@ func (nopObserver) Decided(consent.Decision, consent.Method) {}
 func (nopObserver) DialFailed(int)                           {}
 func (nopObserver) RecordingStarted()                        {}
 func (nopObserver) RecordingFinished(int64, int64)           {}
+func (nopObserver) CallControl(string)                       {}
 
 type nopEvents struct{}
 

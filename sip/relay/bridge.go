@@ -21,10 +21,24 @@ type Leg struct {
 	EventPT uint8
 }
 
+// EventTap sees the caller's telephone-event payloads (RFC 4733) as they pass through,
+// e.g. to find a withdraw sequence. It runs on the caller leg's reader goroutine: it must
+// not block and must not keep payload.
+type EventTap func(rtpTimestamp uint32, payload []byte)
+
+// AudioTap sees the caller's audio payloads (G.711) as they pass through, e.g. to find
+// in-band DTMF. Same rules as EventTap.
+type AudioTap func(payload []byte)
+
 // Bridge relays media between the caller leg and the agent leg.
 type Bridge struct {
 	caller, agent Leg
 	rec           atomic.Pointer[recorder.Recorder]
+	tap           atomic.Pointer[EventTap]
+	audioTap      atomic.Pointer[AudioTap]
+	// agentMuted drops the agent's audio to the caller while the gateway itself speaks to
+	// the caller (a confirmation prompt); the agent still hears the caller.
+	agentMuted atomic.Bool
 	// Forwarded and Dropped count packets per bridge, for the call's log line at the end.
 	Forwarded, Dropped atomic.Uint64
 }
@@ -54,6 +68,27 @@ func (b *Bridge) Stop() {
 // path only copies the payload into the recorder's queue, it never waits for the disk.
 func (b *Bridge) SetRecorder(r *recorder.Recorder) { b.rec.Store(r) }
 
+// SetCallerEventTap installs (nil removes) the tap on the caller's telephone-events.
+func (b *Bridge) SetCallerEventTap(t EventTap) {
+	if t == nil {
+		b.tap.Store(nil)
+		return
+	}
+	b.tap.Store(&t)
+}
+
+// SetCallerAudioTap installs (nil removes) the tap on the caller's audio.
+func (b *Bridge) SetCallerAudioTap(t AudioTap) {
+	if t == nil {
+		b.audioTap.Store(nil)
+		return
+	}
+	b.audioTap.Store(&t)
+}
+
+// MuteAgent stops (true) or restarts (false) relaying the agent's audio to the caller.
+func (b *Bridge) MuteAgent(muted bool) { b.agentMuted.Store(muted) }
+
 type direction struct {
 	b        *Bridge
 	from, to Leg
@@ -66,7 +101,19 @@ func (d *direction) HandleRTP(pkt []byte, h *rtp.Header, payload []byte) {
 		if rec := d.b.rec.Load(); rec != nil {
 			rec.Write(d.side, h.SSRC, h.Timestamp, payload)
 		}
+		if d.side == recorder.Caller {
+			if tap := d.b.audioTap.Load(); tap != nil {
+				(*tap)(payload)
+			}
+		} else if d.b.agentMuted.Load() {
+			return
+		}
 	case d.from.EventPT != 0 && h.PayloadType == d.from.EventPT:
+		if d.side == recorder.Caller {
+			if tap := d.b.tap.Load(); tap != nil {
+				(*tap)(h.Timestamp, payload)
+			}
+		}
 		if d.to.EventPT == 0 {
 			d.b.Dropped.Add(1) // the other side cannot receive telephone-events
 			return

@@ -41,3 +41,17 @@ func (a *Archiver) DiscardSubject(subjectKey string) int {
 	}
 	return n
 }
+
+// Withdrawn replaces a call's receipt with r, whose consent was withdrawn during the
+// call, and removes whatever of its recording is in the spool. It holds mu so that the
+// worker is not storing the earlier (granted) receipt at the same moment: that job's
+// clean-up would otherwise remove the new receipt before it is stored.
+func (a *Archiver) Withdrawn(r consent.Receipt) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, kind := range []string{kindActive, kindRecording} {
+		os.Remove(a.jobPath(r.ID, kind))
+	}
+	os.Remove(a.wavPath(r.ID))
+	return a.put(r.ID, kindReceipt, r)
+}

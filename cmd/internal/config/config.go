@@ -62,6 +62,30 @@ type Consent struct {
 	WithdrawDigits string   `yaml:"withdraw_digits"` // "" = withdrawal by DTMF disabled
 	Timeout        Duration `yaml:"timeout"`         // wait after the prompt ends
 	Repeats        int      `yaml:"repeats"`         // extra plays before timing out
+	// PauseMax ends a recording pause (consentgw.calls.<id>.pause) on its own.
+	PauseMax Duration `yaml:"pause_max"`
+	// PolicyVersion names the set of routes[].policy rules in force; receipts cite it.
+	PolicyVersion string `yaml:"policy_version"`
+	// Prompts are further languages (and the notice and withdrawn prompts of the default
+	// language): file only, like routes.
+	Prompts []PromptSet `yaml:"prompts"`
+}
+
+// PromptSet is the prompts of one language. Empty files mean the built-in prompt of
+// that kind and language, where there is one.
+type PromptSet struct {
+	Language  string   `yaml:"language"`
+	Consent   string   `yaml:"consent"`   // WAV asking for consent; for consent.language, consent.prompt is used
+	Notice    string   `yaml:"notice"`    // WAV announcing recording (notice-mode rules)
+	Withdrawn string   `yaml:"withdrawn"` // WAV confirming a withdrawal
+	Countries []string `yaml:"countries"` // callers' countries that hear it on routes with language: auto
+}
+
+// PolicyRule sets the consent mode for callers from some countries.
+type PolicyRule struct {
+	Name      string   `yaml:"name"`      // cited in receipts; default "policy[i]"
+	Countries []string `yaml:"countries"` // ISO 3166 alpha-2, e.g. [US, CA]
+	Mode      string   `yaml:"mode"`      // opt-in | notice; notice is rejected for EU/EEA countries
 }
 
 // Route sends calls whose Request-URI user part matches to a target. First match wins.
@@ -71,6 +95,16 @@ type Route struct {
 	RecordTarget   string   `yaml:"record_target"`
 	NorecordTarget string   `yaml:"norecord_target"` // "" = same as record_target
 	AnswerTimeout  Duration `yaml:"answer_timeout"`  // how long to wait for the target to answer
+	// Language of the route's prompts: "" = consent.language, a language of
+	// consent.prompts, or "auto" = by the caller's country (consent.prompts[].countries).
+	Language string `yaml:"language"`
+	// LanguageMenu, with two or more languages, lets the caller pick one first (key 1 =
+	// the first); LanguageMenuPrompt says so. "" = built-in, which exists for [en, da].
+	LanguageMenu       []string `yaml:"language_menu"`
+	LanguageMenuPrompt string   `yaml:"language_menu_prompt"`
+	// Policy picks the consent mode by the caller's country; first match wins, no
+	// match and unknown countries get opt-in.
+	Policy []PolicyRule `yaml:"policy"`
 
 	re *regexp.Regexp // compiled by Validate
 }

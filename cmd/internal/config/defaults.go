@@ -22,6 +22,8 @@ func Default() *Config {
 			DeclineDigits: "2",
 			Timeout:       Duration(8 * time.Second),
 			Repeats:       1,
+			PauseMax:      Duration(5 * time.Minute),
+			PolicyVersion: "1",
 		},
 		Routes: []Route{withRouteDefaults(Route{
 			Name:         "default",

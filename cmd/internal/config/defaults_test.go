@@ -19,7 +19,7 @@ func TestDefaultsAreTheDocumentedOnes(t *testing.T) {
 		SIP:      SIP{Listen: []string{"udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"}},
 		Media:    Media{PortMin: 20000, PortMax: 40000},
 		Consent: Consent{Language: "en", AcceptDigits: "1", DeclineDigits: "2",
-			Timeout: Duration(8 * time.Second), Repeats: 1},
+			Timeout: Duration(8 * time.Second), Repeats: 1, PauseMax: Duration(5 * time.Minute), PolicyVersion: "1"},
 		Routes: []Route{{Name: "default", Match: ".*", RecordTarget: "sip:agents@127.0.0.1:5070",
 			AnswerTimeout: Duration(30 * time.Second)}},
 		Storage:  Storage{S3: S3{Bucket: "recordings"}, SpoolMaxMB: 10240},

@@ -20,10 +20,19 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 		Media:    Media{IP: "192.0.2.10", PortMin: 30000, PortMax: 30999},
 		Consent: Consent{Prompt: "/etc/consentgw/prompt-da.wav", Language: "da",
 			AcceptDigits: "1*", DeclineDigits: "2#", WithdrawDigits: "*9",
-			Timeout: Duration(10 * time.Second), Repeats: 2},
+			Timeout: Duration(10 * time.Second), Repeats: 2, PauseMax: Duration(3 * time.Minute), PolicyVersion: "2025-06",
+			Prompts: []PromptSet{
+				{Language: "da", Notice: "/etc/consentgw/notice-da.wav", Withdrawn: "/etc/consentgw/withdrawn-da.wav", Countries: []string{"DK", "GL", "FO"}},
+				{Language: "en", Consent: "/etc/consentgw/prompt-en.wav", Countries: []string{"GB", "US", "CA"}},
+			}},
 		Routes: []Route{
 			{Name: "support", Match: "^45", RecordTarget: "sip:support@10.0.0.5:5060",
-				NorecordTarget: "sip:support-norec@10.0.0.5:5060", AnswerTimeout: Duration(45 * time.Second)},
+				NorecordTarget: "sip:support-norec@10.0.0.5:5060", AnswerTimeout: Duration(45 * time.Second),
+				Language: "auto", LanguageMenu: []string{"da", "en"}, LanguageMenuPrompt: "/etc/consentgw/menu-da-en.wav",
+				Policy: []PolicyRule{
+					{Name: "one-party-consent", Countries: []string{"US", "CA"}, Mode: "notice"},
+					{Countries: []string{"GB"}, Mode: "opt-in"},
+				}},
 			{Name: "fallback", Match: ".*", RecordTarget: "sips:agents@pbx.example.com",
 				AnswerTimeout: Duration(30 * time.Second)},
 		},
@@ -49,7 +58,7 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 			t.Errorf("testdata/full.yaml does not set %s", l.path)
 		}
 	}
-	for _, key := range []string{"name", "match", "record_target", "norecord_target", "answer_timeout"} {
+	for _, key := range []string{"name", "match", "record_target", "norecord_target", "answer_timeout", "language", "language_menu", "language_menu_prompt", "policy[0].name", "policy[0].countries", "policy[0].mode"} {
 		if _, ok := c.origins["routes[0]."+key]; !ok {
 			t.Errorf("testdata/full.yaml does not set routes[0].%s", key)
 		}

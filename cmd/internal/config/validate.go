@@ -12,6 +12,8 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/consentgw/consentgw/consent/policy"
 )
 
 // minHMACKeyLen keeps operator-chosen pseudonym keys out of guessing range; generated keys
@@ -161,6 +163,89 @@ func (v *validator) consent() {
 	if k.Repeats < 0 {
 		v.check("consent.repeats", invalid("%d must not be negative", k.Repeats))
 	}
+	if k.PauseMax <= 0 || k.PauseMax.Std() > maxPause {
+		v.check("consent.pause_max", invalid("%s must be from 1s to %s", k.PauseMax, Duration(maxPause)))
+	}
+	if k.PolicyVersion == "" || strings.ContainsFunc(k.PolicyVersion, unicode.IsControl) {
+		v.check("consent.policy_version", invalid("must be a non-empty name without control characters"))
+	}
+	seen := map[string]int{}
+	for i, ps := range k.Prompts {
+		p := indexPath("consent.prompts", i)
+		if !languageTag.MatchString(ps.Language) {
+			v.check(p+".language", invalid("%q is not a language tag like en or da-DK", ps.Language))
+		} else if first, dup := seen[ps.Language]; dup {
+			v.check(p+".language", invalid("%q is also the language of consent.prompts[%d]", ps.Language, first))
+		}
+		seen[ps.Language] = i
+		if ps.Language == k.Language && ps.Consent != "" {
+			v.check(p+".consent", invalid("the default language's consent prompt is consent.prompt"))
+		}
+		v.countries(p+".countries", ps.Countries)
+	}
+}
+
+// maxPause bounds consent.pause_max: a pause is for a payment, not for the rest of a call.
+const maxPause = time.Hour
+
+// countries checks a list of ISO 3166 alpha-2 codes.
+func (v *validator) countries(path string, list []string) {
+	for j, c := range list {
+		if len(c) != 2 || !phonenumbers.GetSupportedRegions()[c] {
+			v.check(indexPath(path, j), invalid("%q is not an upper-case ISO 3166 country code like US", c))
+		}
+	}
+}
+
+// languages are the tags a route may name: consent.language and consent.prompts'.
+func (v *validator) languages() map[string]bool {
+	langs := map[string]bool{v.c.Consent.Language: true}
+	for _, ps := range v.c.Consent.Prompts {
+		langs[ps.Language] = true
+	}
+	return langs
+}
+
+func (v *validator) routePolicy(p string, r *Route) {
+	if r.Language != "" && r.Language != "auto" && !v.languages()[r.Language] {
+		v.check(p+".language", invalid("%q is neither consent.language nor in consent.prompts, nor auto", r.Language))
+	}
+	if n := len(r.LanguageMenu); n == 1 || n > 9 {
+		v.check(p+".language_menu", invalid("offers %d languages: want 2 to 9 (one key each), or none", n))
+	}
+	menu := map[string]bool{}
+	for j, tag := range r.LanguageMenu {
+		switch {
+		case !v.languages()[tag]:
+			v.check(indexPath(p+".language_menu", j), invalid("%q is neither consent.language nor in consent.prompts", tag))
+		case menu[tag]:
+			v.check(indexPath(p+".language_menu", j), invalid("%q is offered twice", tag))
+		}
+		menu[tag] = true
+	}
+	if len(r.LanguageMenu) > 1 && r.LanguageMenuPrompt == "" && strings.Join(r.LanguageMenu, "-") != "en-da" {
+		v.check(p+".language_menu_prompt", invalid("must name a WAV saying which key picks which language (there is a built-in one only for [en, da])"))
+	}
+	for j, rule := range r.Policy {
+		rp := indexPath(p+".policy", j)
+		if len(rule.Countries) == 0 {
+			v.check(rp+".countries", invalid("needs at least one country"))
+		}
+		v.countries(rp+".countries", rule.Countries)
+		switch rule.Mode {
+		case "opt-in":
+		case "notice":
+			// GDPR: recording in the EU/EEA needs the caller's consent (or another
+			// Art. 6 basis the gateway cannot know): never on notice alone.
+			for k, c := range rule.Countries {
+				if policy.IsEU(c) {
+					v.check(indexPath(rp+".countries", k), invalid("%s is in the EU/EEA: only opt-in is allowed there, not notice", c))
+				}
+			}
+		default:
+			v.check(rp+".mode", invalid("%q: want opt-in or notice", rule.Mode))
+		}
+	}
 }
 
 func (v *validator) routes() {
@@ -195,6 +280,7 @@ func (v *validator) routes() {
 		if r.AnswerTimeout <= 0 {
 			v.check(p+".answer_timeout", invalid("%s must be positive", r.AnswerTimeout))
 		}
+		v.routePolicy(p, r)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -22,6 +23,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/metrics"
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
+	"github.com/consentgw/consentgw/consent/callctl"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/subject"
 	"github.com/consentgw/consentgw/ivr"
@@ -49,6 +51,7 @@ type Gateway struct {
 	bus      *bus.Bus
 	events   *audit.Publisher
 	rights   *rights.Listener
+	callctl  *callctl.Listener
 	ports    *media.PortPool
 	sip      *b2bua.Server
 	splitter *split.Splitter
@@ -97,11 +100,11 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if err != nil {
 		return g, fmt.Errorf("subjects.hmac_key: %w", err)
 	}
-	consentPrompt, err := loadPrompt(cfg.Consent)
+	langs, err := languages(cfg.Consent)
 	if err != nil {
 		return g, err
 	}
-	routes, err := buildRoutes(cfg.Routes)
+	routes, err := buildRoutes(cfg.Routes, cfg.Consent.PolicyVersion)
 	if err != nil {
 		return g, err
 	}
@@ -156,9 +159,11 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	}
 
 	g.splitter = split.New(split.Options{
-		Routes: routes,
+		Routes:         routes,
+		Languages:      langs,
+		WithdrawDigits: cfg.Consent.WithdrawDigits,
+		PauseMax:       cfg.Consent.PauseMax.Std(),
 		IVR: ivr.Options{
-			Prompt:        consentPrompt,
 			AcceptDigits:  cfg.Consent.AcceptDigits,
 			DeclineDigits: cfg.Consent.DeclineDigits,
 			Timeout:       cfg.Consent.Timeout.Std(),
@@ -177,6 +182,9 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		Events:   g.events,
 	})
 	if err := g.startRights(pseudonyms); err != nil {
+		return g, err
+	}
+	if err := g.startCallControl(); err != nil {
 		return g, err
 	}
 
@@ -231,6 +239,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	var errs []error
 	if g.rights != nil {
 		errs = append(errs, g.rights.Close(ctx))
+	}
+	if g.callctl != nil {
+		g.callctl.Close()
 	}
 	if g.background != nil {
 		g.background()
@@ -315,7 +326,7 @@ func loadPrompt(c config.Consent) (*prompt.Prompt, error) {
 	return p, nil
 }
 
-func buildRoutes(routes []config.Route) ([]split.Route, error) {
+func buildRoutes(routes []config.Route, policyVersion string) ([]split.Route, error) {
 	var out []split.Route
 	for i, r := range routes {
 		var rec, norec sip.Uri
@@ -327,7 +338,18 @@ func buildRoutes(routes []config.Route) ([]split.Route, error) {
 		}
 		out = append(out, split.Route{
 			Name: r.Name, Match: r.Regexp(), Record: rec, NoRecord: norec, AnswerTimeout: r.AnswerTimeout.Std(),
+			Policy: routePolicy(policyVersion, r), Language: r.Language, Menu: r.LanguageMenu,
 		})
+		if len(r.LanguageMenu) > 1 {
+			menu, err := promptOf(prompt.KindMenu, r.LanguageMenuPrompt, strings.Join(r.LanguageMenu, "-"))
+			if err == nil && menu == nil {
+				err = prompt.ErrNoBuiltinPrompt
+			}
+			if err != nil {
+				return nil, fmt.Errorf("routes[%d].language_menu_prompt: %w", i, err)
+			}
+			out[len(out)-1].MenuPrompt = menu
+		}
 	}
 	return out, nil
 }

@@ -21,6 +21,7 @@ type Metrics struct {
 	recordedSeconds  prometheus.Counter
 	recordingDropped prometheus.Counter
 	archived         *prometheus.CounterVec
+	callControl      *prometheus.CounterVec
 }
 
 // Gauges read live values when Prometheus scrapes.
@@ -51,8 +52,11 @@ func New(g Gauges) *Metrics {
 		archived: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "consentgw_archive_jobs_total", Help: "Objects stored, by kind and result.",
 		}, []string{"kind", "result"}),
+		callControl: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "consentgw_call_control_total", Help: "Recordings withdrawn, paused, resumed or auto-resumed during calls.",
+		}, []string{"action"}),
 	}
-	reg.MustRegister(m.decisions, m.dialFailures, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived,
+	reg.MustRegister(m.decisions, m.dialFailures, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived, m.callControl,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_active_calls", Help: "Calls in progress."}, g.ActiveCalls),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_rtp_port_pairs_in_use", Help: "RTP/RTCP port pairs held by calls."}, g.PortsInUse),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_spool_bytes", Help: "Bytes in the spool: recordings in progress and objects waiting for the store."}, g.SpoolBytes),
@@ -90,3 +94,6 @@ func (m *Metrics) Archived(kind string, err error) {
 	}
 	m.archived.WithLabelValues(kind, result).Inc()
 }
+
+// CallControl counts a withdrawal, pause or resume during a call.
+func (m *Metrics) CallControl(action string) { m.callControl.WithLabelValues(action).Inc() }
