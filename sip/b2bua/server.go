@@ -63,6 +63,9 @@ type Server struct {
 	cli     *sipgo.Client
 	dialogs sipgo.DialogUA
 	contact sip.ContactHeader
+	// wsDialogs are the dialog UAs of WebSocket callers by transport ("WS", "WSS"),
+	// filled by Start before any request is served.
+	wsDialogs map[string]sipgo.DialogUA
 
 	legs   sync.Map // dialog ID → *Inbound or *Outbound
 	calls  sync.WaitGroup
@@ -248,7 +251,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	defer ep.Close()
 
-	dlg, err := s.dialogs.ReadInvite(req, tx)
+	dialogs, contact := s.dialogsFor(req)
+	dlg, err := dialogs.ReadInvite(req, tx)
 	if err != nil {
 		log.Warn("INVITE refused: not a dialog-forming request", "error", err)
 		s.reply(log, req, tx, sip.StatusBadRequest, "Bad Request")
@@ -260,7 +264,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		Request: req,
 		Offer:   offer,
 		dlg:     dlg,
-		contact: s.contact,
+		contact: contact,
 		server:  s,
 	}
 	in.setRemote(offer)

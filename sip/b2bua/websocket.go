@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/sip/sdpneg"
@@ -21,6 +23,7 @@ func (s *Server) listenWebSocket(l Listener) error {
 	}
 	s.bound = append(s.bound, ln.Addr())
 	s.closers = append(s.closers, ln.Close)
+	s.addWebSocketContact(l.Network, ln.Addr().(*net.TCPAddr).Port)
 	if l.Network == "ws" {
 		go s.serve("ws", func() error { return s.srv.ServeWS(ln) })
 		return nil
@@ -31,6 +34,30 @@ func (s *Server) listenWebSocket(l Listener) error {
 	tlsLn := tls.NewListener(ln, s.opts.TLS)
 	go s.serve("wss", func() error { return s.srv.ServeWSS(tlsLn) })
 	return nil
+}
+
+// addWebSocketContact makes the Contact that callers on the first listener of network
+// ("ws" or "wss") get: a URI on that listener with its transport (RFC 7118 §5), so even a
+// client that sends to the Contact rather than down its one connection reaches it.
+func (s *Server) addWebSocketContact(network string, port int) {
+	if s.wsDialogs == nil {
+		s.wsDialogs = map[string]sipgo.DialogUA{}
+	}
+	key := strings.ToUpper(network)
+	if _, ok := s.wsDialogs[key]; ok {
+		return
+	}
+	c := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: s.contact.Address.User, Host: s.contact.Address.Host, Port: port, UriParams: sip.NewParams()}}
+	c.Address.UriParams.Add("transport", network)
+	s.wsDialogs[key] = sipgo.DialogUA{Client: s.cli, ContactHDR: c}
+}
+
+// dialogsFor is the dialog UA whose Contact suits the transport req came on.
+func (s *Server) dialogsFor(req *sip.Request) (*sipgo.DialogUA, sip.ContactHeader) {
+	if d, ok := s.wsDialogs[strings.ToUpper(req.Transport())]; ok {
+		return &d, d.ContactHDR
+	}
+	return &s.dialogs, s.contact
 }
 
 // onWebRTCInvite takes a browser's call: its offer is answered by a peer connection
@@ -54,7 +81,8 @@ func (s *Server) onWebRTCInvite(log *slog.Logger, req *sip.Request, tx sip.Serve
 		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
 	}
-	dlg, err := s.dialogs.ReadInvite(req, tx)
+	dialogs, contact := s.dialogsFor(req)
+	dlg, err := dialogs.ReadInvite(req, tx)
 	if err != nil {
 		log.Warn("INVITE refused: not a dialog-forming request", "error", err)
 		s.reply(log, req, tx, sip.StatusBadRequest, "Bad Request")
@@ -66,7 +94,7 @@ func (s *Server) onWebRTCInvite(log *slog.Logger, req *sip.Request, tx sip.Serve
 		Request: req,
 		Offer:   offer,
 		dlg:     dlg,
-		contact: s.contact,
+		contact: contact,
 		server:  s,
 		answer:  answer,
 	}
