@@ -4,8 +4,10 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 
+	"github.com/consentgw/consentgw/cmd/internal/phone"
 	"github.com/consentgw/consentgw/sip/b2bua"
 	"github.com/consentgw/consentgw/sip/media"
 	"github.com/consentgw/consentgw/sip/sdpneg"
@@ -32,4 +34,23 @@ func webrtcMedia(ip netip.Addr, ports *media.PortPool) b2bua.WebRTCFactory {
 	return func(choice sdpneg.Choice, log *slog.Logger) (b2bua.SecureMedia, error) {
 		return webrtcleg.New(opts, choice, log)
 	}
+}
+
+// webSockets are the ws: and wss: listeners the phone page may dial.
+func (g *Gateway) webSockets() []phone.WebSocket {
+	ls, _ := g.cfg.Listeners() // validated at load
+	var out []phone.WebSocket
+	for i, l := range ls {
+		if l.Transport != "ws" && l.Transport != "wss" {
+			continue
+		}
+		port := l.Port
+		if g.sip != nil && i < len(g.sip.Addrs()) {
+			if a, ok := g.sip.Addrs()[i].(*net.TCPAddr); ok {
+				port = a.Port // port 0 in the config: the one bound
+			}
+		}
+		out = append(out, phone.WebSocket{Secure: l.Transport == "wss", Host: l.Host, Port: port})
+	}
+	return out
 }
