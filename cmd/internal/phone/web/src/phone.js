@@ -54,12 +54,18 @@ async function call() {
   }
   status('calling');
   session = ua.call('sip:' + number + '@' + host, {
-    mediaConstraints: { audio: true, video: false },
+    // The caller's voice goes to the recording as spoken: no processing that would
+    // take a steady tone (or in-band digits) for noise.
+    mediaConstraints: { audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false }, video: false },
     pcConfig: { iceServers: [] },
     eventHandlers: {
       peerconnection: (e) => {
-        e.peerconnection.addEventListener('track', (t) => {
+        const pc = e.peerconnection;
+        pc.addEventListener('track', (t) => {
           $('remote').srcObject = t.streams[0];
+        });
+        pc.addEventListener('connectionstatechange', () => {
+          $('media').textContent = pc.connectionState;
         });
       },
       progress: () => status('ringing'),
