@@ -84,7 +84,7 @@ func TestBrowserPhoneCallsThroughTheGateway(t *testing.T) {
 				header = "granted"
 			}
 			agent := startAgent(t, "agent.xml", pcmu, header, nil)
-			gw, _ := startWebRTCGateway(t, agent)
+			gw, _, _ := startWebRTCGateway(t, agent, false)
 			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 			defer cancel()
 			browser := startBrowser(t, ctx, chromium)

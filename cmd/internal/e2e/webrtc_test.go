@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"strconv"
 	"testing"
 	"time"
@@ -15,17 +16,26 @@ import (
 )
 
 // startWebRTCGateway runs the gateway with a SIP-over-WebSocket listener next to UDP and
-// TCP, routed to the agent; it returns the WebSocket's host:port.
-func startWebRTCGateway(t *testing.T, agent *sipptest.Process) (*gatewaytest.Gateway, string) {
+// TCP, routed to the agent; it returns the WebSocket's host:port. With secure, the
+// listener is wss: on a self-signed certificate, and the returned config trusts it.
+func startWebRTCGateway(t *testing.T, agent *sipptest.Process, secure bool) (*gatewaytest.Gateway, string, *tls.Config) {
 	t.Helper()
 	wsAddr := "127.0.0.1:" + strconv.Itoa(sipptest.FreePort(t, "tcp"))
+	listener := "ws:" + wsAddr
+	var certFile, keyFile string
+	var client *tls.Config
+	if secure {
+		certFile, keyFile, client = selfSignedCert(t)
+		listener = "wss:" + wsAddr
+	}
 	gw := gatewaytest.Start(t, func(c *config.Config) {
-		c.SIP.Listen = append(c.SIP.Listen, "ws:"+wsAddr)
+		c.SIP.Listen = append(c.SIP.Listen, listener)
+		c.SIP.TLS.Cert, c.SIP.TLS.Key = certFile, keyFile
 		c.Routes[0].RecordTarget = "sip:agents@" + agent.Addr()
 		c.Routes[0].NorecordTarget = "sip:agents@" + agent.Addr()
 		c.Routes[0].AnswerTimeout = config.Duration(10 * time.Second)
 	})
-	return gw, wsAddr
+	return gw, wsAddr, client
 }
 
 // A browser-like WebRTC peer calls over SIP over WebSocket, answers the prompt by RFC 4733
@@ -36,14 +46,16 @@ func TestWebRTCCallerOverWebSocket(t *testing.T) {
 	cases := []struct {
 		name     string
 		complete bool // offer with all candidates (JsSIP) or none yet (trickle)
+		secure   bool // wss: instead of ws:
 		digit    byte
 		info     bool
 		decision consent.Decision
 		method   consent.Method
 	}{
-		{"presses 1 by RFC 4733, complete offer", true, '1', false, consent.DecisionGranted, consent.MethodRFC4733},
-		{"presses 1 by SIP INFO, trickle offer", false, '1', true, consent.DecisionGranted, consent.MethodSIPInfo},
-		{"presses 2 and is not recorded", true, '2', false, consent.DecisionDeclined, consent.MethodRFC4733},
+		{"presses 1 by RFC 4733, complete offer", true, false, '1', false, consent.DecisionGranted, consent.MethodRFC4733},
+		{"presses 1 by SIP INFO, trickle offer", false, false, '1', true, consent.DecisionGranted, consent.MethodSIPInfo},
+		{"presses 2 and is not recorded", true, false, '2', false, consent.DecisionDeclined, consent.MethodRFC4733},
+		{"presses 1 over wss", true, true, '1', false, consent.DecisionGranted, consent.MethodRFC4733},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,12 +65,14 @@ func TestWebRTCCallerOverWebSocket(t *testing.T) {
 				header = "granted"
 			}
 			agent := startAgent(t, "agent.xml", pcmu, header, nil)
-			gw, wsAddr := startWebRTCGateway(t, agent)
+			gw, wsAddr, client := startWebRTCGateway(t, agent, tc.secure)
 			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 			defer cancel()
 
 			browser := webrtctest.New(t)
-			phone, answer, err := webrtctest.Call(ctx, t, wsAddr, callerNumber, calledNumber, browser.Offer(t, tc.complete))
+			phone, answer, err := webrtctest.Call(ctx, t, webrtctest.CallOptions{
+				Addr: wsAddr, TLS: client, Caller: callerNumber, Callee: calledNumber, Offer: browser.Offer(t, tc.complete),
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,4 +137,37 @@ func waitHeard(t *testing.T, b *webrtctest.Peer, timeout time.Duration, done fun
 			t.Fatalf("browser did not hear %s within %v (heard %d samples)", what, timeout, len(b.Heard()))
 		}
 	}
+}
+
+// When the agent hangs up, the gateway's BYE reaches the browser down the WebSocket the
+// call came on: its Contact (a .invalid host) cannot be dialled (RFC 7118 §5).
+func TestAgentHangupReachesWebRTCCallerOverItsWebSocket(t *testing.T) {
+	sipptest.RequireSIPp(t)
+	agent := startAgent(t, "agent_hangup.xml", pcmu, "declined", map[string]string{"hold": "1000"})
+	gw, wsAddr, _ := startWebRTCGateway(t, agent, false)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	browser := webrtctest.New(t)
+	phone, answer, err := webrtctest.Call(ctx, t, webrtctest.CallOptions{Addr: wsAddr, Caller: callerNumber, Callee: calledNumber, Offer: browser.Offer(t, true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser.Accept(t, answer)
+	browser.WaitConnected(t, 10*time.Second)
+	browser.StartTone(callerTone)
+	if err := phone.Info(ctx, '2'); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-phone.Ended():
+	case <-ctx.Done():
+		t.Fatal("the browser got no BYE after the agent hung up")
+	}
+	mustSucceed(t, "agent", agent)
+	gw.WaitIdle(t, waitLimit)
+	gw.WaitArchived(t, "receipt", 1, waitLimit)
+	if r := onlyReceipt(t, gw); r.Decision != consent.DecisionDeclined || r.Method != consent.MethodSIPInfo {
+		t.Errorf("receipt says %s by %s, want declined by sip-info", r.Decision, r.Method)
+	}
+	assertNoAudioWritten(t, gw)
 }

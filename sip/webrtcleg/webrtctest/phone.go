@@ -2,6 +2,7 @@ package webrtctest
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -21,12 +22,26 @@ type Phone struct {
 	once  sync.Once
 }
 
-// Call sends an INVITE with offer over ws://wsAddr from caller to callee (user parts)
-// and returns the phone in the call and the gateway's answer SDP, after the ACK.
-func Call(ctx context.Context, t testing.TB, wsAddr, caller, callee string, offer []byte) (*Phone, []byte, error) {
+// CallOptions say whom a Phone calls with which offer.
+type CallOptions struct {
+	// Addr is the gateway's WebSocket listener, host:port.
+	Addr string
+	// TLS, when set, makes the call over wss: and verifies the gateway with it.
+	TLS            *tls.Config
+	Caller, Callee string // user parts of From and the Request-URI
+	Offer          []byte
+}
+
+// Call sends an INVITE with the offer over the WebSocket and returns the phone in the
+// call and the gateway's answer SDP, after the ACK.
+func Call(ctx context.Context, t testing.TB, o CallOptions) (*Phone, []byte, error) {
 	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("webrtctest"), sipgo.WithUserAgentHostname("browser.invalid"),
+	transport := "ws"
+	if o.TLS != nil {
+		transport = "wss"
+	}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("webrtctest"), sipgo.WithUserAgentHostname("browser.invalid"), sipgo.WithUserAgenTLSConfig(o.TLS),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quiet)))
 	if err != nil {
@@ -42,7 +57,7 @@ func Call(ctx context.Context, t testing.TB, wsAddr, caller, callee string, offe
 	if err != nil {
 		return nil, nil, err
 	}
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "browser", Host: "browser.invalid", UriParams: params("transport", "ws")}}
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "browser", Host: "browser.invalid", UriParams: params("transport", transport)}}
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
 		if p.dlg != nil {
 			_ = p.dlg.ReadBye(req, tx)
@@ -53,13 +68,13 @@ func Call(ctx context.Context, t testing.TB, wsAddr, caller, callee string, offe
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
 	})
 	dua := sipgo.DialogUA{Client: cli, ContactHDR: contact}
-	host, port, err := sip.ParseAddr(wsAddr)
+	host, port, err := sip.ParseAddr(o.Addr)
 	if err != nil {
 		return nil, nil, err
 	}
-	to := sip.Uri{Scheme: "sip", User: callee, Host: host, Port: port, UriParams: params("transport", "ws")}
-	from := sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: caller, Host: "browser.invalid"}, Params: params("tag", sip.GenerateTagN(10))}
-	dlg, err := dua.Invite(ctx, to, offer, &from, sip.NewHeader("Content-Type", "application/sdp"))
+	to := sip.Uri{Scheme: "sip", User: o.Callee, Host: host, Port: port, UriParams: params("transport", transport)}
+	from := sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: o.Caller, Host: "browser.invalid"}, Params: params("tag", sip.GenerateTagN(10))}
+	dlg, err := dua.Invite(ctx, to, o.Offer, &from, sip.NewHeader("Content-Type", "application/sdp"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("INVITE: %w", err)
 	}
