@@ -33,7 +33,8 @@ func requireBrowser(t *testing.T) string {
 }
 
 // startBrowser runs headless Chromium with a fake microphone that plays a 440 Hz tone
-// and grants it without asking, on a fresh profile removed at the end.
+// and grants it without asking, on a fresh profile removed at the end. Each test opens
+// its own tab in it (chromedp.NewContext of the returned context).
 func startBrowser(t *testing.T, ctx context.Context, path string) context.Context {
 	t.Helper()
 	mic := filepath.Join(t.TempDir(), "mic-440hz.wav")
@@ -57,6 +58,9 @@ func startBrowser(t *testing.T, ctx context.Context, path string) context.Contex
 		cancelBrowser()
 		cancelAlloc()
 	})
+	if err := chromedp.Do(browserCtx); err != nil { // starts the browser
+		t.Fatalf("starting chromium: %v", err)
+	}
 	return browserCtx
 }
 
@@ -65,6 +69,9 @@ func startBrowser(t *testing.T, ctx context.Context, path string) context.Contex
 // agent with its fake microphone and hangs up: receipt and recording as for a trunk call.
 func TestBrowserPhoneCallsThroughTheGateway(t *testing.T) {
 	chromium := requireBrowser(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	chrome := startBrowser(t, ctx, chromium)
 	cases := []struct {
 		name     string
 		dtmf     string
@@ -85,9 +92,10 @@ func TestBrowserPhoneCallsThroughTheGateway(t *testing.T) {
 			}
 			agent := startAgent(t, "agent.xml", pcmu, header, nil)
 			gw, _, _ := startWebRTCGateway(t, agent, false)
-			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+			browser, closeTab := chromedp.NewContext(chrome)
+			defer closeTab()
+			browser, cancel := context.WithTimeout(browser, waitLimit)
 			defer cancel()
-			browser := startBrowser(t, ctx, chromium)
 
 			page := "http://" + gw.HTTPAddr() + "/phone/?" + url.Values{"to": {calledNumber}, "from": {callerNumber}, "dtmf": {tc.dtmf}}.Encode()
 			status := func(js string) chromedp.Action[chromedp.Void] {
