@@ -172,6 +172,7 @@ func (l *Leg) Close() {
 		}
 		l.readers.Wait()
 		l.release()
+		l.log.Info("webrtc media closed", "packets_in", l.PacketsIn.Load(), "packets_out", l.PacketsOut.Load(), "dropped", l.Dropped.Load())
 	})
 }
 

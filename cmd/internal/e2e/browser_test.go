@@ -51,6 +51,7 @@ func startBrowser(t *testing.T, ctx context.Context, path string) context.Contex
 		chromedp.Flag("use-file-for-fake-audio-capture", mic),
 		chromedp.Flag("allow-loopback-in-peer-connection", true),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.IgnoreCertErrors, // the wss: case's self-signed certificate
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
@@ -75,13 +76,15 @@ func TestBrowserPhoneCallsThroughTheGateway(t *testing.T) {
 	cases := []struct {
 		name     string
 		dtmf     string
+		secure   bool // the gateway listens on wss: only
 		digit    string
 		decision consent.Decision
 		method   consent.Method
 	}{
-		{"presses 1 by RTCDTMFSender", "rfc4733", "1", consent.DecisionGranted, consent.MethodRFC4733},
-		{"presses 1 by SIP INFO", "info", "1", consent.DecisionGranted, consent.MethodSIPInfo},
-		{"presses 2 and is not recorded", "rfc4733", "2", consent.DecisionDeclined, consent.MethodRFC4733},
+		{"presses 1 by RTCDTMFSender", "rfc4733", false, "1", consent.DecisionGranted, consent.MethodRFC4733},
+		{"presses 1 by SIP INFO", "info", false, "1", consent.DecisionGranted, consent.MethodSIPInfo},
+		{"presses 2 and is not recorded", "rfc4733", false, "2", consent.DecisionDeclined, consent.MethodRFC4733},
+		{"presses 1 over wss", "rfc4733", true, "1", consent.DecisionGranted, consent.MethodRFC4733},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -91,7 +94,7 @@ func TestBrowserPhoneCallsThroughTheGateway(t *testing.T) {
 				header = "granted"
 			}
 			agent := startAgent(t, "agent.xml", pcmu, header, nil)
-			gw, _, _ := startWebRTCGateway(t, agent, false)
+			gw, _, _ := startWebRTCGateway(t, agent, tc.secure)
 			browser, closeTab := chromedp.NewContext(chrome)
 			defer closeTab()
 			browser, cancel := context.WithTimeout(browser, waitLimit)
