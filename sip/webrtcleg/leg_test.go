@@ -40,7 +40,7 @@ func (c *digitCatcher) HandleRTP(_ []byte, h *rtp.Header, payload []byte) {
 
 // A browser's offer, with its candidates complete or none yet (trickle), is answered by
 // an ICE-lite peer connection on media.ip; the browser's audio and RTCDTMFSender digit
-// reach the handler, the gateway's frames reach the browser.
+// reach the handler; a re-offer is answered; the gateway's frames reach the browser.
 func TestBrowserOfferIsAnsweredAndMediaFlowsBothWays(t *testing.T) {
 	for _, complete := range []bool{true, false} {
 		name := "trickle offer"
@@ -94,6 +94,14 @@ func TestBrowserOfferIsAnsweredAndMediaFlowsBothWays(t *testing.T) {
 			case <-ctx.Done():
 				t.Fatalf("no digit detected; %d audio packets arrived", catcher.audio.Load())
 			}
+
+			// A re-offer in the call (a browser's re-INVITE) is answered on the same
+			// connection, and media goes on.
+			reanswer, err := leg.Answer(ctx, browser.Offer(t, true))
+			if err != nil {
+				t.Fatalf("answering a re-offer: %v", err)
+			}
+			browser.Accept(t, reanswer)
 
 			player := ivr.NewPlayer(leg, g711.ULaw, choice.Audio.PayloadType)
 			tick := time.NewTicker(20 * time.Millisecond)
