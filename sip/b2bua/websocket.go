@@ -21,18 +21,23 @@ func (s *Server) listenWebSocket(l Listener) error {
 	if err != nil {
 		return fmt.Errorf("b2bua: listen %s %s: %w", l.Network, l.Addr, err)
 	}
-	s.bound = append(s.bound, ln.Addr())
-	s.closers = append(s.closers, ln.Close)
-	s.addWebSocketContact(l.Network, ln.Addr().(*net.TCPAddr).Port)
-	if l.Network == "ws" {
-		go s.serve("ws", func() error { return s.srv.ServeWS(ln) })
-		return nil
-	}
-	if s.opts.TLS == nil {
+	if l.Network == "wss" && s.opts.TLS == nil {
+		ln.Close()
 		return errors.New("b2bua: a wss listener needs a certificate (sip.tls.cert and sip.tls.key)")
 	}
-	tlsLn := tls.NewListener(ln, s.opts.TLS)
-	go s.serve("wss", func() error { return s.srv.ServeWSS(tlsLn) })
+	var cfg *tls.Config
+	if l.Network == "wss" {
+		cfg = s.opts.TLS
+	}
+	ready := newReadyListener(ln, cfg)
+	s.bound = append(s.bound, ln.Addr())
+	s.closers = append(s.closers, ready.Close)
+	s.addWebSocketContact(l.Network, ln.Addr().(*net.TCPAddr).Port)
+	if l.Network == "ws" {
+		go s.serve("ws", func() error { return s.srv.ServeWS(ready) })
+	} else {
+		go s.serve("wss", func() error { return s.srv.ServeWSS(ready) })
+	}
 	return nil
 }
 
