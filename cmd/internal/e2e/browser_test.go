@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,8 +100,14 @@ func TestBrowserPhoneCallsThroughTheGateway(t *testing.T) {
 			defer closeTab()
 			browser, cancel := context.WithTimeout(browser, waitLimit)
 			defer cancel()
+			console := keepConsole(t, browser)
+			defer func() {
+				if t.Failed() {
+					t.Logf("page console:\n%s", console())
+				}
+			}()
 
-			page := "http://" + gw.HTTPAddr() + "/phone/?" + url.Values{"to": {calledNumber}, "from": {callerNumber}, "dtmf": {tc.dtmf}}.Encode()
+			page := "http://" + gw.HTTPAddr() + "/phone/?" + url.Values{"to": {calledNumber}, "from": {callerNumber}, "dtmf": {tc.dtmf}, "debug": {"1"}}.Encode()
 			status := func(js string) chromedp.Action[chromedp.Void] {
 				return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))
 			}
@@ -143,6 +150,32 @@ func TestBrowserPhoneCallsThroughTheGateway(t *testing.T) {
 			}
 			assertNoRawNumber(t, gw)
 		})
+	}
+}
+
+// keepConsole collects what the page writes to its console (JsSIP's debug log with
+// ?debug=1), for the test's output when it fails.
+func keepConsole(t *testing.T, tab context.Context) func() string {
+	t.Helper()
+	var mu sync.Mutex
+	var lines []string
+	messages := chromedp.Console(tab)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			if len(lines) < 2000 {
+				lines = append(lines, m.Time.Format("15:04:05.000")+" "+m.Text)
+			}
+			mu.Unlock()
+		}
+	}()
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(lines, "\n")
 	}
 }
 

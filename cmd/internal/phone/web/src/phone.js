@@ -52,6 +52,17 @@ async function call() {
     });
     ua.start();
   }
+  // JsSIP fails an INVITE sent while its WebSocket is still opening (or the TLS of wss:
+  // still running), so the call waits for the connection.
+  status('connecting');
+  try {
+    await connected(ua, url);
+  } catch (e) {
+    ua.stop();
+    ua = null;
+    status('failed: ' + e.message);
+    return;
+  }
   status('calling');
   session = ua.call('sip:' + number + '@' + host, {
     // The caller's voice goes to the recording as spoken: no processing that would
@@ -76,6 +87,14 @@ async function call() {
   });
 }
 
+function connected(agent, url) {
+  if (agent.isConnected()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    agent.once('connected', resolve);
+    agent.once('disconnected', () => reject(new Error('cannot reach ' + url)));
+  });
+}
+
 function finish(text) {
   session = null;
   status(text);
@@ -94,6 +113,7 @@ function press(digit) {
   $('sent').textContent += digit;
 }
 
+if (params.get('debug')) JsSIP.debug.enable('JsSIP:*');
 $('number').value = params.get('to') || $('number').value;
 $('caller').value = params.get('from') || '';
 if (params.get('dtmf')) $('dtmf').value = params.get('dtmf');
