@@ -1,9 +1,16 @@
 # consentgw container: a static build on Debian, run as an unprivileged user.
+# The phone page's script is bundled from npm first (what `make phone` does).
+FROM node:20-bookworm-slim AS phone
+WORKDIR /web
+COPY cmd/internal/phone/web/ ./
+RUN npm ci --no-audit --no-fund && npm run build
+
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+COPY --from=phone /web/dist/phone.js cmd/internal/phone/web/dist/phone.js
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath \
       -ldflags "-s -w -X github.com/consentgw/consentgw/cmd/internal/gateway.Version=${VERSION}" \

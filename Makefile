@@ -4,20 +4,27 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/consentgw/consentgw/cmd/internal/gateway.Version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: build run test vet fuzz bench load clean
+.PHONY: build run test vet phone fuzz bench load clean
 
-build:
+PHONE_WEB := cmd/internal/phone/web
+
+build: phone
 	$(GO) build -ldflags "$(LDFLAGS)" -o consentgw ./cmd/consentgw
 
-run:
+run: phone
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/consentgw serve
 
-# Unit, fuzz-seed and end-to-end (SIPp) tests, all with the race detector.
-test: vet
+# Unit, fuzz-seed and end-to-end (SIPp, Chromium) tests, all with the race detector.
+test: phone vet
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 vet:
 	$(GO) vet ./...
+
+# The browser phone page's script: JsSIP from npm, bundled by esbuild into the directory
+# the gateway embeds (never committed).
+phone:
+	cd $(PHONE_WEB) && npm ci --no-audit --no-fund && npx esbuild --version >/dev/null && npm run build
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target per run).
 fuzz:
@@ -37,4 +44,4 @@ load:
 	testdata/load/run.sh $(LOAD_ARGS)
 
 clean:
-	rm -f consentgw
+	rm -f consentgw $(PHONE_WEB)/dist/phone.js

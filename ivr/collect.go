@@ -19,7 +19,7 @@ const frameDuration = 20 * time.Millisecond
 
 // Caller is what the IVR needs of the caller's leg.
 type Caller struct {
-	Media   *media.Endpoint
+	Media   media.Leg
 	Law     g711.Law
 	AudioPT uint8
 	EventPT uint8 // telephone-event payload type, 0 when not negotiated

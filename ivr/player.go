@@ -17,14 +17,14 @@ const FrameSamples = 160
 // and timestamp, RFC 3550 §5.1), encoding into buffers it owns so sending allocates nothing.
 // It is not safe for concurrent use; the pacing is its caller's.
 type Player struct {
-	ep     *media.Endpoint
+	ep     media.Leg
 	law    g711.Law
 	header rtp.Header
 	pkt    []byte
 }
 
 // NewPlayer returns a player on ep sending law with payload type pt.
-func NewPlayer(ep *media.Endpoint, law g711.Law, pt uint8) *Player {
+func NewPlayer(ep media.Leg, law g711.Law, pt uint8) *Player {
 	var seed [10]byte
 	_, _ = rand.Read(seed[:])
 	return &Player{

@@ -55,7 +55,7 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
 		return
 	}
 	caller := ivr.Caller{
-		Media:     in.Media,
+		Media:     in.MediaLeg(),
 		Law:       law,
 		AudioPT:   in.AudioPT(),
 		EventPT:   in.EventPT(),
@@ -141,8 +141,8 @@ func (s *Splitter) dial(ctx context.Context, log *slog.Logger, in *b2bua.Inbound
 // bridge relays media until either side hangs up, recording when consent was granted.
 func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbound, out *b2bua.Outbound, law g711.Law, lang *Language, r consent.Receipt) {
 	b := relay.New(
-		relay.Leg{Endpoint: in.Media, AudioPT: in.AudioPT(), EventPT: in.EventPT()},
-		relay.Leg{Endpoint: out.Media, AudioPT: out.AudioPT(), EventPT: out.EventPT()},
+		relay.Leg{Endpoint: in.MediaLeg(), AudioPT: in.AudioPT(), EventPT: in.EventPT()},
+		relay.Leg{Endpoint: out.MediaLeg(), AudioPT: out.AudioPT(), EventPT: out.EventPT()},
 	)
 	var rec *recorder.Recorder
 	var recStarted time.Time

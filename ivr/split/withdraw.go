@@ -54,7 +54,7 @@ func (b *bridged) playConfirmation() {
 	done := make(chan struct{})
 	bridge := b.live.bridge
 	bridge.MuteAgent(true)
-	player := ivr.NewPlayer(b.in.Media, b.law, b.in.AudioPT())
+	player := ivr.NewPlayer(b.in.MediaLeg(), b.law, b.in.AudioPT())
 	log := b.log
 	go func() {
 		defer close(done)

@@ -97,7 +97,7 @@ func startGateway(t *testing.T, network string, pairs int, h CallHandler) *gatew
 func freePort(t *testing.T, network string) int {
 	t.Helper()
 	switch network {
-	case "tcp":
+	case "tcp", "ws", "wss":
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)

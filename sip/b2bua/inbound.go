@@ -21,6 +21,8 @@ type Inbound struct {
 	dlg     *sipgo.DialogServerSession
 	contact sip.ContactHeader
 	server  *Server
+	// answer is a WebRTC leg's SDP answer, negotiated before the call was taken.
+	answer []byte
 }
 
 // Dial places the agent leg for this caller (see Server.Dial).
@@ -38,7 +40,10 @@ func (in *Inbound) Done() <-chan struct{} { return in.dlg.Context().Done() }
 // Answer sends 200 OK with the gateway's SDP and waits for the ACK (RFC 3261 §13.3.1.4:
 // the 2xx is retransmitted until then).
 func (in *Inbound) Answer(ctx context.Context) error {
-	body, err := in.sdp(sdpneg.SendRecv, in.Offer)
+	body, err := in.answer, error(nil)
+	if in.secure == nil {
+		body, err = in.sdp(sdpneg.SendRecv, in.Offer)
+	}
 	if err != nil {
 		return fmt.Errorf("building answer SDP: %w", err)
 	}
@@ -55,7 +60,16 @@ func (in *Inbound) Hangup(ctx context.Context) error {
 		return nil
 	default:
 	}
-	if err := in.dlg.Bye(ctx); err != nil {
+	var err error
+	if overConnection(in.Request) {
+		bye := sip.NewRequest(sip.BYE, in.Request.Contact().Address)
+		bye.SetTransport(in.Request.Transport())
+		bye.SetDestination(in.Request.Source())
+		err = in.dlg.WriteBye(ctx, bye)
+	} else {
+		err = in.dlg.Bye(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("BYE to caller: %w", err)
 	}
 	return nil
@@ -68,6 +82,11 @@ func (in *Inbound) Reject(code int, reason string) error {
 
 // Hold passes a hold or resume to the caller with a re-INVITE.
 func (in *Inbound) Hold(ctx context.Context, peerDirection string) error {
+	if in.secure != nil {
+		// A browser keeps receiving: its peer connection would need our own re-offer.
+		in.log.Info("hold not passed to a WebRTC caller", "direction", peerDirection)
+		return nil
+	}
 	return in.reoffer(ctx, in.dlg, in.Request.Contact().Address, sdpneg.Direction(peerDirection))
 }
 

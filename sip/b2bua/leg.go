@@ -2,10 +2,12 @@ package b2bua
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 
@@ -26,8 +28,10 @@ type dialog interface {
 // Lock order: leg.mu guards only local and peerDirection and is never held while sending a
 // SIP request or touching the media endpoint.
 type leg struct {
-	log    *slog.Logger
+	log *slog.Logger
+	// Media is the leg's RTP endpoint; nil on a WebRTC leg, whose media is secure.
 	Media  *media.Endpoint
+	secure SecureMedia
 	Choice sdpneg.Choice
 	events chan Event
 
@@ -96,6 +100,9 @@ func (l *leg) sdp(dir sdpneg.Direction, offer *sdpneg.Description) ([]byte, erro
 
 // setRemote points the media at the peer's SDP address (RTCP per RFC 3605 or port+1).
 func (l *leg) setRemote(d *sdpneg.Description) {
+	if l.Media == nil {
+		return // ICE finds a WebRTC peer's address
+	}
 	l.Media.SetRemote(netip.AddrPortFrom(d.Addr, d.Port), netip.AddrPortFrom(d.Addr, d.RTCPPort))
 }
 
@@ -135,8 +142,9 @@ func (l *leg) handleReinvite(req *sip.Request, tx sip.ServerTransaction, contact
 		l.setRemote(offer)
 		dir = peerDirectionOf(offer)
 	}
-	body, err := l.sdp(sdpneg.AnswerDirection(dir), offer)
+	body, err := l.answerReinvite(dir, offer, req.Body())
 	if err != nil {
+		l.log.Warn("re-INVITE not answered", "error", err)
 		respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusInternalServerError, "Server Internal Error", nil))
 		return
 	}
@@ -151,6 +159,20 @@ func (l *leg) handleReinvite(req *sip.Request, tx sip.ServerTransaction, contact
 	if changed {
 		l.emit(Event{Kind: EventHold, Direction: string(dir)})
 	}
+}
+
+// answerReinvite renders the answer to a re-INVITE: our SDP, or the peer connection's
+// answer to a browser's re-offer (a browser always offers in its re-INVITEs).
+func (l *leg) answerReinvite(dir sdpneg.Direction, offer *sdpneg.Description, raw []byte) ([]byte, error) {
+	if l.secure == nil {
+		return l.sdp(sdpneg.AnswerDirection(dir), offer)
+	}
+	if offer == nil {
+		return nil, errors.New("re-INVITE without an offer on a WebRTC leg")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return l.secure.Answer(ctx, raw)
 }
 
 // reoffer sends a re-INVITE on d with our SDP in direction dir and ACKs the answer: how

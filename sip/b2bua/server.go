@@ -6,6 +6,7 @@ package b2bua
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -29,7 +30,8 @@ type CallHandler interface {
 	ServeCall(ctx context.Context, in *Inbound)
 }
 
-// Listener is one SIP listening socket: Network "udp" or "tcp", Addr "host:port".
+// Listener is one SIP listening socket: Network "udp", "tcp", "ws" or "wss" (SIP over
+// WebSocket, RFC 7118, at any request path), Addr "host:port".
 type Listener struct {
 	Network string
 	Addr    string
@@ -46,6 +48,10 @@ type Options struct {
 	Handler   CallHandler
 	Logger    *slog.Logger
 	UserAgent string
+	// TLS serves the wss listeners (sip.tls.cert and sip.tls.key).
+	TLS *tls.Config
+	// WebRTC answers offers of DTLS-SRTP media (browsers); nil refuses them with 488.
+	WebRTC WebRTCFactory
 }
 
 // Server is the B2BUA. Each call is owned by the goroutine that received its INVITE.
@@ -57,6 +63,9 @@ type Server struct {
 	cli     *sipgo.Client
 	dialogs sipgo.DialogUA
 	contact sip.ContactHeader
+	// wsDialogs are the dialog UAs of WebSocket callers by transport ("WS", "WSS"),
+	// filled by Start before any request is served.
+	wsDialogs map[string]sipgo.DialogUA
 
 	legs   sync.Map // dialog ID → *Inbound or *Outbound
 	calls  sync.WaitGroup
@@ -151,6 +160,11 @@ func (s *Server) Start() error {
 			s.bound = append(s.bound, ln.Addr())
 			s.closers = append(s.closers, ln.Close)
 			go s.serve("tcp", func() error { return s.srv.ServeTCP(ln) })
+		case "ws", "wss":
+			if err := s.listenWebSocket(l); err != nil {
+				s.closeListeners()
+				return err
+			}
 		default:
 			s.closeListeners()
 			return fmt.Errorf("b2bua: transport %q is not supported yet", l.Network)
@@ -225,6 +239,10 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
 	}
+	if offer.UsesDTLS() {
+		s.onWebRTCInvite(log, req, tx, offer, choice)
+		return
+	}
 	ep, err := s.opts.Ports.Open()
 	if err != nil {
 		log.Error("INVITE refused: no media port", "error", err)
@@ -233,7 +251,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	defer ep.Close()
 
-	dlg, err := s.dialogs.ReadInvite(req, tx)
+	dialogs, contact := s.dialogsFor(req)
+	dlg, err := dialogs.ReadInvite(req, tx)
 	if err != nil {
 		log.Warn("INVITE refused: not a dialog-forming request", "error", err)
 		s.reply(log, req, tx, sip.StatusBadRequest, "Bad Request")
@@ -245,14 +264,18 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		Request: req,
 		Offer:   offer,
 		dlg:     dlg,
-		contact: s.contact,
+		contact: contact,
 		server:  s,
 	}
 	in.setRemote(offer)
-	s.legs.Store(dlg.ID, in)
-	defer s.legs.Delete(dlg.ID)
 	ep.Start(log)
+	s.serveCall(log, req, tx, in)
+}
 
+// serveCall hands an accepted INVITE to the call handler until the call ends.
+func (s *Server) serveCall(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, in *Inbound) {
+	s.legs.Store(in.dlg.ID, in)
+	defer s.legs.Delete(in.dlg.ID)
 	s.reply(log, req, tx, sip.StatusTrying, "Trying")
 	s.active.Add(1)
 	defer s.active.Add(-1)

@@ -15,7 +15,7 @@ import (
 
 // Leg is one side of the bridge: its media endpoint and the payload types it negotiated.
 type Leg struct {
-	Endpoint *media.Endpoint
+	Endpoint media.Leg
 	AudioPT  uint8
 	// EventPT is the telephone-event payload type (RFC 4733 §7.1.1), 0 when not negotiated.
 	EventPT uint8
@@ -52,16 +52,31 @@ func New(caller, agent Leg) *Bridge {
 func (b *Bridge) Start() {
 	b.caller.Endpoint.SetHandler(&direction{b: b, from: b.caller, to: b.agent, side: recorder.Caller})
 	b.agent.Endpoint.SetHandler(&direction{b: b, from: b.agent, to: b.caller, side: recorder.Agent})
-	b.caller.Endpoint.RelayRTCPTo(b.agent.Endpoint)
-	b.agent.Endpoint.RelayRTCPTo(b.caller.Endpoint)
+	b.relayRTCP(true)
 }
 
 // Stop ends relaying; the endpoints stay open for their owner to close.
 func (b *Bridge) Stop() {
 	b.caller.Endpoint.SetHandler(nil)
 	b.agent.Endpoint.SetHandler(nil)
-	b.caller.Endpoint.RelayRTCPTo(nil)
-	b.agent.Endpoint.RelayRTCPTo(nil)
+	b.relayRTCP(false)
+}
+
+// relayRTCP passes RTCP between two plain RTP legs. A WebRTC leg terminates its own
+// (SRTCP inside DTLS-SRTP, RFC 5764), so there is nothing to pass on either way.
+func (b *Bridge) relayRTCP(on bool) {
+	c, ok1 := b.caller.Endpoint.(*media.Endpoint)
+	a, ok2 := b.agent.Endpoint.(*media.Endpoint)
+	if !ok1 || !ok2 {
+		return
+	}
+	if on {
+		c.RelayRTCPTo(a)
+		a.RelayRTCPTo(c)
+		return
+	}
+	c.RelayRTCPTo(nil)
+	a.RelayRTCPTo(nil)
 }
 
 // SetRecorder starts (r != nil) or stops (nil) tapping audio into a recorder. The packet

@@ -44,6 +44,14 @@ type Log struct {
 type SIP struct {
 	Listen     []string `yaml:"listen"`      // "transport:host:port"; see ParseListener
 	PublicAddr string   `yaml:"public_addr"` // host or host:port for Contact/Via; "" = listen/primary IP
+	TLS        SIPTLS   `yaml:"tls"`
+}
+
+// SIPTLS names the PEM certificate and key that wss: listeners (SIP over secure
+// WebSocket, what browsers on https pages must use) present.
+type SIPTLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
 }
 
 // Media configures the RTP relay.

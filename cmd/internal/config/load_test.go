@@ -16,7 +16,7 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 		DataDir:  "/var/lib/consentgw",
 		NodeName: "gw-cph-1",
 		Log:      Log{Level: "debug", Format: "json"},
-		SIP:      SIP{Listen: []string{"udp:0.0.0.0:5080", "tcp:[::]:5080"}, PublicAddr: "sip.example.com:5080"},
+		SIP:      SIP{Listen: []string{"udp:0.0.0.0:5080", "tcp:[::]:5080"}, PublicAddr: "sip.example.com:5080", TLS: SIPTLS{Cert: "/etc/consentgw/sip.crt", Key: "/etc/consentgw/sip.key"}},
 		Media:    Media{IP: "192.0.2.10", PortMin: 30000, PortMax: 30999},
 		Consent: Consent{Prompt: "/etc/consentgw/prompt-da.wav", Language: "da",
 			AcceptDigits: "1*", DeclineDigits: "2#", WithdrawDigits: "*9",

@@ -90,10 +90,16 @@ func (v *validator) sip() {
 			v.check(indexPath("sip.listen", i), err)
 			continue
 		}
+		if l.Transport == "wss" && c.SIP.TLS.Cert == "" {
+			v.check(indexPath("sip.listen", i), invalid("a wss listener needs sip.tls.cert and sip.tls.key"))
+		}
 		if seen[l.String()] {
 			v.check(indexPath("sip.listen", i), invalid("listener %q is given twice", s))
 		}
 		seen[l.String()] = true
+	}
+	if (c.SIP.TLS.Cert == "") != (c.SIP.TLS.Key == "") {
+		v.check("sip.tls.cert", invalid("sip.tls.cert and sip.tls.key must be set together"))
 	}
 	if pa := c.SIP.PublicAddr; pa != "" {
 		if !validHost(pa) {

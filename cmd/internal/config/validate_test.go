@@ -109,6 +109,8 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"http listen bad port", "http:\n  listen: \"127.0.0.1:http\"\n", "config: http.listen:", ErrInvalidValue},
 		{"two nats logins", "nats:\n  url: nats://n:4222\n  user: gw\n  credentials: /x.creds\n", "config: nats.credentials: set only one of", ErrInvalidValue},
 		{"nats password without user", "nats:\n  url: nats://n:4222\n  password: pw\n", "config: nats.password: needs nats.user (line 3)", ErrInvalidValue},
+		{"wss without certificate", "sip:\n  listen: [\"wss:0.0.0.0:8089\"]\n", "config: sip.listen[0]: a wss listener needs sip.tls.cert and sip.tls.key", ErrInvalidValue},
+		{"sip cert without key", "sip:\n  tls:\n    cert: /c.pem\n", "config: sip.tls.cert: sip.tls.cert and sip.tls.key must be set together", ErrInvalidValue},
 		{"nats cert without key", "nats:\n  url: nats://n:4222\n  tls:\n    cert: /c.pem\n", "config: nats.tls.cert: nats.tls.cert and nats.tls.key must be set together", ErrInvalidValue},
 		{"nats login for the embedded server", "nats:\n  user: gw\n", "config: nats.user: applies to an external server only", ErrInvalidValue},
 		{"negative events max age", "nats:\n  events_max_age: -1h\n", "config: nats.events_max_age: -1h0m0s must not be negative", ErrInvalidValue},
@@ -134,7 +136,7 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 
 func TestValidAlternativesAreAccepted(t *testing.T) {
 	tests := []struct{ name, yaml string }{
-		{"all transports", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"tcp:[::1]:5060\", \"tls:localhost:5061\", \"ws:0.0.0.0:8088\", \"wss:0.0.0.0:8089\"]\n"},
+		{"all transports", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"tcp:[::1]:5060\", \"tls:localhost:5061\", \"ws:0.0.0.0:8088\", \"wss:0.0.0.0:8089\"]\n  tls:\n    cert: /c.pem\n    key: /k.pem\n"},
 		{"ephemeral port for tests", "sip:\n  listen: [\"udp:127.0.0.1:0\"]\nhttp:\n  listen: \"127.0.0.1:0\"\n"},
 		{"http on all interfaces", "http:\n  listen: \":8080\"\n"},
 		{"two-port range", "media:\n  port_min: 30000\n  port_max: 30001\n"},

@@ -192,6 +192,10 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if err != nil {
 		return g, err
 	}
+	tlsConfig, err := g.sipTLS()
+	if err != nil {
+		return g, err
+	}
 	sipServer, err = b2bua.New(b2bua.Options{
 		Listeners:  listeners,
 		PublicHost: publicHost,
@@ -200,6 +204,8 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		Handler:    g.splitter,
 		Logger:     log,
 		UserAgent:  "consentgw/" + Version,
+		TLS:        tlsConfig,
+		WebRTC:     webrtcMedia(mediaIP, g.ports),
 	})
 	if err != nil {
 		return g, err

@@ -8,10 +8,13 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/consentgw/consentgw/cmd/internal/phone"
 )
 
-// startHTTP serves /metrics, /healthz (the process is up) and /readyz (storage and NATS
-// reachable, so a load balancer only sends calls to a gateway that can keep receipts).
+// startHTTP serves /metrics, /healthz (the process is up), /readyz (storage and NATS
+// reachable, so a load balancer only sends calls to a gateway that can keep receipts) and
+// the browser phone page /phone/.
 func (g *Gateway) startHTTP() error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.metrics.Registry, promhttp.HandlerOpts{}))
@@ -31,6 +34,9 @@ func (g *Gateway) startHTTP() error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	page := phone.Handler(g.webSockets())
+	mux.Handle("GET /phone", page)
+	mux.Handle("GET /phone/", page)
 	ln, err := net.Listen("tcp", g.cfg.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http.listen: %w", err)

@@ -1,0 +1,108 @@
+package b2bua
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/sdpneg"
+)
+
+// listenWebSocket binds a SIP-over-WebSocket listener (RFC 7118): sipgo upgrades any
+// request path that asks for the "sip" subprotocol; wss: is the same inside TLS.
+func (s *Server) listenWebSocket(l Listener) error {
+	ln, err := net.Listen("tcp", l.Addr)
+	if err != nil {
+		return fmt.Errorf("b2bua: listen %s %s: %w", l.Network, l.Addr, err)
+	}
+	if l.Network == "wss" && s.opts.TLS == nil {
+		ln.Close()
+		return errors.New("b2bua: a wss listener needs a certificate (sip.tls.cert and sip.tls.key)")
+	}
+	var cfg *tls.Config
+	if l.Network == "wss" {
+		cfg = s.opts.TLS
+	}
+	ready := newReadyListener(ln, cfg)
+	s.bound = append(s.bound, ln.Addr())
+	s.closers = append(s.closers, ready.Close)
+	s.addWebSocketContact(l.Network, ln.Addr().(*net.TCPAddr).Port)
+	if l.Network == "ws" {
+		go s.serve("ws", func() error { return s.srv.ServeWS(ready) })
+	} else {
+		go s.serve("wss", func() error { return s.srv.ServeWSS(ready) })
+	}
+	return nil
+}
+
+// addWebSocketContact makes the Contact that callers on the first listener of network
+// ("ws" or "wss") get: a URI on that listener with its transport (RFC 7118 §5), so even a
+// client that sends to the Contact rather than down its one connection reaches it.
+func (s *Server) addWebSocketContact(network string, port int) {
+	if s.wsDialogs == nil {
+		s.wsDialogs = map[string]sipgo.DialogUA{}
+	}
+	key := strings.ToUpper(network)
+	if _, ok := s.wsDialogs[key]; ok {
+		return
+	}
+	c := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: s.contact.Address.User, Host: s.contact.Address.Host, Port: port, UriParams: sip.NewParams()}}
+	c.Address.UriParams.Add("transport", network)
+	s.wsDialogs[key] = sipgo.DialogUA{Client: s.cli, ContactHDR: c}
+}
+
+// dialogsFor is the dialog UA whose Contact suits the transport req came on.
+func (s *Server) dialogsFor(req *sip.Request) (*sipgo.DialogUA, sip.ContactHeader) {
+	if d, ok := s.wsDialogs[strings.ToUpper(req.Transport())]; ok {
+		return &d, d.ContactHDR
+	}
+	return &s.dialogs, s.contact
+}
+
+// onWebRTCInvite takes a browser's call: its offer is answered by a peer connection
+// before the call is handed on, so an offer the gateway cannot meet gets 488 up front.
+func (s *Server) onWebRTCInvite(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, offer *sdpneg.Description, choice sdpneg.Choice) {
+	if s.opts.WebRTC == nil {
+		log.Info("INVITE refused: WebRTC media is not enabled")
+		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
+	m, err := s.opts.WebRTC(choice, log)
+	if err != nil {
+		log.Error("INVITE refused: no WebRTC media", "error", err)
+		s.reply(log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+		return
+	}
+	defer m.Close()
+	answer, err := m.Answer(s.baseCtx, req.Body())
+	if err != nil {
+		log.Warn("INVITE refused: browser offer not answerable", "error", err)
+		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
+	dialogs, contact := s.dialogsFor(req)
+	dlg, err := dialogs.ReadInvite(req, tx)
+	if err != nil {
+		log.Warn("INVITE refused: not a dialog-forming request", "error", err)
+		s.reply(log, req, tx, sip.StatusBadRequest, "Bad Request")
+		return
+	}
+	defer dlg.Close()
+	in := &Inbound{
+		leg:     leg{log: log, secure: m, Choice: choice, events: make(chan Event, 16), peerDirection: peerDirectionOf(offer)},
+		Request: req,
+		Offer:   offer,
+		dlg:     dlg,
+		contact: contact,
+		server:  s,
+		answer:  answer,
+	}
+	log.Info("WebRTC caller", "transport", req.Transport(), "codec", choice.Audio.Name)
+	s.serveCall(log, req, tx, in)
+}
