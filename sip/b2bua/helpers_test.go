@@ -68,6 +68,12 @@ func (g *gateway) shutdown(t *testing.T) {
 // pairs RTP/RTCP port pairs. Cleanup shuts it down and checks that no port is left in use.
 func startGateway(t *testing.T, network string, pairs int, h CallHandler) *gateway {
 	t.Helper()
+	return startGatewayWith(t, network, pairs, h, Admission{})
+}
+
+// startGatewayWith is startGateway with admission rules.
+func startGatewayWith(t *testing.T, network string, pairs int, h CallHandler, adm Admission) *gateway {
+	t.Helper()
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t, network)))
 	pool := newPool(t, pairs)
 	srv, err := New(Options{
@@ -76,6 +82,7 @@ func startGateway(t *testing.T, network string, pairs int, h CallHandler) *gatew
 		MediaIP:    loopback,
 		Ports:      pool,
 		Handler:    h,
+		Admission:  adm,
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)

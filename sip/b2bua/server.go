@@ -20,6 +20,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/sip/redact"
 	"github.com/consentgw/consentgw/sip/sdpneg"
 )
 
@@ -46,6 +47,8 @@ type Options struct {
 	Handler   CallHandler
 	Logger    *slog.Logger
 	UserAgent string
+	// Admission refuses calls cheaply: untrusted sources, floods, too many calls.
+	Admission Admission
 }
 
 // Server is the B2BUA. Each call is owned by the goroutine that received its INVITE.
@@ -66,10 +69,12 @@ type Server struct {
 	cancel  context.CancelFunc
 	// admit orders taking a call (calls.Add) before Shutdown's calls.Wait: a WaitGroup
 	// must not go up from zero while someone waits on it.
-	admit   sync.Mutex
-	closing atomic.Bool
-	bound   []net.Addr
-	closers []func() error
+	admit    sync.Mutex
+	admitted int // calls between admitCall and callDone; under admit
+	closing  atomic.Bool
+	bound    []net.Addr
+	closers  []func() error
+	limiter  *sourceLimiter // nil = no per-source INVITE limit
 }
 
 // New builds a server; Start binds its listeners.
@@ -89,11 +94,16 @@ func New(opts Options) (*Server, error) {
 	}
 	port, _ := strconv.Atoi(portStr)
 
-	// sipgo logs whole SIP messages at debug level, and those carry phone numbers: it
-	// only gets to say warnings and errors.
-	sipLog := slog.New(levelFloor{opts.Logger.Handler(), slog.LevelWarn})
+	s := &Server{opts: opts, log: opts.Logger, limiter: newLimiter(opts.Admission)}
+	// sipgo's debug lines are noise, and its warnings and errors may quote whole SIP
+	// messages (one it could not parse): it only gets to say warnings and errors, and
+	// every string it logs is redacted.
+	sipLog := slog.New(levelFloor{redact.NewHandler(opts.Logger.Handler()), slog.LevelWarn})
+	parser := sip.NewParser()
+	parser.MaxMessageLength = MaxMessageBytes
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent(opts.UserAgent), sipgo.WithUserAgentHostname(opts.PublicHost),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
+		sipgo.WithUserAgentParser(parser),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog), sip.WithTransportLayerReadFilter(s.screen)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)))
 	if err != nil {
 		return nil, fmt.Errorf("b2bua: user agent: %w", err)
@@ -106,14 +116,8 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("b2bua: client: %w", err)
 	}
-	s := &Server{
-		opts:    opts,
-		log:     opts.Logger,
-		ua:      ua,
-		srv:     srv,
-		cli:     cli,
-		contact: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "consentgw", Host: opts.PublicHost, Port: port}},
-	}
+	s.ua, s.srv, s.cli = ua, srv, cli
+	s.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "consentgw", Host: opts.PublicHost, Port: port}}
 	s.dialogs = sipgo.DialogUA{Client: cli, ContactHDR: s.contact}
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 
@@ -207,12 +211,21 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.inDialog(req, tx)
 		return
 	}
-	log := s.log.With("call_id", req.CallID().Value())
-	if !s.admitCall() {
-		s.reply(log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+	if !s.gate(req, tx, true) {
 		return
 	}
-	defer s.calls.Done()
+	s.trace(req)
+	log := s.log.With("call_id", req.CallID().Value())
+	if ok, full := s.admitCall(); !ok {
+		if full {
+			s.opts.Admission.rejected(RejectMaxCalls)
+			s.busy(req, tx)
+		} else {
+			s.reply(log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+		}
+		return
+	}
+	defer s.callDone()
 	offer, err := sdpneg.Parse(req.Body())
 	if err != nil {
 		log.Warn("INVITE refused: unusable SDP offer", "error", err)
@@ -259,20 +272,34 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	s.opts.Handler.ServeCall(s.baseCtx, in)
 }
 
-// admitCall counts a new call in, unless the server is shutting down.
-func (s *Server) admitCall() bool {
+// admitCall counts a new call in, unless the server is shutting down or full (calls
+// counts every call from its INVITE on, so the cap holds before media is set up).
+func (s *Server) admitCall() (ok, full bool) {
 	s.admit.Lock()
 	defer s.admit.Unlock()
 	if s.closing.Load() {
-		return false
+		return false, false
 	}
+	if m := s.opts.Admission.MaxCalls; m > 0 && s.admitted >= m {
+		return false, true
+	}
+	s.admitted++
 	s.calls.Add(1)
-	return true
+	return true, false
+}
+
+// callDone counts a call out.
+func (s *Server) callDone() {
+	s.admit.Lock()
+	s.admitted--
+	s.admit.Unlock()
+	s.calls.Done()
 }
 
 // inDialog routes a request to the leg whose dialog it belongs to. Requests of no known
 // dialog get 481 (RFC 3261 §12.2.2), methods a leg does not handle 501.
 func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) {
+	s.trace(req)
 	if id, err := sip.DialogIDFromRequestUAS(req); err == nil {
 		if v, ok := s.legs.Load(id); ok {
 			if in, ok := v.(*Inbound); ok {
@@ -303,6 +330,10 @@ func (s *Server) onStrayCancel(req *sip.Request, tx sip.ServerTransaction) {
 
 // onOptions answers keep-alive and capability probes from trunks (RFC 3261 §11).
 func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	if !s.gate(req, tx, false) {
+		return // a scanner's probe learns nothing but 403
+	}
+	s.trace(req)
 	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
 	res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"))
 	res.AppendHeader(sip.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"))

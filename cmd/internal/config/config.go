@@ -44,6 +44,16 @@ type Log struct {
 type SIP struct {
 	Listen     []string `yaml:"listen"`      // "transport:host:port"; see ParseListener
 	PublicAddr string   `yaml:"public_addr"` // host or host:port for Contact/Via; "" = listen/primary IP
+	// Trusted lists the networks (CIDR or single IP) that may start calls; others get
+	// 403. The default is loopback and the private ranges; [] lets everyone in.
+	Trusted []string `yaml:"trusted"`
+	// MaxCalls caps calls in progress (503 + Retry-After above it); 0 = no cap beyond
+	// the media port range.
+	MaxCalls int `yaml:"max_calls"`
+	// InviteRate is the new INVITEs per second each source IP may send, with bursts of
+	// InviteBurst (503 + Retry-After above it); 0 = no limit.
+	InviteRate  int `yaml:"invite_rate"`
+	InviteBurst int `yaml:"invite_burst"`
 }
 
 // Media configures the RTP relay.
@@ -71,6 +81,9 @@ type Route struct {
 	RecordTarget   string   `yaml:"record_target"`
 	NorecordTarget string   `yaml:"norecord_target"` // "" = same as record_target
 	AnswerTimeout  Duration `yaml:"answer_timeout"`  // how long to wait for the target to answer
+	// Sources, when set, restricts the route to calls from these networks (CIDR or IP),
+	// on top of sip.trusted; others get 403.
+	Sources []string `yaml:"sources"`
 
 	re *regexp.Regexp // compiled by Validate
 }

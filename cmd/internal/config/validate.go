@@ -93,6 +93,21 @@ func (v *validator) sip() {
 		}
 		seen[l.String()] = true
 	}
+	for i, s := range c.SIP.Trusted {
+		_, err := ParsePrefix(s)
+		v.check(indexPath("sip.trusted", i), err)
+	}
+	for _, n := range []struct {
+		path  string
+		value int
+	}{{"sip.max_calls", c.SIP.MaxCalls}, {"sip.invite_rate", c.SIP.InviteRate}, {"sip.invite_burst", c.SIP.InviteBurst}} {
+		if n.value < 0 {
+			v.check(n.path, invalid("%d must not be negative", n.value))
+		}
+	}
+	if c.SIP.InviteRate > 0 && c.SIP.InviteBurst < 1 {
+		v.check("sip.invite_burst", invalid("must be at least 1 when sip.invite_rate is set"))
+	}
 	if pa := c.SIP.PublicAddr; pa != "" {
 		if !validHost(pa) {
 			if _, _, err := splitHostPort(pa); err != nil {
@@ -194,6 +209,10 @@ func (v *validator) routes() {
 		}
 		if r.AnswerTimeout <= 0 {
 			v.check(p+".answer_timeout", invalid("%s must be positive", r.AnswerTimeout))
+		}
+		for j, s := range r.Sources {
+			_, err := ParsePrefix(s)
+			v.check(indexPath(p+".sources", j), err)
 		}
 	}
 }

@@ -37,6 +37,11 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"listener empty host", "sip:\n  listen: [\"udp::5060\"]\n", "config: sip.listen[0]:", ErrInvalidValue},
 		{"duplicate listener", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"UDP:0.0.0.0:5060\"]\n", "config: sip.listen[1]: listener \"UDP:0.0.0.0:5060\" is given twice", ErrInvalidValue},
 		{"bad public addr", "sip:\n  public_addr: \"a b\"\n", "config: sip.public_addr:", ErrInvalidValue},
+		{"trusted not a network", "sip:\n  trusted: [10.0.0.0/8, carrier]\n", "config: sip.trusted[1]: \"carrier\" is neither an IP address nor a CIDR (line 2)", ErrInvalidValue},
+		{"trusted host bits", "sip:\n  trusted: [10.0.0.1/8]\n", "config: sip.trusted[0]: \"10.0.0.1/8\" has host bits set: did you mean 10.0.0.0/8?", ErrInvalidValue},
+		{"negative max_calls", "sip:\n  max_calls: -1\n", "config: sip.max_calls: -1 must not be negative", ErrInvalidValue},
+		{"rate without burst", "sip:\n  invite_rate: 5\n  invite_burst: 0\n", "config: sip.invite_burst: must be at least 1", ErrInvalidValue},
+		{"route source not a network", "routes:\n  - name: a\n    record_target: sip:a@h\n    sources: [\"1.2.3.4/33\"]\n", "config: routes[0].sources[0]: \"1.2.3.4/33\" is not a CIDR", ErrInvalidValue},
 
 		{"media ip not an IP", "media:\n  ip: gateway.local\n", "config: media.ip: \"gateway.local\" is not an IP address (line 2)", ErrInvalidValue},
 		{"media ip unspecified", "media:\n  ip: 0.0.0.0\n", "config: media.ip:", ErrInvalidValue},

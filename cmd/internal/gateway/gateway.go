@@ -192,6 +192,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		Handler:    g.splitter,
 		Logger:     log,
 		UserAgent:  "consentgw/" + Version,
+		Admission:  admission(cfg, g.metrics),
 	})
 	if err != nil {
 		return g, err

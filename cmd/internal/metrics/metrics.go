@@ -21,6 +21,7 @@ type Metrics struct {
 	recordedSeconds  prometheus.Counter
 	recordingDropped prometheus.Counter
 	archived         *prometheus.CounterVec
+	sipRejected      *prometheus.CounterVec
 }
 
 // Gauges read live values when Prometheus scrapes.
@@ -51,8 +52,11 @@ func New(g Gauges) *Metrics {
 		archived: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "consentgw_archive_jobs_total", Help: "Objects stored, by kind and result.",
 		}, []string{"kind", "result"}),
+		sipRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, rate_limited, max_calls, malformed, oversized).",
+		}, []string{"reason"}),
 	}
-	reg.MustRegister(m.decisions, m.dialFailures, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived,
+	reg.MustRegister(m.decisions, m.dialFailures, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived, m.sipRejected,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_active_calls", Help: "Calls in progress."}, g.ActiveCalls),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_rtp_port_pairs_in_use", Help: "RTP/RTCP port pairs held by calls."}, g.PortsInUse),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_spool_bytes", Help: "Bytes in the spool: recordings in progress and objects waiting for the store."}, g.SpoolBytes),
@@ -90,3 +94,7 @@ func (m *Metrics) Archived(kind string, err error) {
 	}
 	m.archived.WithLabelValues(kind, result).Inc()
 }
+
+// SIPRejected counts a SIP request refused at the edge; reason is one of the b2bua.Reject…
+// constants, never anything taken from the request.
+func (m *Metrics) SIPRejected(reason string) { m.sipRejected.WithLabelValues(reason).Inc() }
