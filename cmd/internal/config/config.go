@@ -130,6 +130,9 @@ type NATS struct {
 	TLS          NATSTLS `yaml:"tls"`
 	// EventsMaxAge is how long the audit trail (CONSENTGW_EVENTS) keeps events; 0 = forever.
 	EventsMaxAge Duration `yaml:"events_max_age"`
+	// RequestKeys are the data-subject requesters' HMAC keys, "NAME:BASE64"; when any is
+	// set, every erase and export must be signed by one of them (README "Security").
+	RequestKeys []string `yaml:"request_keys"`
 }
 
 // NATSTLS names PEM files for TLS to an external server: ca verifies the server, cert

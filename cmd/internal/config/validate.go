@@ -12,6 +12,8 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/consentgw/consentgw/consent/rights"
 )
 
 // minHMACKeyLen keeps operator-chosen pseudonym keys out of guessing range; generated keys
@@ -351,6 +353,18 @@ func (v *validator) natsAuth() {
 	}
 	if n.EventsMaxAge < 0 {
 		v.check("nats.events_max_age", invalid("%s must not be negative", n.EventsMaxAge))
+	}
+	var keys []rights.SigningKey
+	for i, s := range n.RequestKeys {
+		k, err := rights.ParseSigningKey(s)
+		if err != nil {
+			v.check(indexPath("nats.request_keys", i), invalid("%s", err))
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if _, err := rights.NewVerifier(keys); err != nil {
+		v.check("nats.request_keys", invalid("%s", err))
 	}
 }
 

@@ -37,6 +37,8 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"listener empty host", "sip:\n  listen: [\"udp::5060\"]\n", "config: sip.listen[0]:", ErrInvalidValue},
 		{"duplicate listener", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"UDP:0.0.0.0:5060\"]\n", "config: sip.listen[1]: listener \"UDP:0.0.0.0:5060\" is given twice", ErrInvalidValue},
 		{"bad public addr", "sip:\n  public_addr: \"a b\"\n", "config: sip.public_addr:", ErrInvalidValue},
+		{"request key too short", "nats:\n  request_keys: [\"crm:c2hvcnQ=\"]\n", "config: nats.request_keys[0]: the key of \"crm\" must be the base64 of at least 32", ErrInvalidValue},
+		{"request key twice", "nats:\n  request_keys: [\"crm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\", \"crm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\"]\n", "config: nats.request_keys: requester \"crm\" has two keys", ErrInvalidValue},
 		{"trusted not a network", "sip:\n  trusted: [10.0.0.0/8, carrier]\n", "config: sip.trusted[1]: \"carrier\" is neither an IP address nor a CIDR (line 2)", ErrInvalidValue},
 		{"trusted host bits", "sip:\n  trusted: [10.0.0.1/8]\n", "config: sip.trusted[0]: \"10.0.0.1/8\" has host bits set: did you mean 10.0.0.0/8?", ErrInvalidValue},
 		{"negative max_calls", "sip:\n  max_calls: -1\n", "config: sip.max_calls: -1 must not be negative", ErrInvalidValue},
