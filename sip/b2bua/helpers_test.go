@@ -138,8 +138,8 @@ func sipURI(user, hostPort, network string) sip.Uri {
 	host, portStr, _ := net.SplitHostPort(hostPort)
 	port, _ := strconv.Atoi(portStr)
 	u := sip.Uri{Scheme: "sip", User: user, Host: host, Port: port, UriParams: sip.NewParams(), Headers: sip.NewParams()}
-	if network == "tcp" {
-		u.UriParams.Add("transport", "tcp")
+	if network == "tcp" || network == "tls" {
+		u.UriParams.Add("transport", network)
 	}
 	return u
 }

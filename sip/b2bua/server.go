@@ -6,6 +6,7 @@ package b2bua
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -49,6 +51,9 @@ type Options struct {
 	UserAgent string
 	// Admission refuses calls cheaply: untrusted sources, floods, too many calls.
 	Admission Admission
+	// TLS holds the certificate of "tls" listeners and the roots that verify sips: and
+	// transport=tls targets; nil = no TLS.
+	TLS *tls.Config
 }
 
 // Server is the B2BUA. Each call is owned by the goroutine that received its INVITE.
@@ -60,6 +65,9 @@ type Server struct {
 	cli     *sipgo.Client
 	dialogs sipgo.DialogUA
 	contact sip.ContactHeader
+	// dialogsTLS is dialogs with a Contact on the TLS listener, so a peer reached over
+	// TLS sends its in-dialog requests over TLS too (RFC 3261 §26.2.1).
+	dialogsTLS sipgo.DialogUA
 
 	legs   sync.Map // dialog ID → *Inbound or *Outbound
 	calls  sync.WaitGroup
@@ -101,10 +109,14 @@ func New(opts Options) (*Server, error) {
 	sipLog := slog.New(levelFloor{redact.NewHandler(opts.Logger.Handler()), slog.LevelWarn})
 	parser := sip.NewParser()
 	parser.MaxMessageLength = MaxMessageBytes
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(opts.UserAgent), sipgo.WithUserAgentHostname(opts.PublicHost),
+	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(opts.UserAgent), sipgo.WithUserAgentHostname(opts.PublicHost),
 		sipgo.WithUserAgentParser(parser),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog), sip.WithTransportLayerReadFilter(s.screen)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)))
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog))}
+	if opts.TLS != nil {
+		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(opts.TLS))
+	}
+	ua, err := sipgo.NewUA(uaOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("b2bua: user agent: %w", err)
 	}
@@ -119,6 +131,15 @@ func New(opts Options) (*Server, error) {
 	s.ua, s.srv, s.cli = ua, srv, cli
 	s.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "consentgw", Host: opts.PublicHost, Port: port}}
 	s.dialogs = sipgo.DialogUA{Client: cli, ContactHDR: s.contact}
+	s.dialogsTLS = s.dialogs
+	if l, ok := firstListener(opts.Listeners, "tls"); ok {
+		if _, p, err := net.SplitHostPort(l.Addr); err == nil {
+			tlsPort, _ := strconv.Atoi(p)
+			u := sip.Uri{Scheme: "sip", User: "consentgw", Host: opts.PublicHost, Port: tlsPort, UriParams: sip.NewParams()}
+			u.UriParams.Add("transport", "tls")
+			s.dialogsTLS = sipgo.DialogUA{Client: cli, ContactHDR: sip.ContactHeader{Address: u}}
+		}
+	}
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 
 	srv.OnInvite(s.onInvite)
@@ -155,6 +176,19 @@ func (s *Server) Start() error {
 			s.bound = append(s.bound, ln.Addr())
 			s.closers = append(s.closers, ln.Close)
 			go s.serve("tcp", func() error { return s.srv.ServeTCP(ln) })
+		case "tls":
+			if s.opts.TLS == nil || len(s.opts.TLS.Certificates) == 0 {
+				s.closeListeners()
+				return fmt.Errorf("b2bua: listen tls %s: no certificate configured", l.Addr)
+			}
+			ln, err := tls.Listen("tcp", l.Addr, s.opts.TLS)
+			if err != nil {
+				s.closeListeners()
+				return fmt.Errorf("b2bua: listen tls %s: %w", l.Addr, err)
+			}
+			s.bound = append(s.bound, ln.Addr())
+			s.closers = append(s.closers, ln.Close)
+			go s.serve("tls", func() error { return s.srv.ServeTLS(ln) })
 		default:
 			s.closeListeners()
 			return fmt.Errorf("b2bua: transport %q is not supported yet", l.Network)
@@ -246,7 +280,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	defer ep.Close()
 
-	dlg, err := s.dialogs.ReadInvite(req, tx)
+	dialogs := s.dialogsFor(req.Transport())
+	dlg, err := dialogs.ReadInvite(req, tx)
 	if err != nil {
 		log.Warn("INVITE refused: not a dialog-forming request", "error", err)
 		s.reply(log, req, tx, sip.StatusBadRequest, "Bad Request")
@@ -258,7 +293,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		Request: req,
 		Offer:   offer,
 		dlg:     dlg,
-		contact: s.contact,
+		contact: dialogs.ContactHDR,
 		server:  s,
 	}
 	in.setRemote(offer)
@@ -270,6 +305,23 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	s.active.Add(1)
 	defer s.active.Add(-1)
 	s.opts.Handler.ServeCall(s.baseCtx, in)
+}
+
+// dialogsFor picks the dialog UA whose Contact suits a peer on transport.
+func (s *Server) dialogsFor(transport string) *sipgo.DialogUA {
+	if strings.EqualFold(transport, "tls") {
+		return &s.dialogsTLS
+	}
+	return &s.dialogs
+}
+
+func firstListener(ls []Listener, network string) (Listener, bool) {
+	for _, l := range ls {
+		if l.Network == network {
+			return l, true
+		}
+	}
+	return Listener{}, false
 }
 
 // admitCall counts a new call in, unless the server is shutting down or full (calls

@@ -52,8 +52,17 @@ type SIP struct {
 	MaxCalls int `yaml:"max_calls"`
 	// InviteRate is the new INVITEs per second each source IP may send, with bursts of
 	// InviteBurst (503 + Retry-After above it); 0 = no limit.
-	InviteRate  int `yaml:"invite_rate"`
-	InviteBurst int `yaml:"invite_burst"`
+	InviteRate  int    `yaml:"invite_rate"`
+	InviteBurst int    `yaml:"invite_burst"`
+	TLS         SIPTLS `yaml:"tls"`
+}
+
+// SIPTLS names PEM files: cert and key for "tls:" listeners, ca for verifying sips: and
+// transport=tls targets ("" = the system roots).
+type SIPTLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	CA   string `yaml:"ca"`
 }
 
 // Media configures the RTP relay.

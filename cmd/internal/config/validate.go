@@ -90,6 +90,9 @@ func (v *validator) sip() {
 			v.check(indexPath("sip.listen", i), err)
 			continue
 		}
+		if l.Transport == "tls" && (c.SIP.TLS.Cert == "" || c.SIP.TLS.Key == "") {
+			v.check(indexPath("sip.listen", i), invalid("listener %q needs sip.tls.cert and sip.tls.key", s))
+		}
 		if seen[l.String()] {
 			v.check(indexPath("sip.listen", i), invalid("listener %q is given twice", s))
 		}
@@ -109,6 +112,9 @@ func (v *validator) sip() {
 	}
 	if c.SIP.InviteRate > 0 && c.SIP.InviteBurst < 1 {
 		v.check("sip.invite_burst", invalid("must be at least 1 when sip.invite_rate is set"))
+	}
+	if (c.SIP.TLS.Cert == "") != (c.SIP.TLS.Key == "") {
+		v.check("sip.tls.cert", invalid("sip.tls.cert and sip.tls.key must be set together"))
 	}
 	if pa := c.SIP.PublicAddr; pa != "" {
 		if !validHost(pa) {

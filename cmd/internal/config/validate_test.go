@@ -39,6 +39,8 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"bad public addr", "sip:\n  public_addr: \"a b\"\n", "config: sip.public_addr:", ErrInvalidValue},
 		{"request key too short", "nats:\n  request_keys: [\"crm:c2hvcnQ=\"]\n", "config: nats.request_keys[0]: the key of \"crm\" must be the base64 of at least 32", ErrInvalidValue},
 		{"request key twice", "nats:\n  request_keys: [\"crm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\", \"crm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\"]\n", "config: nats.request_keys: requester \"crm\" has two keys", ErrInvalidValue},
+		{"tls listener without cert", "sip:\n  listen: [\"tls:0.0.0.0:5061\"]\n", "config: sip.listen[0]: listener \"tls:0.0.0.0:5061\" needs sip.tls.cert and sip.tls.key", ErrInvalidValue},
+		{"tls cert without key", "sip:\n  tls:\n    cert: a.pem\n", "config: sip.tls.cert: sip.tls.cert and sip.tls.key must be set together", ErrInvalidValue},
 		{"trusted not a network", "sip:\n  trusted: [10.0.0.0/8, carrier]\n", "config: sip.trusted[1]: \"carrier\" is neither an IP address nor a CIDR (line 2)", ErrInvalidValue},
 		{"trusted host bits", "sip:\n  trusted: [10.0.0.1/8]\n", "config: sip.trusted[0]: \"10.0.0.1/8\" has host bits set: did you mean 10.0.0.0/8?", ErrInvalidValue},
 		{"negative max_calls", "sip:\n  max_calls: -1\n", "config: sip.max_calls: -1 must not be negative", ErrInvalidValue},
@@ -124,7 +126,7 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 
 func TestValidAlternativesAreAccepted(t *testing.T) {
 	tests := []struct{ name, yaml string }{
-		{"all transports", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"tcp:[::1]:5060\", \"tls:localhost:5061\", \"ws:0.0.0.0:8088\", \"wss:0.0.0.0:8089\"]\n"},
+		{"all transports", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"tcp:[::1]:5060\", \"tls:localhost:5061\", \"ws:0.0.0.0:8088\", \"wss:0.0.0.0:8089\"]\n  tls:\n    cert: c.pem\n    key: k.pem\n"},
 		{"ephemeral port for tests", "sip:\n  listen: [\"udp:127.0.0.1:0\"]\nhttp:\n  listen: \"127.0.0.1:0\"\n"},
 		{"http on all interfaces", "http:\n  listen: \":8080\"\n"},
 		{"two-port range", "media:\n  port_min: 30000\n  port_max: 30001\n"},

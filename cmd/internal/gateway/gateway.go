@@ -184,6 +184,10 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if err != nil {
 		return g, err
 	}
+	sipTLSConfig, err := sipTLS(cfg.SIP.TLS)
+	if err != nil {
+		return g, err
+	}
 	sipServer, err = b2bua.New(b2bua.Options{
 		Listeners:  listeners,
 		PublicHost: publicHost,
@@ -193,6 +197,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		Logger:     log,
 		UserAgent:  "consentgw/" + Version,
 		Admission:  admission(cfg, g.metrics),
+		TLS:        sipTLSConfig,
 	})
 	if err != nil {
 		return g, err
