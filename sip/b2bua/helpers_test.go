@@ -14,6 +14,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/sip/sdpneg"
 )
 
 // testWait bounds every wait on the network; it only guards against a hang, it is not a
@@ -72,8 +73,12 @@ func startGateway(t *testing.T, network string, pairs int, h CallHandler) *gatew
 }
 
 // startGatewayWith is startGateway with admission rules.
-func startGatewayWith(t *testing.T, network string, pairs int, h CallHandler, adm Admission) *gateway {
+func startGatewayWith(t *testing.T, network string, pairs int, h CallHandler, adm Admission, policy ...sdpneg.SRTP) *gateway {
 	t.Helper()
+	var srtpPolicy sdpneg.SRTP
+	if len(policy) > 0 {
+		srtpPolicy = policy[0]
+	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t, network)))
 	pool := newPool(t, pairs)
 	srv, err := New(Options{
@@ -83,6 +88,7 @@ func startGatewayWith(t *testing.T, network string, pairs int, h CallHandler, ad
 		Ports:      pool,
 		Handler:    h,
 		Admission:  adm,
+		SRTP:       srtpPolicy,
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)

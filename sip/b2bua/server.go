@@ -51,6 +51,8 @@ type Options struct {
 	UserAgent string
 	// Admission refuses calls cheaply: untrusted sources, floods, too many calls.
 	Admission Admission
+	// SRTP is the policy for SDES-SRTP on callers' legs; "" = sdpneg.SRTPOptional.
+	SRTP sdpneg.SRTP
 	// TLS holds the certificate of "tls" listeners and the roots that verify sips: and
 	// transport=tls targets; nil = no TLS.
 	TLS *tls.Config
@@ -272,6 +274,12 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
 	}
+	peerCrypto, err := sdpneg.ChooseCrypto(offer, s.opts.SRTP)
+	if err != nil {
+		log.Info("INVITE refused: media profile not acceptable", "error", err)
+		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
 	ep, err := s.opts.Ports.Open()
 	if err != nil {
 		log.Error("INVITE refused: no media port", "error", err)
@@ -279,6 +287,12 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	defer ep.Close()
+	localCrypto, err := protect(ep, peerCrypto)
+	if err != nil {
+		log.Error("INVITE refused: SRTP setup failed", "error", err)
+		s.reply(log, req, tx, sip.StatusInternalServerError, "Server Internal Error")
+		return
+	}
 
 	dialogs := s.dialogsFor(req.Transport())
 	dlg, err := dialogs.ReadInvite(req, tx)
@@ -296,6 +310,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		contact: dialogs.ContactHDR,
 		server:  s,
 	}
+	in.local.Crypto = localCrypto
 	in.setRemote(offer)
 	s.legs.Store(dlg.ID, in)
 	defer s.legs.Delete(dlg.ID)

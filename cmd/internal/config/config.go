@@ -70,6 +70,9 @@ type Media struct {
 	IP      string `yaml:"ip"` // RTP bind and SDP address; "" = SIP public address
 	PortMin int    `yaml:"port_min"`
 	PortMax int    `yaml:"port_max"`
+	// SRTP is SDES-SRTP (RFC 4568) on callers' legs: optional (when offered), required
+	// (plain RTP offers get 488) or off (SRTP offers get 488).
+	SRTP string `yaml:"srtp"`
 }
 
 // Consent configures the prompt and the caller's choice.

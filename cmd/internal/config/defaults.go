@@ -18,7 +18,7 @@ func Default() *Config {
 			InviteRate:  50,
 			InviteBurst: 100,
 		},
-		Media: Media{PortMin: 20000, PortMax: 40000},
+		Media: Media{PortMin: 20000, PortMax: 40000, SRTP: "optional"},
 		Consent: Consent{
 			Language:      "en",
 			AcceptDigits:  "1",

@@ -19,7 +19,7 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 		SIP: SIP{Listen: []string{"udp:0.0.0.0:5080", "tcp:[::]:5080", "tls:[::]:5081"}, PublicAddr: "sip.example.com:5080",
 			Trusted: []string{"198.51.100.0/24", "2001:db8::1"}, MaxCalls: 500, InviteRate: 20, InviteBurst: 40,
 			TLS: SIPTLS{Cert: "/etc/consentgw/sip.pem", Key: "/etc/consentgw/sip-key.pem", CA: "/etc/consentgw/carrier-ca.pem"}},
-		Media: Media{IP: "192.0.2.10", PortMin: 30000, PortMax: 30999},
+		Media: Media{IP: "192.0.2.10", PortMin: 30000, PortMax: 30999, SRTP: "required"},
 		Consent: Consent{Prompt: "/etc/consentgw/prompt-da.wav", Language: "da",
 			AcceptDigits: "1*", DeclineDigits: "2#", WithdrawDigits: "*9",
 			Timeout: Duration(10 * time.Second), Repeats: 2},

@@ -137,6 +137,11 @@ func (v *validator) media() {
 			v.check("media.ip", invalid("%q is not a unicast address the peer can send to", m.IP))
 		}
 	}
+	switch m.SRTP {
+	case "optional", "required", "off":
+	default:
+		v.check("media.srtp", invalid("unknown setting %q: want optional, required or off", m.SRTP))
+	}
 	okMin, okMax := m.PortMin >= 1 && m.PortMin <= 65535, m.PortMax >= 1 && m.PortMax <= 65535
 	if !okMin {
 		v.check("media.port_min", invalid("%d is outside 1..65535", m.PortMin))

@@ -29,6 +29,7 @@ import (
 	"github.com/consentgw/consentgw/ivr/split"
 	"github.com/consentgw/consentgw/sip/b2bua"
 	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/sip/sdpneg"
 	"github.com/consentgw/consentgw/storage"
 	"github.com/consentgw/consentgw/storage/archive"
 	"github.com/consentgw/consentgw/storage/local"
@@ -198,6 +199,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		UserAgent:  "consentgw/" + Version,
 		Admission:  admission(cfg, g.metrics),
 		TLS:        sipTLSConfig,
+		SRTP:       sdpneg.SRTP(cfg.Media.SRTP),
 	})
 	if err != nil {
 		return g, err
