@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/consentgw/consentgw/cmd/internal/gateway.Version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: build run test vet fuzz bench load clean
+.PHONY: build run test vet fuzz fuzz-smoke bench load clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o consentgw ./cmd/consentgw
@@ -27,6 +27,11 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 3s $$pkg; \
 		done; \
 	done
+
+# Every fuzz target briefly, for CI: the seeds (testdata/fuzz and each package's
+# testdata/fuzz/FuzzName) plus a few seconds of new inputs per target.
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # Per-packet benchmarks (allocations included); the SIPp load run is testdata/load/run.sh.
 bench:
