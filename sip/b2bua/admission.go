@@ -16,6 +16,7 @@ const (
 	RejectMaxCalls    = "max_calls"    // sip.max_calls calls in progress: 503
 	RejectMalformed   = "malformed"    // a datagram that is no SIP message: dropped
 	RejectOversized   = "oversized"    // a datagram above MaxMessageBytes: dropped
+	RejectChallenged  = "challenged"   // untrusted source without valid credentials yet: 401
 )
 
 // Admission decides who may start a call, before any media port, dialog or goroutine
@@ -23,6 +24,9 @@ const (
 type Admission struct {
 	// Allow says whether a request from src may start a call; nil lets everyone in.
 	Allow func(src netip.Addr, req *sip.Request) bool
+	// Auth, when set, admits requests Allow refuses if they carry digest credentials of
+	// a known user; others are challenged (401) instead of refused.
+	Auth *DigestAuth
 	// MaxCalls caps calls in progress; 0 = no cap beyond the media port pool.
 	MaxCalls int
 	// InviteRate and InviteBurst are each source's token bucket for new INVITEs
@@ -65,9 +69,22 @@ func (s *Server) gate(req *sip.Request, tx sip.ServerTransaction, invite bool) b
 	src := sourceAddr(req)
 	a := s.opts.Admission
 	if a.Allow != nil && (!src.IsValid() || !a.Allow(src, req)) {
-		a.rejected(RejectUntrusted)
-		s.reply(s.log, req, tx, sip.StatusForbidden, "Forbidden")
-		return false
+		if a.Auth == nil {
+			a.rejected(RejectUntrusted)
+			s.reply(s.log, req, tx, sip.StatusForbidden, "Forbidden")
+			return false
+		}
+		switch res, _ := a.Auth.check(req, time.Now()); res {
+		case authOK:
+		case authFailed:
+			a.rejected(RejectUntrusted)
+			s.reply(s.log, req, tx, sip.StatusForbidden, "Forbidden")
+			return false
+		default:
+			a.rejected(RejectChallenged)
+			s.challenge(req, tx, res == authStale)
+			return false
+		}
 	}
 	if invite && s.limiter != nil && !s.limiter.allow(src, time.Now()) {
 		a.rejected(RejectRateLimited)

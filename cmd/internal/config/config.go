@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"strings"
 )
 
 // Config is the whole configuration file. Every key is optional.
@@ -52,9 +53,29 @@ type SIP struct {
 	MaxCalls int `yaml:"max_calls"`
 	// InviteRate is the new INVITEs per second each source IP may send, with bursts of
 	// InviteBurst (503 + Retry-After above it); 0 = no limit.
-	InviteRate  int    `yaml:"invite_rate"`
-	InviteBurst int    `yaml:"invite_burst"`
-	TLS         SIPTLS `yaml:"tls"`
+	InviteRate  int     `yaml:"invite_rate"`
+	InviteBurst int     `yaml:"invite_burst"`
+	TLS         SIPTLS  `yaml:"tls"`
+	Auth        SIPAuth `yaml:"auth"`
+}
+
+// SIPAuth is SIP digest authentication (RFC 3261 §22) for callers outside sip.trusted,
+// such as browser phones: a known user with the right password is let in from anywhere.
+type SIPAuth struct {
+	Realm string   `yaml:"realm"`
+	Users []string `yaml:"users"` // "NAME:PASSWORD"; [] = no digest, untrusted sources get 403
+}
+
+// UserPasswords maps sip.auth.users names to passwords; entries without ':' are left out
+// (Validate rejects them).
+func (a SIPAuth) UserPasswords() map[string]string {
+	out := map[string]string{}
+	for _, u := range a.Users {
+		if name, pw, ok := strings.Cut(u, ":"); ok {
+			out[name] = pw
+		}
+	}
+	return out
 }
 
 // SIPTLS names PEM files: cert and key for "tls:" listeners, ca for verifying sips: and

@@ -17,6 +17,7 @@ func Default() *Config {
 			Trusted:     DefaultTrusted(),
 			InviteRate:  50,
 			InviteBurst: 100,
+			Auth:        SIPAuth{Realm: "consentgw"},
 		},
 		Media: Media{PortMin: 20000, PortMax: 40000, SRTP: "optional"},
 		Consent: Consent{

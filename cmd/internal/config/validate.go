@@ -113,6 +113,20 @@ func (v *validator) sip() {
 	if c.SIP.InviteRate > 0 && c.SIP.InviteBurst < 1 {
 		v.check("sip.invite_burst", invalid("must be at least 1 when sip.invite_rate is set"))
 	}
+	seenUsers := map[string]bool{}
+	for i, u := range c.SIP.Auth.Users {
+		name, pw, ok := strings.Cut(u, ":")
+		switch {
+		case !ok || name == "" || strings.ContainsAny(name, " \t\"") || len(pw) < 8:
+			v.check(indexPath("sip.auth.users", i), invalid("want NAME:PASSWORD with a password of at least 8 characters"))
+		case seenUsers[name]:
+			v.check(indexPath("sip.auth.users", i), invalid("user %q is given twice", name))
+		}
+		seenUsers[name] = true
+	}
+	if len(c.SIP.Auth.Users) > 0 && (c.SIP.Auth.Realm == "" || strings.Contains(c.SIP.Auth.Realm, `"`)) {
+		v.check("sip.auth.realm", invalid("must be a non-empty name without quotes when sip.auth.users is set"))
+	}
 	if (c.SIP.TLS.Cert == "") != (c.SIP.TLS.Key == "") {
 		v.check("sip.tls.cert", invalid("sip.tls.cert and sip.tls.key must be set together"))
 	}

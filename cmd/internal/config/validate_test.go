@@ -41,6 +41,7 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"request key twice", "nats:\n  request_keys: [\"crm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\", \"crm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\"]\n", "config: nats.request_keys: requester \"crm\" has two keys", ErrInvalidValue},
 		{"tls listener without cert", "sip:\n  listen: [\"tls:0.0.0.0:5061\"]\n", "config: sip.listen[0]: listener \"tls:0.0.0.0:5061\" needs sip.tls.cert and sip.tls.key", ErrInvalidValue},
 		{"tls cert without key", "sip:\n  tls:\n    cert: a.pem\n", "config: sip.tls.cert: sip.tls.cert and sip.tls.key must be set together", ErrInvalidValue},
+		{"digest user without password", "sip:\n  auth:\n    users: [alice]\n", "config: sip.auth.users[0]: want NAME:PASSWORD", ErrInvalidValue},
 		{"bad srtp", "media:\n  srtp: sometimes\n", "config: media.srtp: unknown setting \"sometimes\"", ErrInvalidValue},
 		{"trusted not a network", "sip:\n  trusted: [10.0.0.0/8, carrier]\n", "config: sip.trusted[1]: \"carrier\" is neither an IP address nor a CIDR (line 2)", ErrInvalidValue},
 		{"trusted host bits", "sip:\n  trusted: [10.0.0.1/8]\n", "config: sip.trusted[0]: \"10.0.0.1/8\" has host bits set: did you mean 10.0.0.0/8?", ErrInvalidValue},

@@ -15,7 +15,12 @@ import (
 // admission turns sip.trusted, routes[].sources and the flood limits into the B2BUA's
 // admission rules.
 func admission(cfg *config.Config, m *metrics.Metrics) b2bua.Admission {
+	var auth *b2bua.DigestAuth
+	if len(cfg.SIP.Auth.Users) > 0 {
+		auth = b2bua.NewDigestAuth(cfg.SIP.Auth.Realm, cfg.SIP.Auth.UserPasswords())
+	}
 	return b2bua.Admission{
+		Auth:        auth,
 		Allow:       trustPolicy(cfg),
 		MaxCalls:    cfg.SIP.MaxCalls,
 		InviteRate:  float64(cfg.SIP.InviteRate),
