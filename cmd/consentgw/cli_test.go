@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 )
@@ -107,5 +108,27 @@ func TestDownloadChecksTheBundlesChecksum(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Fatalf("a bad download left files: %v", entries)
+	}
+}
+
+func TestSignedEraseNamesTheSigner(t *testing.T) {
+	const key = "crm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	gw := gatewaytest.Start(t, func(c *config.Config) { c.NATS.RequestKeys = []string{key} })
+	keyFile := filepath.Join(t.TempDir(), "crm.key")
+	if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	code, _, stderr := runCLI("erase", "--nats", gw.NATSURL(), "--subject", "tel:+4512345678")
+	if code != exitFailed || !strings.Contains(stderr, "erase rejected: request is not signed") {
+		t.Fatalf("unsigned erase: exit %d, stderr %q", code, stderr)
+	}
+	code, out, stderr := runCLI("erase", "--nats", gw.NATSURL(), "--subject", "tel:+4512345678", "--sign-key", keyFile, "--inbox-prefix", "_INBOX_crm", "--json")
+	if code != exitOK || !strings.Contains(out, `"requested_by":"crm"`) {
+		t.Fatalf("signed erase: exit %d\nstdout %s\nstderr %s", code, out, stderr)
+	}
+	code, _, stderr = runCLI("erase", "--subject", "tel:+4512345678", "--sign-key", filepath.Join(t.TempDir(), "missing"))
+	if code != exitUsage || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("missing key file: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -28,6 +28,9 @@ type clientFlags struct {
 	requestID   string
 	timeout     time.Duration
 	jsonOut     bool
+	signKeyFile string
+	inboxPrefix string
+	signer      *rights.SigningKey
 }
 
 func (f *clientFlags) register(fs *flag.FlagSet) {
@@ -38,6 +41,8 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.requestID, "request-id", "", "request `ID`; repeating an ID returns its first result (default: a new one)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long to wait for the gateway's reply")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the gateway's reply as JSON")
+	fs.StringVar(&f.signKeyFile, "sign-key", "", "`FILE` holding this requester's NAME:BASE64KEY (an entry of nats.request_keys): the request is signed and requested_by is NAME")
+	fs.StringVar(&f.inboxPrefix, "inbox-prefix", "", "NATS reply subject `PREFIX` (default _INBOX); a least-privilege NATS user may only subscribe to its own, e.g. _INBOX_crm")
 }
 
 func defaultRequester() string {
@@ -80,6 +85,18 @@ func parseClient(name string, args []string, stderr io.Writer, f *clientFlags, e
 	if f.timeout <= 0 {
 		return usageError{"--timeout must be positive"}
 	}
+	if f.signKeyFile != "" {
+		b, err := os.ReadFile(f.signKeyFile)
+		if err != nil {
+			return usageError{fmt.Sprintf("--sign-key: %v", err)}
+		}
+		k, err := rights.ParseSigningKey(string(b))
+		if err != nil {
+			return usageError{fmt.Sprintf("--sign-key %s: %v", f.signKeyFile, err)}
+		}
+		f.signer = &k
+		f.requestedBy = k.Name // the gateway takes the signer as the requester
+	}
 	return nil
 }
 
@@ -118,6 +135,9 @@ func (f *clientFlags) connect() (*nats.Conn, string, error) {
 		return nil, url, err
 	}
 	opts = append(opts, nats.Name("consentgw-cli"), nats.Timeout(5*time.Second))
+	if f.inboxPrefix != "" {
+		opts = append(opts, nats.CustomInboxPrefix(f.inboxPrefix))
+	}
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		return nil, url, fmt.Errorf("cannot reach NATS at %s (%v): is 'consentgw serve' running? Give the address with --nats", url, err)
@@ -148,7 +168,12 @@ func (f *clientFlags) call(verb rights.Verb, body []byte) ([]byte, error) {
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 	defer cancel()
-	msg, err := nc.RequestWithContext(ctx, rights.RPCPrefix+string(verb), body)
+	req := nats.NewMsg(rights.RPCPrefix + string(verb))
+	req.Data = body
+	if f.signer != nil {
+		req.Header.Set(rights.SignatureHeader, f.signer.Sign(verb, body))
+	}
+	msg, err := nc.RequestMsgWithContext(ctx, req)
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):
 		return nil, fmt.Errorf("no gateway serves requests on %s: is 'consentgw serve' running there?", url)

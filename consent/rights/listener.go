@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -42,6 +43,9 @@ type ListenOptions struct {
 	// SweepExports, if > 0, deletes expired export bundles at this interval (a store
 	// without lifecycle rules).
 	SweepExports time.Duration
+	// Verifier, when it holds keys, makes a valid SignatureHeader mandatory and sets
+	// requested_by to the signer.
+	Verifier Verifier
 }
 
 // Listener serves the NATS API of SPEC §6 on one gateway.
@@ -170,7 +174,7 @@ func (l *Listener) onRPC(msg *nats.Msg) {
 		defer l.wg.Done()
 		defer func() { <-l.sem }()
 		verb := strings.TrimPrefix(msg.Subject, RPCPrefix)
-		reply, _ := l.handle(verb, msg.Data, "rpc")
+		reply, _ := l.handle(verb, msg.Data, msg.Header.Get(SignatureHeader), "rpc")
 		if msg.Reply != "" {
 			if err := msg.Respond(reply); err != nil {
 				l.log.Warn("reply to a rights request not sent", "error", err)
@@ -189,7 +193,7 @@ func (l *Listener) onDurable(msg jetstream.Msg) {
 		defer func() { <-l.sem }()
 		stop := l.keepInProgress(msg)
 		verb := strings.TrimPrefix(msg.Subject(), RequestPrefix)
-		_, retry := l.handle(verb, msg.Data(), "durable")
+		_, retry := l.handle(verb, msg.Data(), msg.Headers().Get(SignatureHeader), "durable")
 		stop()
 		if retry {
 			delay := time.Second
@@ -230,11 +234,24 @@ func (l *Listener) keepInProgress(msg jetstream.Msg) (stop func()) {
 
 // handle decodes and runs one request and returns the reply, and whether the request
 // should be tried again (it failed, but was not rejected).
-func (l *Listener) handle(verbName string, data []byte, via string) ([]byte, bool) {
+func (l *Listener) handle(verbName string, data []byte, signature, via string) ([]byte, bool) {
 	verb, err := ParseVerb(verbName)
 	var req Request
+	var signer string
+	if err == nil && len(l.o.Verifier) > 0 {
+		signer, err = l.o.Verifier.Verify(verb, data, signature)
+	}
 	if err == nil {
 		req, err = Decode(verb, data)
+	}
+	if err == nil && signer != "" {
+		switch req.RequestedBy {
+		case "":
+			req.RequestedBy = signer
+		case signer:
+		default:
+			err = reject("requested_by is not the requester whose key signed the request")
+		}
 	}
 	var res any
 	if err == nil {
@@ -247,9 +264,9 @@ func (l *Listener) handle(verbName string, data []byte, via string) ([]byte, boo
 		body, _ := json.Marshal(res)
 		return body, false
 	case errors.Is(err, ErrRejected):
-		r := Rejection{RequestID: req.RequestID, Status: StatusRejected, Error: err.Error()}
+		r := Rejection{RequestID: req.RequestID, Status: StatusRejected, Error: err.Error(), RequestedBy: req.RequestedBy}
 		if r.RequestID == "" {
-			r.RequestID = bestEffortID(data)
+			r.RequestID, r.RequestedBy = bestEffort(data)
 		}
 		ev := r
 		ev.Verb, ev.Via = string(verb), via
@@ -259,21 +276,29 @@ func (l *Listener) handle(verbName string, data []byte, via string) ([]byte, boo
 		return body, false
 	default:
 		l.log.Error("rights request failed; it can be retried", "via", via, "verb", verb, "request_id", req.RequestID, "error", err)
-		body, _ := json.Marshal(Rejection{RequestID: req.RequestID, Status: StatusFailed, Error: failure(err)})
+		body, _ := json.Marshal(Rejection{RequestID: req.RequestID, Status: StatusFailed, Error: failure(err), RequestedBy: req.RequestedBy})
 		return body, true
 	}
 }
 
-// bestEffortID echoes the request_id of a rejected request when it is a safe one, so
-// the requester can match the reply.
-func bestEffortID(data []byte) string {
+// bestEffort echoes the request_id and requested_by of a rejected request when they are
+// safe ones, so the requester can match the reply and the audit trail says who (claimed
+// to have) asked.
+func bestEffort(data []byte) (id, by string) {
 	var w struct {
-		RequestID string `json:"request_id"`
+		RequestID   string `json:"request_id"`
+		RequestedBy string `json:"requested_by"`
 	}
-	if json.Unmarshal(data, &w) != nil || checkID(w.RequestID) != nil {
-		return ""
+	if json.Unmarshal(data, &w) != nil {
+		return "", ""
 	}
-	return w.RequestID
+	if checkID(w.RequestID) == nil {
+		id = w.RequestID
+	}
+	if len(w.RequestedBy) <= maxByLen && !strings.ContainsFunc(w.RequestedBy, unicode.IsControl) {
+		by = w.RequestedBy
+	}
+	return id, by
 }
 
 // failure phrases an internal error for the requester.

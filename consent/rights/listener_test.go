@@ -86,6 +86,12 @@ type node struct {
 
 func startNode(t *testing.T, nc *nats.Conn, js jetstream.JetStream, st storage.Store, name string) *node {
 	t.Helper()
+	return startNodeWith(t, nc, js, st, name, nil)
+}
+
+// startNodeWith is startNode with request keys: signatures are required when v has any.
+func startNodeWith(t *testing.T, nc *nats.Conn, js jetstream.JetStream, st storage.Store, name string, v Verifier) *node {
+	t.Helper()
 	n := &node{live: &counter{n: 1}, spool: &counter{}}
 	n.events = audit.New(audit.Options{JS: js, Node: name})
 	svc, err := New(Options{Store: st, Pseudonyms: pseudonyms(t), DefaultRegion: "DK", Events: n.events,
@@ -93,7 +99,7 @@ func startNode(t *testing.T, nc *nats.Conn, js jetstream.JetStream, st storage.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := Listen(ListenOptions{Conn: nc, JS: js, Service: svc, Events: n.events, Node: name, LiveCalls: n.live, Spool: n.spool, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	l, err := Listen(ListenOptions{Conn: nc, JS: js, Service: svc, Events: n.events, Node: name, LiveCalls: n.live, Spool: n.spool, Verifier: v, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
 	}

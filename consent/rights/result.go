@@ -53,6 +53,8 @@ type Rejection struct {
 	RequestID string `json:"request_id,omitempty"`
 	Status    string `json:"status"`
 	Error     string `json:"error"`
+	// RequestedBy is who asked, as the request said (or its signature proved).
+	RequestedBy string `json:"requested_by,omitempty"`
 	// Verb and Via say what was asked and how (rpc or durable); in events only.
 	Verb string `json:"verb,omitempty"`
 	Via  string `json:"via,omitempty"`

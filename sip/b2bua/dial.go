@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -65,11 +66,15 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 	for _, h := range r.Headers {
 		req.AppendHeader(h)
 	}
-	if tp, ok := r.Target.UriParams.Get("transport"); ok && tp != "" {
-		req.SetTransport(tp)
+	tp, _ := r.Target.UriParams.Get("transport")
+	if r.Target.IsEncrypted() && (tp == "" || strings.EqualFold(tp, "tcp")) {
+		tp = "tls" // RFC 3261 §26.2.2: a sips: URI is reached over TLS
+	}
+	if tp != "" {
+		req.SetTransport(strings.ToUpper(tp))
 	}
 
-	dlg, err := s.dialogs.WriteInvite(ctx, req)
+	dlg, err := s.dialogsForTransport(tp).WriteInvite(ctx, req)
 	if err != nil {
 		return fail(Status(sip.StatusServiceUnavailable, "Service Unavailable", fmt.Errorf("sending INVITE to target: %w", err)))
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/sip/sdpneg"
 )
 
 // testWait bounds every wait on the network; it only guards against a hang, it is not a
@@ -68,6 +69,16 @@ func (g *gateway) shutdown(t *testing.T) {
 // pairs RTP/RTCP port pairs. Cleanup shuts it down and checks that no port is left in use.
 func startGateway(t *testing.T, network string, pairs int, h CallHandler) *gateway {
 	t.Helper()
+	return startGatewayWith(t, network, pairs, h, Admission{})
+}
+
+// startGatewayWith is startGateway with admission rules.
+func startGatewayWith(t *testing.T, network string, pairs int, h CallHandler, adm Admission, policy ...sdpneg.SRTP) *gateway {
+	t.Helper()
+	var srtpPolicy sdpneg.SRTP
+	if len(policy) > 0 {
+		srtpPolicy = policy[0]
+	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t, network)))
 	pool := newPool(t, pairs)
 	srv, err := New(Options{
@@ -76,6 +87,8 @@ func startGateway(t *testing.T, network string, pairs int, h CallHandler) *gatew
 		MediaIP:    loopback,
 		Ports:      pool,
 		Handler:    h,
+		Admission:  adm,
+		SRTP:       srtpPolicy,
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -131,8 +144,8 @@ func sipURI(user, hostPort, network string) sip.Uri {
 	host, portStr, _ := net.SplitHostPort(hostPort)
 	port, _ := strconv.Atoi(portStr)
 	u := sip.Uri{Scheme: "sip", User: user, Host: host, Port: port, UriParams: sip.NewParams(), Headers: sip.NewParams()}
-	if network == "tcp" {
-		u.UriParams.Add("transport", "tcp")
+	if network == "tcp" || network == "tls" {
+		u.UriParams.Add("transport", network)
 	}
 	return u
 }

@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,7 +38,8 @@ func newPeer(t *testing.T, network string, setup func(p *peer)) *peer {
 	quiet := slog.New(slog.DiscardHandler)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("peer"),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quiet)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quiet)))
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(quiet)),
+		sipgo.WithUserAgenTLSConfig(testTLS(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +51,13 @@ func newPeer(t *testing.T, network string, setup func(p *peer)) *peer {
 	var closeLn func() error
 	var port int
 	switch network {
+	case "tls":
+		ln, err := tls.Listen("tcp", "127.0.0.1:0", testTLS(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		port, closeLn = ln.Addr().(*net.TCPAddr).Port, ln.Close
+		serve = func() error { return srv.ServeTLS(ln) }
 	case "tcp":
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

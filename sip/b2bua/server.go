@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/sip/redact"
 	"github.com/consentgw/consentgw/sip/sdpneg"
 )
 
@@ -48,7 +50,12 @@ type Options struct {
 	Handler   CallHandler
 	Logger    *slog.Logger
 	UserAgent string
-	// TLS serves the wss listeners (sip.tls.cert and sip.tls.key).
+	// Admission refuses calls cheaply: untrusted sources, floods, too many calls.
+	Admission Admission
+	// SRTP is the policy for SDES-SRTP on callers' legs; "" = sdpneg.SRTPOptional.
+	SRTP sdpneg.SRTP
+	// TLS holds the certificate of "tls" and "wss" listeners and the roots that verify
+	// sips: and transport=tls targets; nil = no TLS.
 	TLS *tls.Config
 	// WebRTC answers offers of DTLS-SRTP media (browsers); nil refuses them with 488.
 	WebRTC WebRTCFactory
@@ -66,6 +73,9 @@ type Server struct {
 	// wsDialogs are the dialog UAs of WebSocket callers by transport ("WS", "WSS"),
 	// filled by Start before any request is served.
 	wsDialogs map[string]sipgo.DialogUA
+	// dialogsTLS is dialogs with a Contact on the TLS listener, so a peer reached over
+	// TLS sends its in-dialog requests over TLS too (RFC 3261 §26.2.1).
+	dialogsTLS sipgo.DialogUA
 
 	legs   sync.Map // dialog ID → *Inbound or *Outbound
 	calls  sync.WaitGroup
@@ -75,10 +85,12 @@ type Server struct {
 	cancel  context.CancelFunc
 	// admit orders taking a call (calls.Add) before Shutdown's calls.Wait: a WaitGroup
 	// must not go up from zero while someone waits on it.
-	admit   sync.Mutex
-	closing atomic.Bool
-	bound   []net.Addr
-	closers []func() error
+	admit    sync.Mutex
+	admitted int // calls between admitCall and callDone; under admit
+	closing  atomic.Bool
+	bound    []net.Addr
+	closers  []func() error
+	limiter  *sourceLimiter // nil = no per-source INVITE limit
 }
 
 // New builds a server; Start binds its listeners.
@@ -98,12 +110,21 @@ func New(opts Options) (*Server, error) {
 	}
 	port, _ := strconv.Atoi(portStr)
 
-	// sipgo logs whole SIP messages at debug level, and those carry phone numbers: it
-	// only gets to say warnings and errors.
-	sipLog := slog.New(levelFloor{opts.Logger.Handler(), slog.LevelWarn})
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(opts.UserAgent), sipgo.WithUserAgentHostname(opts.PublicHost),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)))
+	s := &Server{opts: opts, log: opts.Logger, limiter: newLimiter(opts.Admission)}
+	// sipgo's debug lines are noise, and its warnings and errors may quote whole SIP
+	// messages (one it could not parse): it only gets to say warnings and errors, and
+	// every string it logs is redacted.
+	sipLog := slog.New(levelFloor{redact.NewHandler(opts.Logger.Handler()), slog.LevelWarn})
+	parser := sip.NewParser()
+	parser.MaxMessageLength = MaxMessageBytes
+	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(opts.UserAgent), sipgo.WithUserAgentHostname(opts.PublicHost),
+		sipgo.WithUserAgentParser(parser),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog), sip.WithTransportLayerReadFilter(s.screen)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog))}
+	if opts.TLS != nil {
+		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(opts.TLS))
+	}
+	ua, err := sipgo.NewUA(uaOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("b2bua: user agent: %w", err)
 	}
@@ -115,15 +136,18 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("b2bua: client: %w", err)
 	}
-	s := &Server{
-		opts:    opts,
-		log:     opts.Logger,
-		ua:      ua,
-		srv:     srv,
-		cli:     cli,
-		contact: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "consentgw", Host: opts.PublicHost, Port: port}},
-	}
+	s.ua, s.srv, s.cli = ua, srv, cli
+	s.contact = sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "consentgw", Host: opts.PublicHost, Port: port}}
 	s.dialogs = sipgo.DialogUA{Client: cli, ContactHDR: s.contact}
+	s.dialogsTLS = s.dialogs
+	if l, ok := firstListener(opts.Listeners, "tls"); ok {
+		if _, p, err := net.SplitHostPort(l.Addr); err == nil {
+			tlsPort, _ := strconv.Atoi(p)
+			u := sip.Uri{Scheme: "sip", User: "consentgw", Host: opts.PublicHost, Port: tlsPort, UriParams: sip.NewParams()}
+			u.UriParams.Add("transport", "tls")
+			s.dialogsTLS = sipgo.DialogUA{Client: cli, ContactHDR: sip.ContactHeader{Address: u}}
+		}
+	}
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 
 	srv.OnInvite(s.onInvite)
@@ -165,6 +189,19 @@ func (s *Server) Start() error {
 				s.closeListeners()
 				return err
 			}
+		case "tls":
+			if s.opts.TLS == nil || len(s.opts.TLS.Certificates) == 0 {
+				s.closeListeners()
+				return fmt.Errorf("b2bua: listen tls %s: no certificate configured", l.Addr)
+			}
+			ln, err := tls.Listen("tcp", l.Addr, s.opts.TLS)
+			if err != nil {
+				s.closeListeners()
+				return fmt.Errorf("b2bua: listen tls %s: %w", l.Addr, err)
+			}
+			s.bound = append(s.bound, ln.Addr())
+			s.closers = append(s.closers, ln.Close)
+			go s.serve("tls", func() error { return s.srv.ServeTLS(ln) })
 		default:
 			s.closeListeners()
 			return fmt.Errorf("b2bua: transport %q is not supported yet", l.Network)
@@ -221,12 +258,21 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.inDialog(req, tx)
 		return
 	}
-	log := s.log.With("call_id", req.CallID().Value())
-	if !s.admitCall() {
-		s.reply(log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+	if !s.gate(req, tx, true) {
 		return
 	}
-	defer s.calls.Done()
+	s.trace(req)
+	log := s.log.With("call_id", req.CallID().Value())
+	if ok, full := s.admitCall(); !ok {
+		if full {
+			s.opts.Admission.rejected(RejectMaxCalls)
+			s.busy(req, tx)
+		} else {
+			s.reply(log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+		}
+		return
+	}
+	defer s.callDone()
 	offer, err := sdpneg.Parse(req.Body())
 	if err != nil {
 		log.Warn("INVITE refused: unusable SDP offer", "error", err)
@@ -243,6 +289,12 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.onWebRTCInvite(log, req, tx, offer, choice)
 		return
 	}
+	peerCrypto, err := sdpneg.ChooseCrypto(offer, s.opts.SRTP)
+	if err != nil {
+		log.Info("INVITE refused: media profile not acceptable", "error", err)
+		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
 	ep, err := s.opts.Ports.Open()
 	if err != nil {
 		log.Error("INVITE refused: no media port", "error", err)
@@ -250,6 +302,12 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	defer ep.Close()
+	localCrypto, err := protect(ep, peerCrypto)
+	if err != nil {
+		log.Error("INVITE refused: SRTP setup failed", "error", err)
+		s.reply(log, req, tx, sip.StatusInternalServerError, "Server Internal Error")
+		return
+	}
 
 	dialogs, contact := s.dialogsFor(req)
 	dlg, err := dialogs.ReadInvite(req, tx)
@@ -267,6 +325,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		contact: contact,
 		server:  s,
 	}
+	in.local.Crypto = localCrypto
 	in.setRemote(offer)
 	ep.Start(log)
 	s.serveCall(log, req, tx, in)
@@ -282,20 +341,51 @@ func (s *Server) serveCall(log *slog.Logger, req *sip.Request, tx sip.ServerTran
 	s.opts.Handler.ServeCall(s.baseCtx, in)
 }
 
-// admitCall counts a new call in, unless the server is shutting down.
-func (s *Server) admitCall() bool {
+// dialogsForTransport picks the dialog UA whose Contact suits a peer on transport.
+func (s *Server) dialogsForTransport(transport string) *sipgo.DialogUA {
+	if strings.EqualFold(transport, "tls") {
+		return &s.dialogsTLS
+	}
+	return &s.dialogs
+}
+
+func firstListener(ls []Listener, network string) (Listener, bool) {
+	for _, l := range ls {
+		if l.Network == network {
+			return l, true
+		}
+	}
+	return Listener{}, false
+}
+
+// admitCall counts a new call in, unless the server is shutting down or full (calls
+// counts every call from its INVITE on, so the cap holds before media is set up).
+func (s *Server) admitCall() (ok, full bool) {
 	s.admit.Lock()
 	defer s.admit.Unlock()
 	if s.closing.Load() {
-		return false
+		return false, false
 	}
+	if m := s.opts.Admission.MaxCalls; m > 0 && s.admitted >= m {
+		return false, true
+	}
+	s.admitted++
 	s.calls.Add(1)
-	return true
+	return true, false
+}
+
+// callDone counts a call out.
+func (s *Server) callDone() {
+	s.admit.Lock()
+	s.admitted--
+	s.admit.Unlock()
+	s.calls.Done()
 }
 
 // inDialog routes a request to the leg whose dialog it belongs to. Requests of no known
 // dialog get 481 (RFC 3261 §12.2.2), methods a leg does not handle 501.
 func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) {
+	s.trace(req)
 	if id, err := sip.DialogIDFromRequestUAS(req); err == nil {
 		if v, ok := s.legs.Load(id); ok {
 			if in, ok := v.(*Inbound); ok {
@@ -326,6 +416,10 @@ func (s *Server) onStrayCancel(req *sip.Request, tx sip.ServerTransaction) {
 
 // onOptions answers keep-alive and capability probes from trunks (RFC 3261 §11).
 func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	if !s.gate(req, tx, false) {
+		return // a scanner's probe learns nothing but 403
+	}
+	s.trace(req)
 	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
 	res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"))
 	res.AppendHeader(sip.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"))

@@ -62,7 +62,8 @@ func (s *Server) dialogsFor(req *sip.Request) (*sipgo.DialogUA, sip.ContactHeade
 	if d, ok := s.wsDialogs[strings.ToUpper(req.Transport())]; ok {
 		return &d, d.ContactHDR
 	}
-	return &s.dialogs, s.contact
+	d := s.dialogsForTransport(req.Transport())
+	return d, d.ContactHDR
 }
 
 // onWebRTCInvite takes a browser's call: its offer is answered by a peer connection

@@ -39,6 +39,7 @@ type Endpoint struct {
 
 	handler  atomic.Pointer[handlerBox]
 	rtcpPeer atomic.Pointer[Endpoint]
+	srtp     *srtpSession // nil = plain RTP; set before Start
 
 	// Counters read by metrics; written only by this endpoint's goroutines.
 	PacketsIn, PacketsOut, Malformed, RTCPRelayed atomic.Uint64
@@ -105,7 +106,16 @@ func (e *Endpoint) WriteRTP(pkt []byte) error {
 	if !ok {
 		return ErrNoRemote
 	}
-	_, err := e.rtp.WriteToUDPAddrPort(pkt, to)
+	write := func(b []byte) error {
+		_, err := e.rtp.WriteToUDPAddrPort(b, to)
+		return err
+	}
+	var err error
+	if e.srtp != nil {
+		err = e.srtp.protectRTP(pkt, write)
+	} else {
+		err = write(pkt)
+	}
 	if err == nil {
 		e.PacketsOut.Add(1)
 	}
@@ -130,6 +140,10 @@ func (e *Endpoint) Close() {
 func (e *Endpoint) readRTP() {
 	defer e.wg.Done()
 	buf := make([]byte, 1500)
+	var plain []byte
+	if e.srtp != nil {
+		plain = make([]byte, 0, 1500)
+	}
 	var h rtp.Header
 	for {
 		n, from, err := e.rtp.ReadFromUDPAddrPort(buf)
@@ -140,6 +154,16 @@ func (e *Endpoint) readRTP() {
 			return
 		}
 		pkt := buf[:n]
+		if e.srtp != nil {
+			// RFC 3711 §3.3: a packet that fails authentication is dropped unseen (and
+			// does not latch: it may come from anyone).
+			if pkt, err = e.srtp.rtpIn.DecryptRTP(plain[:0], pkt, nil); err != nil {
+				if e.Malformed.Add(1) == 1 {
+					e.log.Warn("dropping srtp packet that fails authentication", "error", err)
+				}
+				continue
+			}
+		}
 		payload, err := ParsePacket(pkt, &h)
 		if err != nil {
 			// A stray or hostile datagram must not end the call (and must not latch).
@@ -159,10 +183,20 @@ func (e *Endpoint) readRTP() {
 func (e *Endpoint) readRTCP() {
 	defer e.wg.Done()
 	buf := make([]byte, 1500)
+	var plain []byte
+	if e.srtp != nil {
+		plain = make([]byte, 0, 1500)
+	}
 	for {
 		n, from, err := e.rtcp.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			return
+		}
+		pkt := buf[:n]
+		if e.srtp != nil {
+			if pkt, err = e.srtp.rtcpIn.DecryptRTCP(plain[:0], pkt, nil); err != nil {
+				continue
+			}
 		}
 		latch(&e.latchedRTCP, &e.remoteRTCP, from)
 		peer := e.rtcpPeer.Load()
@@ -170,7 +204,16 @@ func (e *Endpoint) readRTCP() {
 			continue
 		}
 		if to := peer.remoteRTCP.Load(); to != nil && to.IsValid() && !to.Addr().IsUnspecified() {
-			if _, err := peer.rtcp.WriteToUDPAddrPort(buf[:n], *to); err == nil {
+			write := func(b []byte) error {
+				_, err := peer.rtcp.WriteToUDPAddrPort(b, *to)
+				return err
+			}
+			if peer.srtp != nil {
+				err = peer.srtp.protectRTCP(pkt, write)
+			} else {
+				err = write(pkt)
+			}
+			if err == nil {
 				e.RTCPRelayed.Add(1)
 			}
 		}

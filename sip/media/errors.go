@@ -8,6 +8,8 @@ var (
 	ErrPortsExhausted = errors.New("media: no free RTP port pair")
 	// ErrNotRTP is a datagram on an RTP port that is not an RTP version 2 packet.
 	ErrNotRTP = errors.New("media: not an RTP packet")
+	// ErrSRTPKey means an SRTP master key and salt of the wrong length.
+	ErrSRTPKey = errors.New("media: bad SRTP key")
 	// ErrNoRemote means the peer's address is not known yet (no SDP, no packet).
 	ErrNoRemote = errors.New("media: remote address unknown")
 )

@@ -23,6 +23,8 @@ type Description struct {
 	// (RFC 3264 §5.1).
 	Direction Direction
 	Ptime     int // ms, 0 if absent
+	// Crypto lists the usable SDES lines of an SRTP stream, in offer order (RFC 4568).
+	Crypto []Crypto
 
 	// Media lists every m= line in order and AudioIndex the one described above, so an
 	// answer can reject the others in place (RFC 3264 §6: same m-lines, same order).
@@ -92,6 +94,9 @@ func Parse(body []byte) (*Description, error) {
 	d.RTCPPort = rtcpPort(md, d.Port)
 	d.Direction = direction(md.Attributes, sd.Attributes)
 	d.Ptime = ptime(md.Attributes, sd.Attributes)
+	if d.Secure() {
+		d.Crypto = cryptos(md.Attributes)
+	}
 	return d, nil
 }
 

@@ -14,6 +14,10 @@ var (
 	ErrBadAddress = errors.New("sdpneg: bad connection address")
 	// ErrNoCommonCodec means the offer has neither PCMU nor PCMA; SIP answers 488.
 	ErrNoCommonCodec = errors.New("sdpneg: no common codec")
+	// ErrSRTPPolicy means the offer's RTP or SRTP profile is one media.srtp refuses.
+	ErrSRTPPolicy = errors.New("sdpneg: media profile refused by the SRTP policy")
+	// ErrNoCommonCrypto means an SRTP offer has no a=crypto line the gateway can use.
+	ErrNoCommonCrypto = errors.New("sdpneg: no usable SDES crypto suite")
 	// ErrBadLocal means a Local cannot be marshalled (no address, no codec).
 	ErrBadLocal = errors.New("sdpneg: incomplete local description")
 )

@@ -10,6 +10,7 @@ import (
 func FuzzParse(f *testing.F) {
 	for _, seed := range [][]byte{
 		offerSIPp, offerSIPpPCMA, offerLinphone, offerAsterisk, offerIPv6, offerNoG711, offerAudioVideo,
+		[]byte(savpOffer("1 AES_CM_128_HMAC_SHA1_80 inline:"+testKey+"|2^31", "2 AES_CM_128_HMAC_SHA1_80 inline:x|1:4")),
 		nil, []byte("v=0\r\n"), []byte("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 0 RTP/AVP\r\n"),
 	} {
 		f.Add(seed)
@@ -26,6 +27,9 @@ func FuzzParse(f *testing.F) {
 		}
 		l := Local{Addr: netip.MustParseAddr("192.0.2.1"), Port: 20000, Choice: c,
 			Direction: AnswerDirection(d.Direction), AnswerTo: d}
+		if cr, err := ChooseCrypto(d, SRTPOptional); err == nil && cr != nil {
+			l.Crypto = cr // the answer names the same key length and suite
+		}
 		b, err := l.Marshal()
 		if err != nil {
 			t.Fatalf("Marshal answer to parsed offer: %v", err)

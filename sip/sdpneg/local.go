@@ -25,6 +25,9 @@ type Local struct {
 	Choice                    Choice
 	Direction                 Direction // "" = sendrecv
 	Ptime                     int       // ms; 0 = DefaultPtime
+	// Crypto, when set, makes the stream RTP/SAVP with this SDES line: the key the
+	// gateway encrypts with (RFC 4568 §6.1: each side sends its own).
+	Crypto *Crypto
 
 	// AnswerTo, when answering, is the offer: its other m-lines are copied with port 0 so
 	// the answer has the same m-lines in the same order (RFC 3264 §6). Nil for an offer.
@@ -89,6 +92,10 @@ func (l Local) audio() *sdp.MediaDescription {
 			Protos:  []string{"RTP", "AVP"},
 			Formats: []string{strconv.Itoa(int(a.PayloadType))},
 		},
+	}
+	if l.Crypto != nil {
+		md.MediaName.Protos = []string{"RTP", "SAVP"}
+		md.Attributes = append(md.Attributes, sdp.NewAttribute("crypto", l.Crypto.Attribute()))
 	}
 	md.Attributes = append(md.Attributes, sdp.NewAttribute("rtpmap", rtpmap(a)))
 	if a.Fmtp != "" {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"strings"
 )
 
 // Config is the whole configuration file. Every key is optional.
@@ -44,14 +45,45 @@ type Log struct {
 type SIP struct {
 	Listen     []string `yaml:"listen"`      // "transport:host:port"; see ParseListener
 	PublicAddr string   `yaml:"public_addr"` // host or host:port for Contact/Via; "" = listen/primary IP
-	TLS        SIPTLS   `yaml:"tls"`
+	// Trusted lists the networks (CIDR or single IP) that may start calls; others get
+	// 403. The default is loopback and the private ranges; [] lets everyone in.
+	Trusted []string `yaml:"trusted"`
+	// MaxCalls caps calls in progress (503 + Retry-After above it); 0 = no cap beyond
+	// the media port range.
+	MaxCalls int `yaml:"max_calls"`
+	// InviteRate is the new INVITEs per second each source IP may send, with bursts of
+	// InviteBurst (503 + Retry-After above it); 0 = no limit.
+	InviteRate  int     `yaml:"invite_rate"`
+	InviteBurst int     `yaml:"invite_burst"`
+	TLS         SIPTLS  `yaml:"tls"`
+	Auth        SIPAuth `yaml:"auth"`
 }
 
-// SIPTLS names the PEM certificate and key that wss: listeners (SIP over secure
-// WebSocket, what browsers on https pages must use) present.
+// SIPAuth is SIP digest authentication (RFC 3261 §22) for callers outside sip.trusted,
+// such as browser phones: a known user with the right password is let in from anywhere.
+type SIPAuth struct {
+	Realm string   `yaml:"realm"`
+	Users []string `yaml:"users"` // "NAME:PASSWORD"; [] = no digest, untrusted sources get 403
+}
+
+// UserPasswords maps sip.auth.users names to passwords; entries without ':' are left out
+// (Validate rejects them).
+func (a SIPAuth) UserPasswords() map[string]string {
+	out := map[string]string{}
+	for _, u := range a.Users {
+		if name, pw, ok := strings.Cut(u, ":"); ok {
+			out[name] = pw
+		}
+	}
+	return out
+}
+
+// SIPTLS names PEM files: cert and key for "tls:" and "wss:" listeners, ca for verifying sips: and
+// transport=tls targets ("" = the system roots).
 type SIPTLS struct {
 	Cert string `yaml:"cert"`
 	Key  string `yaml:"key"`
+	CA   string `yaml:"ca"`
 }
 
 // Media configures the RTP relay.
@@ -59,6 +91,9 @@ type Media struct {
 	IP      string `yaml:"ip"` // RTP bind and SDP address; "" = SIP public address
 	PortMin int    `yaml:"port_min"`
 	PortMax int    `yaml:"port_max"`
+	// SRTP is SDES-SRTP (RFC 4568) on callers' legs: optional (when offered), required
+	// (plain RTP offers get 488) or off (SRTP offers get 488).
+	SRTP string `yaml:"srtp"`
 }
 
 // Consent configures the prompt and the caller's choice.
@@ -113,6 +148,9 @@ type Route struct {
 	// Policy picks the consent mode by the caller's country; first match wins, no
 	// match and unknown countries get opt-in.
 	Policy []PolicyRule `yaml:"policy"`
+	// Sources, when set, restricts the route to calls from these networks (CIDR or IP),
+	// on top of sip.trusted; others get 403.
+	Sources []string `yaml:"sources"`
 
 	re *regexp.Regexp // compiled by Validate
 }
@@ -159,6 +197,9 @@ type NATS struct {
 	TLS          NATSTLS `yaml:"tls"`
 	// EventsMaxAge is how long the audit trail (CONSENTGW_EVENTS) keeps events; 0 = forever.
 	EventsMaxAge Duration `yaml:"events_max_age"`
+	// RequestKeys are the data-subject requesters' HMAC keys, "NAME:BASE64"; when any is
+	// set, every erase and export must be signed by one of them (README "Security").
+	RequestKeys []string `yaml:"request_keys"`
 }
 
 // NATSTLS names PEM files for TLS to an external server: ca verifies the server, cert

@@ -13,9 +13,13 @@ func Default() *Config {
 		NodeName: defaultNodeName(),
 		Log:      Log{Level: "info", Format: "text"},
 		SIP: SIP{
-			Listen: []string{"udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"},
+			Listen:      []string{"udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"},
+			Trusted:     DefaultTrusted(),
+			InviteRate:  50,
+			InviteBurst: 100,
+			Auth:        SIPAuth{Realm: "consentgw"},
 		},
-		Media: Media{PortMin: 20000, PortMax: 40000},
+		Media: Media{PortMin: 20000, PortMax: 40000, SRTP: "optional"},
 		Consent: Consent{
 			Language:      "en",
 			AcceptDigits:  "1",
@@ -52,4 +56,10 @@ func defaultNodeName() string {
 		return h
 	}
 	return "consentgw"
+}
+
+// DefaultTrusted is sip.trusted out of the box: loopback and the private ranges (RFC 1918,
+// RFC 4193), so a fresh install answers the lab and the LAN but not the internet.
+func DefaultTrusted() []string {
+	return []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
 }

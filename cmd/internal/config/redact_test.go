@@ -45,8 +45,9 @@ func TestRedactedPrintoutLoadsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := c.Redacted()
-	r.Subjects.HMACKey = "" // REDACTED is too short to be a key
-	r.Storage.S3.SSE = ""   // and not the base64 of an SSE-C key
+	r.Subjects.HMACKey = ""  // REDACTED is too short to be a key
+	r.Storage.S3.SSE = ""    // and not the base64 of an SSE-C key
+	r.NATS.RequestKeys = nil // nor of a signing key
 	out, err := yaml.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/consentgw/consentgw/consent/policy"
+	"github.com/consentgw/consentgw/consent/rights"
 )
 
 // minHMACKeyLen keeps operator-chosen pseudonym keys out of guessing range; generated keys
@@ -90,13 +91,42 @@ func (v *validator) sip() {
 			v.check(indexPath("sip.listen", i), err)
 			continue
 		}
-		if l.Transport == "wss" && c.SIP.TLS.Cert == "" {
-			v.check(indexPath("sip.listen", i), invalid("a wss listener needs sip.tls.cert and sip.tls.key"))
+		if (l.Transport == "tls" || l.Transport == "wss") && (c.SIP.TLS.Cert == "" || c.SIP.TLS.Key == "") {
+			v.check(indexPath("sip.listen", i), invalid("listener %q needs sip.tls.cert and sip.tls.key", s))
 		}
 		if seen[l.String()] {
 			v.check(indexPath("sip.listen", i), invalid("listener %q is given twice", s))
 		}
 		seen[l.String()] = true
+	}
+	for i, s := range c.SIP.Trusted {
+		_, err := ParsePrefix(s)
+		v.check(indexPath("sip.trusted", i), err)
+	}
+	for _, n := range []struct {
+		path  string
+		value int
+	}{{"sip.max_calls", c.SIP.MaxCalls}, {"sip.invite_rate", c.SIP.InviteRate}, {"sip.invite_burst", c.SIP.InviteBurst}} {
+		if n.value < 0 {
+			v.check(n.path, invalid("%d must not be negative", n.value))
+		}
+	}
+	if c.SIP.InviteRate > 0 && c.SIP.InviteBurst < 1 {
+		v.check("sip.invite_burst", invalid("must be at least 1 when sip.invite_rate is set"))
+	}
+	seenUsers := map[string]bool{}
+	for i, u := range c.SIP.Auth.Users {
+		name, pw, ok := strings.Cut(u, ":")
+		switch {
+		case !ok || name == "" || strings.ContainsAny(name, " \t\"") || len(pw) < 8:
+			v.check(indexPath("sip.auth.users", i), invalid("want NAME:PASSWORD with a password of at least 8 characters"))
+		case seenUsers[name]:
+			v.check(indexPath("sip.auth.users", i), invalid("user %q is given twice", name))
+		}
+		seenUsers[name] = true
+	}
+	if len(c.SIP.Auth.Users) > 0 && (c.SIP.Auth.Realm == "" || strings.Contains(c.SIP.Auth.Realm, `"`)) {
+		v.check("sip.auth.realm", invalid("must be a non-empty name without quotes when sip.auth.users is set"))
 	}
 	if (c.SIP.TLS.Cert == "") != (c.SIP.TLS.Key == "") {
 		v.check("sip.tls.cert", invalid("sip.tls.cert and sip.tls.key must be set together"))
@@ -121,6 +151,11 @@ func (v *validator) media() {
 			// RFC 3264 §8.4: 0.0.0.0 in SDP means hold; the relay needs a unicast address.
 			v.check("media.ip", invalid("%q is not a unicast address the peer can send to", m.IP))
 		}
+	}
+	switch m.SRTP {
+	case "optional", "required", "off":
+	default:
+		v.check("media.srtp", invalid("unknown setting %q: want optional, required or off", m.SRTP))
 	}
 	okMin, okMax := m.PortMin >= 1 && m.PortMin <= 65535, m.PortMax >= 1 && m.PortMax <= 65535
 	if !okMin {
@@ -287,6 +322,10 @@ func (v *validator) routes() {
 			v.check(p+".answer_timeout", invalid("%s must be positive", r.AnswerTimeout))
 		}
 		v.routePolicy(p, r)
+		for j, s := range r.Sources {
+			_, err := ParsePrefix(s)
+			v.check(indexPath(p+".sources", j), err)
+		}
 	}
 }
 
@@ -424,6 +463,18 @@ func (v *validator) natsAuth() {
 	}
 	if n.EventsMaxAge < 0 {
 		v.check("nats.events_max_age", invalid("%s must not be negative", n.EventsMaxAge))
+	}
+	var keys []rights.SigningKey
+	for i, s := range n.RequestKeys {
+		k, err := rights.ParseSigningKey(s)
+		if err != nil {
+			v.check(indexPath("nats.request_keys", i), invalid("%s", err))
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if _, err := rights.NewVerifier(keys); err != nil {
+		v.check("nats.request_keys", invalid("%s", err))
 	}
 }
 

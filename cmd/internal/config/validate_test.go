@@ -37,6 +37,17 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"listener empty host", "sip:\n  listen: [\"udp::5060\"]\n", "config: sip.listen[0]:", ErrInvalidValue},
 		{"duplicate listener", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"UDP:0.0.0.0:5060\"]\n", "config: sip.listen[1]: listener \"UDP:0.0.0.0:5060\" is given twice", ErrInvalidValue},
 		{"bad public addr", "sip:\n  public_addr: \"a b\"\n", "config: sip.public_addr:", ErrInvalidValue},
+		{"request key too short", "nats:\n  request_keys: [\"crm:c2hvcnQ=\"]\n", "config: nats.request_keys[0]: the key of \"crm\" must be the base64 of at least 32", ErrInvalidValue},
+		{"request key twice", "nats:\n  request_keys: [\"crm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\", \"crm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\"]\n", "config: nats.request_keys: requester \"crm\" has two keys", ErrInvalidValue},
+		{"tls listener without cert", "sip:\n  listen: [\"tls:0.0.0.0:5061\"]\n", "config: sip.listen[0]: listener \"tls:0.0.0.0:5061\" needs sip.tls.cert and sip.tls.key", ErrInvalidValue},
+		{"tls cert without key", "sip:\n  tls:\n    cert: a.pem\n", "config: sip.tls.cert: sip.tls.cert and sip.tls.key must be set together", ErrInvalidValue},
+		{"digest user without password", "sip:\n  auth:\n    users: [alice]\n", "config: sip.auth.users[0]: want NAME:PASSWORD", ErrInvalidValue},
+		{"bad srtp", "media:\n  srtp: sometimes\n", "config: media.srtp: unknown setting \"sometimes\"", ErrInvalidValue},
+		{"trusted not a network", "sip:\n  trusted: [10.0.0.0/8, carrier]\n", "config: sip.trusted[1]: \"carrier\" is neither an IP address nor a CIDR (line 2)", ErrInvalidValue},
+		{"trusted host bits", "sip:\n  trusted: [10.0.0.1/8]\n", "config: sip.trusted[0]: \"10.0.0.1/8\" has host bits set: did you mean 10.0.0.0/8?", ErrInvalidValue},
+		{"negative max_calls", "sip:\n  max_calls: -1\n", "config: sip.max_calls: -1 must not be negative", ErrInvalidValue},
+		{"rate without burst", "sip:\n  invite_rate: 5\n  invite_burst: 0\n", "config: sip.invite_burst: must be at least 1", ErrInvalidValue},
+		{"route source not a network", "routes:\n  - name: a\n    record_target: sip:a@h\n    sources: [\"1.2.3.4/33\"]\n", "config: routes[0].sources[0]: \"1.2.3.4/33\" is not a CIDR", ErrInvalidValue},
 
 		{"media ip not an IP", "media:\n  ip: gateway.local\n", "config: media.ip: \"gateway.local\" is not an IP address (line 2)", ErrInvalidValue},
 		{"media ip unspecified", "media:\n  ip: 0.0.0.0\n", "config: media.ip:", ErrInvalidValue},
@@ -109,7 +120,7 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"http listen bad port", "http:\n  listen: \"127.0.0.1:http\"\n", "config: http.listen:", ErrInvalidValue},
 		{"two nats logins", "nats:\n  url: nats://n:4222\n  user: gw\n  credentials: /x.creds\n", "config: nats.credentials: set only one of", ErrInvalidValue},
 		{"nats password without user", "nats:\n  url: nats://n:4222\n  password: pw\n", "config: nats.password: needs nats.user (line 3)", ErrInvalidValue},
-		{"wss without certificate", "sip:\n  listen: [\"wss:0.0.0.0:8089\"]\n", "config: sip.listen[0]: a wss listener needs sip.tls.cert and sip.tls.key", ErrInvalidValue},
+		{"wss without certificate", "sip:\n  listen: [\"wss:0.0.0.0:8089\"]\n", "config: sip.listen[0]: listener \"wss:0.0.0.0:8089\" needs sip.tls.cert and sip.tls.key", ErrInvalidValue},
 		{"sip cert without key", "sip:\n  tls:\n    cert: /c.pem\n", "config: sip.tls.cert: sip.tls.cert and sip.tls.key must be set together", ErrInvalidValue},
 		{"nats cert without key", "nats:\n  url: nats://n:4222\n  tls:\n    cert: /c.pem\n", "config: nats.tls.cert: nats.tls.cert and nats.tls.key must be set together", ErrInvalidValue},
 		{"nats login for the embedded server", "nats:\n  user: gw\n", "config: nats.user: applies to an external server only", ErrInvalidValue},
@@ -136,7 +147,7 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 
 func TestValidAlternativesAreAccepted(t *testing.T) {
 	tests := []struct{ name, yaml string }{
-		{"all transports", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"tcp:[::1]:5060\", \"tls:localhost:5061\", \"ws:0.0.0.0:8088\", \"wss:0.0.0.0:8089\"]\n  tls:\n    cert: /c.pem\n    key: /k.pem\n"},
+		{"all transports", "sip:\n  listen: [\"udp:0.0.0.0:5060\", \"tcp:[::1]:5060\", \"tls:localhost:5061\", \"ws:0.0.0.0:8088\", \"wss:0.0.0.0:8089\"]\n  tls:\n    cert: c.pem\n    key: k.pem\n"},
 		{"ephemeral port for tests", "sip:\n  listen: [\"udp:127.0.0.1:0\"]\nhttp:\n  listen: \"127.0.0.1:0\"\n"},
 		{"http on all interfaces", "http:\n  listen: \":8080\"\n"},
 		{"two-port range", "media:\n  port_min: 30000\n  port_max: 30001\n"},

@@ -31,6 +31,7 @@ import (
 	"github.com/consentgw/consentgw/ivr/split"
 	"github.com/consentgw/consentgw/sip/b2bua"
 	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/sip/sdpneg"
 	"github.com/consentgw/consentgw/storage"
 	"github.com/consentgw/consentgw/storage/archive"
 	"github.com/consentgw/consentgw/storage/local"
@@ -192,7 +193,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if err != nil {
 		return g, err
 	}
-	tlsConfig, err := g.sipTLS()
+	sipTLSConfig, err := sipTLS(cfg.SIP.TLS)
 	if err != nil {
 		return g, err
 	}
@@ -204,7 +205,9 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		Handler:    g.splitter,
 		Logger:     log,
 		UserAgent:  "consentgw/" + Version,
-		TLS:        tlsConfig,
+		Admission:  admission(cfg, g.metrics),
+		TLS:        sipTLSConfig,
+		SRTP:       sdpneg.SRTP(cfg.Media.SRTP),
 		WebRTC:     webrtcMedia(mediaIP, g.ports),
 	})
 	if err != nil {

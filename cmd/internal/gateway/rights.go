@@ -29,6 +29,10 @@ func (g *Gateway) startRights(pseudonyms *subject.Pseudonymizer) error {
 	if err != nil {
 		return err
 	}
+	verifier, err := requestVerifier(cfg.NATS.RequestKeys)
+	if err != nil {
+		return fmt.Errorf("nats.request_keys: %w", err)
+	}
 	sweep := exportSweep
 	if lc, ok := g.store.(interface{ SetExportExpiry(time.Duration) error }); ok {
 		sweep = 0
@@ -38,9 +42,23 @@ func (g *Gateway) startRights(pseudonyms *subject.Pseudonymizer) error {
 	}
 	g.rights, err = rights.Listen(rights.ListenOptions{
 		Conn: g.bus.Conn, JS: g.bus.JS, Service: svc, Events: g.events, Node: cfg.NodeName, Logger: g.log,
-		LiveCalls: g.splitter, Spool: g.archive, SweepExports: sweep,
+		LiveCalls: g.splitter, Spool: g.archive, SweepExports: sweep, Verifier: verifier,
 	})
 	return err
+}
+
+// requestVerifier builds the signature check from nats.request_keys; none = unsigned
+// requests are accepted.
+func requestVerifier(entries []string) (rights.Verifier, error) {
+	var keys []rights.SigningKey
+	for _, e := range entries {
+		k, err := rights.ParseSigningKey(e)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return rights.NewVerifier(keys)
 }
 
 func natsAuth(c config.NATS) bus.Auth {

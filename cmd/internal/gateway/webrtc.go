@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"crypto/tls"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -13,19 +11,6 @@ import (
 	"github.com/consentgw/consentgw/sip/sdpneg"
 	"github.com/consentgw/consentgw/sip/webrtcleg"
 )
-
-// sipTLS loads sip.tls.cert and sip.tls.key for the wss: listeners; nil when unset.
-func (g *Gateway) sipTLS() (*tls.Config, error) {
-	c := g.cfg.SIP.TLS
-	if c.Cert == "" {
-		return nil, nil
-	}
-	cert, err := tls.LoadX509KeyPair(c.Cert, c.Key)
-	if err != nil {
-		return nil, fmt.Errorf("sip.tls.cert: %w", err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
-}
 
 // webrtcMedia answers browsers' offers with a peer connection whose ICE, DTLS and SRTP
 // run on a port of the same media pool as RTP calls.

@@ -22,6 +22,7 @@ type Metrics struct {
 	recordingDropped prometheus.Counter
 	archived         *prometheus.CounterVec
 	callControl      *prometheus.CounterVec
+	sipRejected      *prometheus.CounterVec
 }
 
 // Gauges read live values when Prometheus scrapes.
@@ -55,8 +56,11 @@ func New(g Gauges) *Metrics {
 		callControl: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "consentgw_call_control_total", Help: "Recordings withdrawn, paused, resumed or auto-resumed during calls.",
 		}, []string{"action"}),
+		sipRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, rate_limited, max_calls, malformed, oversized).",
+		}, []string{"reason"}),
 	}
-	reg.MustRegister(m.decisions, m.dialFailures, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived, m.callControl,
+	reg.MustRegister(m.decisions, m.dialFailures, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived, m.callControl, m.sipRejected,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_active_calls", Help: "Calls in progress."}, g.ActiveCalls),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_rtp_port_pairs_in_use", Help: "RTP/RTCP port pairs held by calls."}, g.PortsInUse),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_spool_bytes", Help: "Bytes in the spool: recordings in progress and objects waiting for the store."}, g.SpoolBytes),
@@ -97,3 +101,7 @@ func (m *Metrics) Archived(kind string, err error) {
 
 // CallControl counts a withdrawal, pause or resume during a call.
 func (m *Metrics) CallControl(action string) { m.callControl.WithLabelValues(action).Inc() }
+
+// SIPRejected counts a SIP request refused at the edge; reason is one of the b2bua.Reject…
+// constants, never anything taken from the request.
+func (m *Metrics) SIPRejected(reason string) { m.sipRejected.WithLabelValues(reason).Inc() }

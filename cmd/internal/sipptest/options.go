@@ -22,6 +22,9 @@ type Options struct {
 	Remote   string // "127.0.0.1:5060"; empty for a UAS
 
 	LocalPort, MediaPort int // 0 = pick a free loopback port
+	// LocalIP is the loopback address SIPp sends from (-i, -mi); default 127.0.0.1.
+	// Another 127.0.0.0/8 address plays a second source, e.g. an untrusted one.
+	LocalIP string
 
 	Calls int // -m; default 1
 	Rate  int // -r calls per second; 0 = SIPp's default
@@ -45,6 +48,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Transport == "" {
 		o.Transport = "u1"
+	}
+	if o.LocalIP == "" {
+		o.LocalIP = "127.0.0.1"
 	}
 	return o
 }
@@ -80,8 +86,8 @@ func (o Options) args(files runFiles, controlPort int) []string {
 		"-t", o.Transport,
 		// Everything on loopback: SIP, media, and the UDP control socket that
 		// SIPp would otherwise bind on 0.0.0.0:8888.
-		"-i", "127.0.0.1",
-		"-mi", "127.0.0.1",
+		"-i", o.LocalIP,
+		"-mi", o.LocalIP,
 		"-ci", "127.0.0.1",
 		"-p", strconv.Itoa(o.LocalPort),
 		"-mp", strconv.Itoa(o.MediaPort),

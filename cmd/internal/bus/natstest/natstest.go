@@ -40,6 +40,7 @@ type Server struct {
 	Pass string
 
 	bin, addr, storeDir, logPath string
+	config                       string // -c FILE, when set
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -52,6 +53,12 @@ type Option func(*Server)
 // WithUser requires clients to log in as user with password.
 func WithUser(user, password string) Option {
 	return func(s *Server) { s.User, s.Pass = user, password }
+}
+
+// WithConfig runs the server with a configuration file (users and permissions); user
+// and password are the login the harness checks readiness with and Connect uses.
+func WithConfig(path, user, password string) Option {
+	return func(s *Server) { s.config, s.User, s.Pass = path, user, password }
 }
 
 // Start runs nats-server -js until the test ends. Without a binary the test fails (it is
@@ -111,7 +118,10 @@ func (s *Server) start(t testing.TB) {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(s.addr)
 	args := []string{"-a", host, "-p", port, "-js", "-sd", s.storeDir, "-l", s.logPath}
-	if s.User != "" {
+	switch {
+	case s.config != "":
+		args = append(args, "-c", s.config)
+	case s.User != "":
 		args = append(args, "--user", s.User, "--pass", s.Pass)
 	}
 	cmd := exec.Command(s.bin, args...)

@@ -1,0 +1,41 @@
+// Package redact takes personal data out of SIP text before it is logged: the user
+// parts of SIP and tel URIs (phone numbers, user names), the display names of the
+// headers that identify a party, and any other run of digits long enough to be a
+// phone number or a customer id.
+package redact
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Mask replaces what was taken out.
+const Mask = "***"
+
+var (
+	// RFC 3261 §19.1.1: sip:user:password@host; §25.1 userinfo ends at '@'.
+	sipUser = regexp.MustCompile(`(?i)\b(sips?:)[^@\s<>;,"]+@`)
+	// RFC 3966 §3: tel:number with optional ;params.
+	telURI = regexp.MustCompile(`(?i)\btel:[^\s<>;,"]+`)
+	// RFC 3261 §20.10 name-addr: a display name before '<', quoted or a token list, in
+	// the headers that name a party (From, To, Contact, their compact forms, and the
+	// identity headers of RFC 3325, RFC 5806 and RFC 3892).
+	displayName = regexp.MustCompile(`(?im)^((?:from|f|to|t|contact|m|p-asserted-identity|p-preferred-identity|remote-party-id|diversion|referred-by|b|refer-to|r)[ \t]*:[ \t]*)("(?:[^"\\]|\\.)*"|[^<\r\n"]*?)([ \t]*<)`)
+	// E.164 allows 15 digits; 6 or more in a row (spaces and dashes between them
+	// allowed) is treated as a number wherever it stands.
+	digitRun = regexp.MustCompile(`\+?\d(?:[ \-]?\d){5,}`)
+)
+
+// Message redacts a SIP message, a header or a URI for a log line.
+func Message(s string) string {
+	s = sipUser.ReplaceAllString(s, "${1}"+Mask+"@")
+	s = telURI.ReplaceAllString(s, "tel:"+Mask)
+	s = displayName.ReplaceAllStringFunc(s, func(m string) string {
+		sub := displayName.FindStringSubmatch(m)
+		if strings.TrimSpace(sub[2]) == "" {
+			return m
+		}
+		return sub[1] + `"` + Mask + `"` + sub[3]
+	})
+	return digitRun.ReplaceAllString(s, Mask)
+}
