@@ -28,11 +28,13 @@ fuzz:
 		done; \
 	done
 
-# Per-packet benchmarks (allocations included); the SIPp load run is testdata/load/run.sh.
+# Per-packet benchmarks with allocation counts: RTP parse and send, relay forward (with and
+# without the recorder tap), G.711, RFC 4733 parse, Goertzel per frame, recorder write.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./sip/... ./ivr/... ./recorder/...
 
-# A bounded SIPp load run (root needed): CPU and memory per call. LOAD_ARGS="-c 100 -n 200".
+# Bounded SIPp load runs (root needed): CPU, memory, loss per call; with -P against
+# Kamailio + rtpengine. LOAD_ARGS="-r 10,20 -c 50,100 -P" (see testdata/load/README.md).
 load:
 	testdata/load/run.sh $(LOAD_ARGS)
 

@@ -489,8 +489,8 @@ run_phase() {
 	# pressed its digit to just before the first call hangs up, every call is only
 	# relaying (and, if granted, recording): CPU per call-second over that window.
 	local p_from p_to
-	p_from=$(fig "print $t0 + ($conc - 1) / $rate + $PROMPT_MS / 1000 + 1.5")
-	p_to=$(fig "print $t0 + ($PROMPT_MS + $HOLD_MS) / 1000 - 0.5")
+	p_from=$(fig "printf \"%.3f\", $t0 + ($conc - 1) / $rate + $PROMPT_MS / 1000 + 1.5")
+	p_to=$(fig "printf \"%.3f\", $t0 + ($PROMPT_MS + $HOLD_MS) / 1000 - 0.5")
 	local plateau peak_socks steady_calls
 	read -r plateau steady_calls peak_socks < <(awk -v from="$p_from" -v to="$p_to" -v hz="$HZ" '
 		$6 + 0 > pk {pk = $6 + 0}
@@ -506,7 +506,7 @@ run_phase() {
 		}' "$dir/samples.txt")
 
 	local call_seconds cpu_ms mem_per_call
-	call_seconds=$(fig "print $calls * $CALL_S")
+	call_seconds=$(fig "printf \"%.1f\", $calls * $CALL_S")
 	cpu_ms=$(fig "printf \"%.3f\", ($cpu1 - $cpu0) / $HZ * 1000 / $call_seconds")
 	if [ "$peak_socks" -gt 0 ] && num "$end_hwm" && num "$base_rss"; then
 		mem_per_call=$(fig "printf \"%.0f\", ($end_hwm - $base_rss) / $peak_socks")
@@ -524,9 +524,9 @@ run_phase() {
 	local drops in_pkts loss
 	drops=$(awk '{if ($2 + 0 > m[$1]) m[$1] = $2 + 0} END{for (i in m) s += m[i]; print s + 0}' "$dir/drops.txt" 2>/dev/null || echo 0)
 	if [ "$system" = gateway ]; then
-		in_pkts=$(fig "print $calls * 50 * ($PROMPT_MS / 1000 + 2 * $HOLD)")
+		in_pkts=$(fig "printf \"%.0f\", $calls * 50 * ($PROMPT_MS / 1000 + 2 * $HOLD)")
 	else
-		in_pkts=$(fig "print $calls * 50 * 2 * ($PROMPT_MS / 1000 + $HOLD)")
+		in_pkts=$(fig "printf \"%.0f\", $calls * 50 * 2 * ($PROMPT_MS / 1000 + $HOLD)")
 	fi
 	loss=$(fig "printf \"%.3f\", $drops * 100 / $in_pkts")
 	if awk -v l="$loss" 'BEGIN{exit !(l > 0.1)}'; then problem "packet loss $loss % above 0.1 %"; fi

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"flag"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +14,14 @@ import (
 	"github.com/consentgw/consentgw/consent"
 )
 
-// smokeCalls is how many callers of each kind the load smoke test places.
-const smokeCalls = 10
+// The smoke test's size. CI runs the defaults; to profile the in-process gateway under
+// a longer load, raise them and add -cpuprofile, e.g.
+//
+//	go test -run TestLoadSmoke -smoke.calls 100 -smoke.hold 20s -cpuprofile cpu.out ./cmd/internal/e2e
+var (
+	smokeCallsFlag = flag.Int("smoke.calls", 10, "TestLoadSmoke: callers of each kind (consenting, declining)")
+	smokeHoldFlag  = flag.Duration("smoke.hold", 1500*time.Millisecond, "TestLoadSmoke: how long each caller stays after its digit")
+)
 
 // The load smoke test: the shape of testdata/load/run.sh (consenting and declining
 // callers at once, RFC 4733 digits, 20 ms RTP both ways, one SIPp agent per target),
@@ -22,16 +30,17 @@ const smokeCalls = 10
 // valid recording while no declined call left audio.
 func TestLoadSmokeConsentingAndDecliningCallersAtOnce(t *testing.T) {
 	sipptest.RequireSIPp(t)
-	recordAgent := smokeAgent(t, "granted")
-	norecordAgent := smokeAgent(t, "declined")
+	smokeCalls := *smokeCallsFlag
+	recordAgent := smokeAgent(t, "granted", smokeCalls)
+	norecordAgent := smokeAgent(t, "declined", smokeCalls)
 	gw := gatewaytest.Start(t, func(c *config.Config) {
 		c.Routes[0].RecordTarget = "sip:agents@" + recordAgent.Addr()
 		c.Routes[0].NorecordTarget = "sip:agents@" + norecordAgent.Addr()
 		c.Routes[0].AnswerTimeout = config.Duration(10 * time.Second)
 	})
 
-	consenting := smokeCaller(t, gw.Addr(), "1")
-	declining := smokeCaller(t, gw.Addr(), "2")
+	consenting := smokeCaller(t, gw.Addr(), "1", smokeCalls)
+	declining := smokeCaller(t, gw.Addr(), "2", smokeCalls)
 	mustSucceed(t, "consenting callers", consenting)
 	mustSucceed(t, "declining callers", declining)
 	mustSucceed(t, "recording agent", recordAgent)
@@ -66,10 +75,10 @@ func TestLoadSmokeConsentingAndDecliningCallersAtOnce(t *testing.T) {
 	}
 }
 
-// smokeAgent answers smokeCalls calls that must carry X-Recording-Consent: want.
-func smokeAgent(t *testing.T, want string) *sipptest.Process {
+// smokeAgent answers calls calls that must carry X-Recording-Consent: want.
+func smokeAgent(t *testing.T, want string, calls int) *sipptest.Process {
 	t.Helper()
-	agent := sipptest.Start(t, sipptest.Options{Scenario: "agent.xml", Calls: smokeCalls, Timeout: 2 * waitLimit,
+	agent := sipptest.Start(t, sipptest.Options{Scenario: "agent.xml", Calls: calls, Timeout: smokeTimeout(calls),
 		Keys: map[string]string{"consent": want, "pt": pcmu.pt, "codec": pcmu.codec, "audio": pcmu.stream("agent-1000hz", -1)}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -79,16 +88,23 @@ func smokeAgent(t *testing.T, want string) *sipptest.Process {
 	return agent
 }
 
-// smokeCaller places smokeCalls calls, five a second and all of them at once at the
-// peak, each pressing digit 300 ms after the answer and holding 1.5 s (a granted
-// recording then holds more than the second assertRecordingChannels wants).
-func smokeCaller(t *testing.T, gwAddr, digit string) *sipptest.Process {
+// smokeCaller places calls calls, five a second and all of them at once at the peak,
+// each pressing digit 300 ms after the answer and holding -smoke.hold (1.5 s: a
+// granted recording then holds more than the second assertRecordingChannels wants).
+func smokeCaller(t *testing.T, gwAddr, digit string, calls int) *sipptest.Process {
 	t.Helper()
 	return sipptest.Start(t, sipptest.Options{
-		Scenario: "caller_rfc4733.xml", Remote: gwAddr, Timeout: 2 * waitLimit,
-		Calls: smokeCalls, Rate: 5, Limit: smokeCalls,
+		Scenario: "caller_rfc4733.xml", Remote: gwAddr, Timeout: smokeTimeout(calls),
+		Calls: calls, Rate: 5, Limit: calls,
 		Keys: callerKeys(pcmu, pcmu.stream("caller-440hz", -1), map[string]string{
-			"digit_delay": "300", "dtmf_pcap": sipptest.DTMFPcap(digit), "hold": "1500",
+			"digit_delay": "300", "dtmf_pcap": sipptest.DTMFPcap(digit),
+			"hold": strconv.FormatInt(smokeHoldFlag.Milliseconds(), 10),
 		}),
 	})
+}
+
+// smokeTimeout bounds a SIPp run of the smoke test: the ramp at five calls a second,
+// one call, and the usual slack.
+func smokeTimeout(calls int) time.Duration {
+	return time.Duration(calls)*time.Second/5 + *smokeHoldFlag + 2*waitLimit
 }
