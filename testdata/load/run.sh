@@ -623,7 +623,7 @@ if [ -s "$PROBLEMS" ]; then
 		if grep -qE 'level=(ERROR|WARN)' "$f"; then
 			echo
 			echo "$(basename "$(dirname "$f")"): gateway ERROR and WARN lines (first 20):"
-			grep -E 'level=(ERROR|WARN)' "$f" | head -n 20
+			grep -E 'level=(ERROR|WARN)' "$f" | head -n 20 || true
 		fi
 	done
 	for f in "$TMP"/*/*_errors.log; do
