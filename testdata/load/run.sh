@@ -422,10 +422,22 @@ run_phase() {
 	phase_pids+=("$sampler")
 
 	local rc kind t
-	local sipp_rcs=""
+	local sipp_rcs="" agents_until=""
 	for c in "${callers[@]}" "${agents[@]}"; do
 		t=${c%%:*}
 		kind=$(cut -d: -f2 <<<"$c")
+		if [ -z "$agents_until" ] && [[ " ${agents[*]} " == *" $c "* ]]; then
+			# The callers are done: an agent still waiting 30 s later lost calls (SIPp
+			# aborted them); stop it instead of waiting for its own timeout.
+			agents_until=$((SECONDS + 30))
+		fi
+		if [ -n "$agents_until" ]; then
+			while kill -0 "$t" 2>/dev/null && [ $SECONDS -lt $agents_until ]; do sleep 0.2; done
+			if kill -0 "$t" 2>/dev/null; then
+				problem "SIPp $kind still waiting for calls 30 s after the callers ended"
+				kill -TERM "$t" 2>/dev/null || true
+			fi
+		fi
 		rc=0
 		wait "$t" || rc=$?
 		sipp_rcs+="$kind=$rc "
