@@ -15,8 +15,10 @@ run: phone
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/consentgw serve
 
 # Unit, fuzz-seed and end-to-end (SIPp, Chromium) tests, all with the race detector.
+# Then every fuzz target briefly (make fuzz-smoke), so a parser that now crashes fails CI.
 test: phone vet
 	$(GO) test -race -count=1 -timeout 15m ./...
+	$(MAKE) fuzz-smoke FUZZ_SMOKE=2s
 
 vet:
 	$(GO) vet ./...
@@ -47,11 +49,13 @@ fuzz-smoke:
 		done; \
 	done
 
-# Per-packet benchmarks (allocations included); the SIPp load run is testdata/load/run.sh.
+# Per-packet benchmarks with allocation counts: RTP parse and send, relay forward (with and
+# without the recorder tap), G.711, RFC 4733 parse, Goertzel per frame, recorder write.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./sip/... ./ivr/... ./recorder/...
 
-# A bounded SIPp load run (root needed): CPU and memory per call. LOAD_ARGS="-c 100 -n 200".
+# Bounded SIPp load runs (root needed): CPU, memory, loss per call; with -P against
+# Kamailio + rtpengine. LOAD_ARGS="-r 10,20 -c 50,100 -P" (see testdata/load/README.md).
 load:
 	testdata/load/run.sh $(LOAD_ARGS)
 

@@ -226,7 +226,9 @@ func latch(latched *atomic.Bool, remote *atomic.Pointer[netip.AddrPort], from ne
 	if latched.Load() {
 		return
 	}
-	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-	remote.Store(&from)
+	// A new variable, not &from: taking the parameter's address would move it to the
+	// heap on every call, one allocation per packet even when already latched.
+	addr := netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	remote.Store(&addr)
 	latched.Store(true)
 }

@@ -3,6 +3,7 @@
 package audiotest
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 
@@ -15,13 +16,13 @@ const wavFormatPCM = 1
 // ReadWAV reads an integer-PCM WAV file into one slice per channel (index 0 =
 // left), scaled to 16 bits, and returns its sample rate.
 func ReadWAV(path string) (channels [][]int16, sampleRate int, err error) {
-	f, err := os.Open(path)
+	// Whole file in memory: the decoder reads sample by sample, a syscall each from a file.
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("opening wav %s: %w", path, err)
 	}
-	defer f.Close()
 
-	dec := wav.NewDecoder(f)
+	dec := wav.NewDecoder(bytes.NewReader(data))
 	if !dec.IsValidFile() {
 		return nil, 0, fmt.Errorf("reading %s: %w", path, ErrNotWAV)
 	}
