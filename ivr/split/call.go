@@ -144,37 +144,43 @@ func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbou
 		relay.Leg{Endpoint: in.MediaLeg(), AudioPT: in.AudioPT(), EventPT: in.EventPT()},
 		relay.Leg{Endpoint: out.MediaLeg(), AudioPT: out.AudioPT(), EventPT: out.EventPT()},
 	)
+	live := newLiveCall(r, b)
+	// The call is reachable by an erase from before its recording starts until after
+	// the recording is queued for the store (see liveCall.record and finish).
+	s.live.Store(r.ID, live)
+	defer s.live.Delete(r.ID)
 	var rec *recorder.Recorder
 	var recStarted time.Time
 	if r.Decision.Records() {
-		rec, recStarted = s.startRecording(log, r, law)
-		if rec != nil {
-			b.SetRecorder(rec)
-		}
+		rec = live.record(func() *recorder.Recorder {
+			var started *recorder.Recorder
+			started, recStarted = s.startRecording(log, r, law)
+			return started
+		})
 	}
-	live := newLiveCall(r, b, rec)
 	call := &bridged{s: s, log: log, in: in, out: out, live: live, law: law, lang: lang, receipt: &r, withdraw: sequence{want: s.opts.WithdrawDigits}}
 	if s.opts.WithdrawDigits != "" && r.Decision.Records() {
 		b.SetCallerEventTap(call.tapDigits())
 		b.SetCallerAudioTap(call.tapInband())
 	}
-	s.live.Store(r.ID, live)
 	b.Start()
 	log.Info("call bridged", "recording", rec != nil)
 
 	call.loop(ctx)
 
 	b.Stop()
-	s.live.Delete(r.ID)
 	log.Info("call ended", "relayed_packets", b.Forwarded.Load(), "dropped_packets", b.Dropped.Load())
-	rec, discarded := live.finish()
+	discarded := live.finish(func(rec *recorder.Recorder) {
+		s.storeRecording(log, rec, r, law, recStarted)
+	})
 	if discarded {
 		log.Info("no recording stored: discarded during the call")
 		s.opts.Archive.RecordingDiscarded(r.ID)
 	}
-	if rec == nil {
-		return
-	}
+}
+
+// storeRecording closes the call's WAV and queues it with its metadata for the store.
+func (s *Splitter) storeRecording(log *slog.Logger, rec *recorder.Recorder, r consent.Receipt, law g711.Law, started time.Time) {
 	res, err := rec.Stop()
 	if err != nil {
 		// The spool keeps what reached the disk; the next start repairs and stores it.
@@ -186,7 +192,7 @@ func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbou
 		Receipt:   r,
 		SHA256:    res.SHA256,
 		Frames:    res.Frames,
-		StartedAt: recStarted,
+		StartedAt: started,
 		EndedAt:   time.Now().UTC(),
 		Codec:     law.String(),
 	})

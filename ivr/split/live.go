@@ -30,11 +30,14 @@ type liveCall struct {
 	bridge    *relay.Bridge
 	rec       *recorder.Recorder
 	discarded bool
+	// erased is set when an erase of one of the call's subjects reached it: nothing of
+	// the call may be stored any more, the receipt of a later withdrawal included.
+	erased bool
 }
 
-func newLiveCall(r consent.Receipt, b *relay.Bridge, rec *recorder.Recorder) *liveCall {
+func newLiveCall(r consent.Receipt, b *relay.Bridge) *liveCall {
 	c := &liveCall{
-		bridge: b, rec: rec,
+		bridge: b,
 		cmds:   make(chan command),
 		digits: make(chan dtmf.Digit, 8),
 		ended:  make(chan struct{}),
@@ -80,13 +83,50 @@ func (c *liveCall) discard() (bool, error) {
 	return true, err
 }
 
-// finish hands the recorder back to the call at its end, unless it was discarded.
-func (c *liveCall) finish() (*recorder.Recorder, bool) {
+// record starts the call's recording with start, unless an erase already reached the
+// call. Holding mu meanwhile means an erase sees either no recorder and marks the call, or
+// the recorder and discards it: never a recording it missed.
+func (c *liveCall) record(start func() *recorder.Recorder) *recorder.Recorder {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.erased {
+		return nil
+	}
+	c.rec = start()
+	if c.rec != nil {
+		c.bridge.SetRecorder(c.rec)
+	}
+	return c.rec
+}
+
+// erase is discard for an erase of one of the call's subjects; it also marks the call so
+// that nothing of it is queued for the store afterwards.
+func (c *liveCall) erase() (bool, error) {
+	c.mu.Lock()
+	c.erased = true
+	c.mu.Unlock()
+	return c.discard()
+}
+
+// wasErased reports whether an erase reached the call.
+func (c *liveCall) wasErased() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.erased
+}
+
+// finish ends the recording at the end of the call: store gets the recorder, unless it
+// was discarded. store runs under mu, so an erase arriving meanwhile waits until the
+// recording is queued in the spool, where the erase's spool discard then finds it.
+func (c *liveCall) finish(store func(*recorder.Recorder)) (discarded bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	rec := c.rec
 	c.rec = nil
-	return rec, c.discarded
+	if rec != nil {
+		store(rec)
+	}
+	return c.discarded
 }
 
 // DiscardSubject stops and discards the recordings of the calls in progress on this node
@@ -99,7 +139,7 @@ func (s *Splitter) DiscardSubject(subjectKey string) int {
 		if !slices.Contains(c.subjects, subjectKey) {
 			return true
 		}
-		ok, err := c.discard()
+		ok, err := c.erase()
 		if err != nil {
 			s.opts.Logger.Error("discarding an erased subject's recording failed", "consent_id", id, "error", err)
 		}

@@ -33,7 +33,10 @@ func (b *bridged) withdrawConsent(via string) error {
 	r.WithdrawnAt = time.Now().UTC()
 	r.WithdrawnVia = via
 	r.Recording = nil
-	if err := b.s.opts.Archive.Withdrawn(*r); err != nil {
+	// After an erase of the call's subject nothing of the call may be stored again.
+	if b.live.wasErased() {
+		b.log.Info("withdrawn receipt not stored: the subject was erased during the call")
+	} else if err := b.s.opts.Archive.Withdrawn(*r); err != nil {
 		b.log.Error("withdrawn receipt could not be spooled", "error", err)
 	}
 	b.s.opts.Events.Emit(audit.KindConsentWithdrawn, *r)
