@@ -82,8 +82,9 @@ func (s *Service) Export(ctx context.Context, req Request) (ExportResult, error)
 	}
 	now := s.now()
 	object := storage.ExportKey(req.RequestID)
+	marker := storage.IndexPrefix(key) + exportMarkerDir + req.RequestID + ".json"
 	// The marker goes first: an erase that comes after a crash here still finds the bundle.
-	if err := s.putJSON(ctx, storage.IndexPrefix(key)+exportMarkerDir+req.RequestID+".json",
+	if err := s.putJSON(ctx, marker,
 		exportMarker{RequestID: req.RequestID, Export: object}); err != nil {
 		return ExportResult{}, fmt.Errorf("noting the export under the subject: %w", err)
 	}
@@ -102,6 +103,17 @@ func (s *Service) Export(ctx context.Context, req Request) (ExportResult, error)
 	sum, size, err := s.writeBundle(ctx, object, now.Add(expires), &m, calls)
 	if err != nil {
 		return ExportResult{}, err
+	}
+	// An erase of the subject that ran meanwhile deleted the marker before the bundle
+	// existed: the bundle must go too, and the export is not done.
+	if _, err := s.o.Store.Stat(ctx, marker); err != nil {
+		if derr := s.o.Store.Delete(ctx, object); derr != nil {
+			return ExportResult{}, fmt.Errorf("exporting: the subject was erased meanwhile and the bundle could not be deleted: %w", derr)
+		}
+		if errors.Is(err, storage.ErrNotFound) {
+			return ExportResult{}, reject("the subject was erased while the export ran: nothing is left to export")
+		}
+		return ExportResult{}, fmt.Errorf("exporting: checking the export's marker: %w", err)
 	}
 	res := ExportResult{
 		RequestID:   req.RequestID,
