@@ -1,9 +1,11 @@
 package b2bua
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -117,6 +119,30 @@ func TestInviteFloodFromOneSourceIsLimited(t *testing.T) {
 	}
 }
 
+// The screen must run on real datagrams, whatever case sipgo names the transport in.
+func TestJunkDatagramsAreDroppedBeforeTheParser(t *testing.T) {
+	var rejected reasons
+	g := startGatewayWith(t, "udp", 2, handlerFunc(func(context.Context, *Inbound) {}), Admission{Rejected: rejected.add})
+	conn, err := net.Dial("udp", net.JoinHostPort(g.uri.Host, strconv.Itoa(g.uri.Port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, junk := range [][]byte{[]byte("\x16\x03\x01 not sip at all"), bytes.Repeat([]byte("INVITE "), MaxMessageBytes/7+1)} {
+		if _, err := conn.Write(junk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The listener reads datagrams in order: once this INVITE is answered, both were seen.
+	trunk := newPeer(t, "udp", nil)
+	if got := trunk.invite(t, g.uri, "").finalStatus(t); got != sip.StatusNotAcceptableHere {
+		t.Fatalf("INVITE after the junk: %d, want 488", got)
+	}
+	if rejected.get(RejectMalformed) != 1 || rejected.get(RejectOversized) != 1 {
+		t.Errorf("rejections %v, want one malformed and one oversized", rejected.n)
+	}
+}
+
 func TestSourceLimiterStaysBounded(t *testing.T) {
 	l := newSourceLimiter(1, 1, 64)
 	now := time.Now()
@@ -143,7 +169,7 @@ func TestSourceLimiterStaysBounded(t *testing.T) {
 func TestScreenDropsWhatIsNoSIPMessage(t *testing.T) {
 	var rejected reasons
 	s := &Server{opts: Options{Admission: Admission{Rejected: rejected.add}}}
-	udp := sip.TransportReadProps{Transport: "udp", RemoteAddr: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5060}}
+	udp := sip.TransportReadProps{Transport: "UDP", RemoteAddr: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5060}}
 	huge := append([]byte("OPTIONS sip:a@b SIP/2.0\r\n"), make([]byte, MaxMessageBytes)...)
 	tests := []struct {
 		name string
@@ -174,7 +200,7 @@ func FuzzScreen(f *testing.F) {
 	f.Add([]byte("INVITE sip:a@b SIP/2.0\r\nVia: x\r\n\r\n"))
 	f.Add([]byte("SIP/2.0 180 Ringing\r\n\r\n"))
 	s := &Server{}
-	udp := sip.TransportReadProps{Transport: "udp"}
+	udp := sip.TransportReadProps{Transport: "UDP"}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		out, _ := s.screen(udp, data)
 		if len(out) > 0 {

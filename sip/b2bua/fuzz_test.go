@@ -41,7 +41,7 @@ func FuzzSIPMessage(f *testing.F) {
 	s := &Server{}
 	parser := sip.NewParser()
 	parser.MaxMessageLength = MaxMessageBytes
-	udp := sip.TransportReadProps{Transport: "udp"}
+	udp := sip.TransportReadProps{Transport: "UDP"}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		data, _ = s.screen(udp, data)
 		if len(data) == 0 {

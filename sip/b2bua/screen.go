@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/emiago/sipgo/sip"
 )
@@ -16,7 +17,8 @@ const MaxMessageBytes = 16 << 10
 // (RFC 3261 §7.1, §7.2). Stream transports are left to the parser's length limit, since
 // a read there is a piece of a stream, not a message.
 func (s *Server) screen(p sip.TransportReadProps, data []byte) ([]byte, error) {
-	if p.Transport != "udp" {
+	// sipgo names the transport in upper case ("UDP").
+	if !strings.EqualFold(p.Transport, "udp") {
 		return data, nil
 	}
 	if len(bytes.Trim(data, "\r\n")) == 0 {

@@ -78,7 +78,16 @@ func New(opts Options, choice sdpneg.Choice, log *slog.Logger) (*Leg, error) {
 		network = webrtc.NetworkTypeUDP6
 	}
 	se.SetNetworkTypes([]webrtc.NetworkType{network})
-	se.SetICEUDPMux(webrtc.NewICEUDPMux(se.LoggerFactory.NewLogger("udpmux"), conn))
+	mux := webrtc.NewICEUDPMux(se.LoggerFactory.NewLogger("udpmux"), conn)
+	// The mux is closed before the port goes back to the pool: it then knows it is
+	// closing, and its reader ends without logging an error for the closed socket.
+	free := release
+	release = func() {
+		_ = mux.Close()
+		free()
+	}
+	l.release = release
+	se.SetICEUDPMux(mux)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
