@@ -74,7 +74,9 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 		req.SetTransport(strings.ToUpper(tp))
 	}
 
-	dlg, err := s.dialogsForTransport(tp).WriteInvite(ctx, req)
+	dialogs := s.dialogsForTransport(tp)
+	out.contact = dialogs.ContactHDR
+	dlg, err := dialogs.WriteInvite(ctx, req)
 	if err != nil {
 		return fail(Status(sip.StatusServiceUnavailable, "Service Unavailable", fmt.Errorf("sending INVITE to target: %w", err)))
 	}

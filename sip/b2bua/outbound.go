@@ -17,6 +17,9 @@ type Outbound struct {
 	leg
 	dlg   *sipgo.DialogClientSession
 	close func()
+	// contact is the Contact of the dialog UA the INVITE went out on, so an answer to the
+	// target's re-INVITE keeps its transport (TLS stays TLS, RFC 3261 §26.2.1).
+	contact sip.ContactHeader
 }
 
 // Close releases the leg's media ports and dialog; call it once the leg is over.

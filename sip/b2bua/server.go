@@ -397,7 +397,7 @@ func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) {
 	if id, err := sip.DialogIDFromRequestUAC(req); err == nil {
 		if v, ok := s.legs.Load(id); ok {
 			if out, ok := v.(*Outbound); ok {
-				out.handle(req, tx, &s.contact)
+				out.handle(req, tx, &out.contact)
 				return
 			}
 		}
