@@ -88,7 +88,7 @@ func TestMaxCallsAnswered503WithRetryAfter(t *testing.T) {
 		t.Errorf("%d calls counted over max_calls, want 1", n)
 	}
 	byeCaller(t, first)
-	waitUntil(t, func() bool { return g.ActiveCalls() == 0 }, "first call to end")
+	waitUntil(t, func() bool { return g.admittedCalls() == 0 }, "first call to give back its place")
 
 	third := trunk.invite(t, g.uri, sdpOffer(30004, "", fmtPCMU))
 	if third.err != nil {

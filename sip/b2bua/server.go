@@ -375,6 +375,14 @@ func (s *Server) admitCall() (ok, full bool) {
 }
 
 // callDone counts a call out.
+// admittedCalls is how many calls hold a place under sip.max_calls: a call keeps it
+// until onInvite returns, a little after ActiveCalls stops counting it.
+func (s *Server) admittedCalls() int {
+	s.admit.Lock()
+	defer s.admit.Unlock()
+	return s.admitted
+}
+
 func (s *Server) callDone() {
 	s.admit.Lock()
 	s.admitted--
