@@ -164,6 +164,7 @@ func New(opts Options) (*Server, error) {
 
 // Start binds every listener and serves them until Shutdown.
 func (s *Server) Start() error {
+	var serving []func()
 	for _, l := range s.opts.Listeners {
 		switch l.Network {
 		case "udp":
@@ -174,7 +175,7 @@ func (s *Server) Start() error {
 			}
 			s.bound = append(s.bound, conn.LocalAddr())
 			s.closers = append(s.closers, conn.Close)
-			go s.serve("udp", func() error { return s.srv.ServeUDP(conn) })
+			serving = append(serving, func() { s.serve("udp", func() error { return s.srv.ServeUDP(conn) }) })
 		case "tcp":
 			ln, err := net.Listen("tcp", l.Addr)
 			if err != nil {
@@ -183,12 +184,14 @@ func (s *Server) Start() error {
 			}
 			s.bound = append(s.bound, ln.Addr())
 			s.closers = append(s.closers, ln.Close)
-			go s.serve("tcp", func() error { return s.srv.ServeTCP(ln) })
+			serving = append(serving, func() { s.serve("tcp", func() error { return s.srv.ServeTCP(ln) }) })
 		case "ws", "wss":
-			if err := s.listenWebSocket(l); err != nil {
+			serve, err := s.listenWebSocket(l)
+			if err != nil {
 				s.closeListeners()
 				return err
 			}
+			serving = append(serving, serve)
 		case "tls":
 			if s.opts.TLS == nil || len(s.opts.TLS.Certificates) == 0 {
 				s.closeListeners()
@@ -201,11 +204,16 @@ func (s *Server) Start() error {
 			}
 			s.bound = append(s.bound, ln.Addr())
 			s.closers = append(s.closers, ln.Close)
-			go s.serve("tls", func() error { return s.srv.ServeTLS(ln) })
+			serving = append(serving, func() { s.serve("tls", func() error { return s.srv.ServeTLS(ln) }) })
 		default:
 			s.closeListeners()
 			return fmt.Errorf("b2bua: transport %q is not supported yet", l.Network)
 		}
+	}
+	// Serving starts once every listener is bound: binding a ws listener fills
+	// wsDialogs, which requests on the other listeners read.
+	for _, serve := range serving {
+		go serve()
 	}
 	return nil
 }

@@ -16,14 +16,14 @@ import (
 
 // listenWebSocket binds a SIP-over-WebSocket listener (RFC 7118): sipgo upgrades any
 // request path that asks for the "sip" subprotocol; wss: is the same inside TLS.
-func (s *Server) listenWebSocket(l Listener) error {
+func (s *Server) listenWebSocket(l Listener) (serve func(), err error) {
 	ln, err := net.Listen("tcp", l.Addr)
 	if err != nil {
-		return fmt.Errorf("b2bua: listen %s %s: %w", l.Network, l.Addr, err)
+		return nil, fmt.Errorf("b2bua: listen %s %s: %w", l.Network, l.Addr, err)
 	}
 	if l.Network == "wss" && s.opts.TLS == nil {
 		ln.Close()
-		return errors.New("b2bua: a wss listener needs a certificate (sip.tls.cert and sip.tls.key)")
+		return nil, errors.New("b2bua: a wss listener needs a certificate (sip.tls.cert and sip.tls.key)")
 	}
 	var cfg *tls.Config
 	if l.Network == "wss" {
@@ -34,11 +34,9 @@ func (s *Server) listenWebSocket(l Listener) error {
 	s.closers = append(s.closers, ready.Close)
 	s.addWebSocketContact(l.Network, ln.Addr().(*net.TCPAddr).Port)
 	if l.Network == "ws" {
-		go s.serve("ws", func() error { return s.srv.ServeWS(ready) })
-	} else {
-		go s.serve("wss", func() error { return s.srv.ServeWSS(ready) })
+		return func() { s.serve("ws", func() error { return s.srv.ServeWS(ready) }) }, nil
 	}
-	return nil
+	return func() { s.serve("wss", func() error { return s.srv.ServeWSS(ready) }) }, nil
 }
 
 // addWebSocketContact makes the Contact that callers on the first listener of network
