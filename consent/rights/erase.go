@@ -51,22 +51,10 @@ func (s *Service) Erase(ctx context.Context, req Request) (EraseResult, error) {
 	if err != nil {
 		return EraseResult{}, err
 	}
-	if rec != nil {
-		if err := rec.sameRequest(VerbErase, key); err != nil {
-			return EraseResult{}, err
-		}
-		if rec.Status == StatusCompleted {
-			var res EraseResult
-			if err := json.Unmarshal(rec.Result, &res); err != nil {
-				return EraseResult{}, fmt.Errorf("decoding the first result of request %s: %w", req.RequestID, err)
-			}
-			// The event again, unchanged: a durable requester learns results only there.
-			if err := s.o.Events.Publish(ctx, audit.KindSubjectErased, res); err != nil {
-				return EraseResult{}, err
-			}
-			return res, nil
-		}
-	} else {
+	if res, done, err := firstResult[EraseResult](ctx, s, rec, VerbErase, key, audit.KindSubjectErased); err != nil || done {
+		return res, err
+	}
+	if rec == nil {
 		rec = &record{RequestID: req.RequestID, Verb: VerbErase, SubjectKey: key, Status: statusPending}
 	}
 	if rec.Plan == nil {

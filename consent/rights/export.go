@@ -52,21 +52,8 @@ func (s *Service) Export(ctx context.Context, req Request) (ExportResult, error)
 	if err != nil {
 		return ExportResult{}, err
 	}
-	if rec != nil {
-		if err := rec.sameRequest(VerbExport, key); err != nil {
-			return ExportResult{}, err
-		}
-		if rec.Status == StatusCompleted {
-			var res ExportResult
-			if err := json.Unmarshal(rec.Result, &res); err != nil {
-				return ExportResult{}, fmt.Errorf("decoding the first result of request %s: %w", req.RequestID, err)
-			}
-			// The event again, unchanged: a durable requester learns results only there.
-			if err := s.o.Events.Publish(ctx, audit.KindSubjectExported, res); err != nil {
-				return ExportResult{}, err
-			}
-			return res, nil
-		}
+	if res, done, err := firstResult[ExportResult](ctx, s, rec, VerbExport, key, audit.KindSubjectExported); err != nil || done {
+		return res, err
 	}
 	entries, err := index.Lookup(ctx, s.o.Store, key)
 	if err != nil {

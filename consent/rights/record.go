@@ -82,6 +82,28 @@ func (r *record) sameRequest(verb Verb, subjectKey string) error {
 	return nil
 }
 
+// firstResult is the answer to a request_id seen before: its stored first result, with
+// the result's event (kind) published again, since a durable requester learns results
+// only there. done is false when rec is nil or not completed yet.
+func firstResult[T any](ctx context.Context, s *Service, rec *record, verb Verb, subjectKey, kind string) (res T, done bool, err error) {
+	if rec == nil {
+		return res, false, nil
+	}
+	if err := rec.sameRequest(verb, subjectKey); err != nil {
+		return res, false, err
+	}
+	if rec.Status != StatusCompleted {
+		return res, false, nil
+	}
+	if err := json.Unmarshal(rec.Result, &res); err != nil {
+		return res, false, fmt.Errorf("decoding the first result of request %s: %w", rec.RequestID, err)
+	}
+	if err := s.o.Events.Publish(ctx, kind, res); err != nil {
+		return res, false, err
+	}
+	return res, true, nil
+}
+
 // idLocks serialises work on one request_id within this process.
 type idLocks struct {
 	mu    sync.Mutex
