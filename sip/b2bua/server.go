@@ -317,6 +317,20 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 
+	in := &Inbound{
+		leg:     newLeg(log, ep, s.opts.MediaIP, choice, randomSessionID()),
+		Request: req,
+		Offer:   offer,
+		server:  s,
+	}
+	in.local.Crypto = localCrypto
+	in.setRemote(offer)
+	s.accept(log, req, tx, in, func() { ep.Start(log) })
+}
+
+// accept makes the INVITE's dialog, with the Contact of the transport it came on, and
+// serves the call on in until it ends; start runs once the dialog exists.
+func (s *Server) accept(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, in *Inbound, start func()) {
 	dialogs, contact := s.dialogsFor(req)
 	dlg, err := dialogs.ReadInvite(req, tx)
 	if err != nil {
@@ -325,17 +339,8 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	defer dlg.Close()
-	in := &Inbound{
-		leg:     newLeg(log, ep, s.opts.MediaIP, choice, randomSessionID()),
-		Request: req,
-		Offer:   offer,
-		dlg:     dlg,
-		contact: contact,
-		server:  s,
-	}
-	in.local.Crypto = localCrypto
-	in.setRemote(offer)
-	ep.Start(log)
+	in.dlg, in.contact = dlg, contact
+	start()
 	s.serveCall(log, req, tx, in)
 }
 

@@ -85,23 +85,14 @@ func (s *Server) onWebRTCInvite(log *slog.Logger, req *sip.Request, tx sip.Serve
 		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
 	}
-	dialogs, contact := s.dialogsFor(req)
-	dlg, err := dialogs.ReadInvite(req, tx)
-	if err != nil {
-		log.Warn("INVITE refused: not a dialog-forming request", "error", err)
-		s.reply(log, req, tx, sip.StatusBadRequest, "Bad Request")
-		return
-	}
-	defer dlg.Close()
 	in := &Inbound{
 		leg:     leg{log: log, secure: m, Choice: choice, events: make(chan Event, 16), peerDirection: peerDirectionOf(offer)},
 		Request: req,
 		Offer:   offer,
-		dlg:     dlg,
-		contact: contact,
 		server:  s,
 		answer:  answer,
 	}
-	log.Info("WebRTC caller", "transport", req.Transport(), "codec", choice.Audio.Name)
-	s.serveCall(log, req, tx, in)
+	s.accept(log, req, tx, in, func() {
+		log.Info("WebRTC caller", "transport", req.Transport(), "codec", choice.Audio.Name)
+	})
 }
