@@ -45,7 +45,28 @@ func normalizeTel(v, region string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("normalizing tel subject: %w", ErrInvalidTel)
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
+	return canonicalE164(num)
+}
+
+// canonicalE164 returns the E.164 form that normalizes to itself. A national
+// number parsed with a leading zero the country does not keep (a trunk
+// prefix the region's metadata did not strip) formats as "+610…", which
+// parses back as "+61…"; a stored key must be reproducible from the stored
+// value alone, so the number is taken through E.164 until it is stable.
+func canonicalE164(num *phonenumbers.PhoneNumber) (string, error) {
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	for range 2 {
+		again, ok := parsePossible(e164, "")
+		if !ok {
+			break
+		}
+		next := phonenumbers.Format(again, phonenumbers.E164)
+		if next == e164 {
+			return e164, nil
+		}
+		e164 = next
+	}
+	return "", fmt.Errorf("normalizing tel subject: %w", ErrInvalidTel)
 }
 
 // telUserPart strips the URI around a number: the scheme of tel: (RFC 3966)
