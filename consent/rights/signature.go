@@ -90,7 +90,9 @@ func (v Verifier) Verify(verb Verb, payload []byte, header string) (string, erro
 	if !ok || !known {
 		return "", reject("request is signed by an unknown requester")
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	// Strict: the last character's unused bits must be zero (RFC 4648 §3.5), so one
+	// signature has exactly one spelling and an altered header is never accepted.
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil {
 		return "", reject("request signature is not base64url")
 	}
