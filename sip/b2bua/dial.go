@@ -107,7 +107,11 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 		out.Close()
 		return nil, Status(sip.StatusServiceUnavailable, "Service Unavailable", fmt.Errorf("ACK to target: %w", err))
 	}
-	ep.Start(log)
+	if err := ep.Start(log); err != nil {
+		_ = dlg.Bye(ctx)
+		out.Close()
+		return nil, Status(sip.StatusServiceUnavailable, "Service Unavailable", fmt.Errorf("agent media: %w", err))
+	}
 	return out, nil
 }
 

@@ -62,6 +62,7 @@ func (g *gateway) shutdown(t *testing.T) {
 		if err := g.Shutdown(ctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
+		g.pool.Close() // as the gateway does: calls are over, the media poller stops
 	})
 }
 
@@ -137,6 +138,7 @@ func newPool(t *testing.T, pairs int) *media.PortPool {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(pool.Close)
 	return pool
 }
 

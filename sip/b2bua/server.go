@@ -325,7 +325,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	in.local.Crypto = localCrypto
 	in.setRemote(offer)
-	s.accept(log, req, tx, in, func() { ep.Start(log) })
+	s.accept(log, req, tx, in, func() {
+		if err := ep.Start(log); err != nil {
+			log.Error("caller media not started", "error", err) // only while shutting down
+		}
+	})
 }
 
 // accept makes the INVITE's dialog, with the Contact of the transport it came on, and

@@ -1,12 +1,12 @@
 package media
 
 import (
-	"errors"
 	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/pion/rtp"
 )
@@ -30,31 +30,74 @@ type handlerBox struct{ h PacketHandler }
 // gateway. It sends to the address from the peer's SDP until the peer's first packet shows
 // where it really is, then sends there (symmetric RTP, RFC 4961), which gets media through
 // NATs that rewrite the port the SDP announced.
+//
+// Its sockets are read by the pool's Poller, not by goroutines of their own: handlers run
+// on a poller worker, and must neither block nor Close an endpoint.
 type Endpoint struct {
-	rtp, rtcp *net.UDPConn
+	rtp, rtcp *udpSocket
 	local     netip.AddrPort
+	poller    func() (*Poller, error)
 
-	remoteRTP, remoteRTCP   atomic.Pointer[netip.AddrPort]
+	remoteRTP, remoteRTCP   atomic.Pointer[peerAddr]
 	latchedRTP, latchedRTCP atomic.Bool
 
 	handler  atomic.Pointer[handlerBox]
 	rtcpPeer atomic.Pointer[Endpoint]
 	srtp     *srtpSession // nil = plain RTP; set before Start
 
-	// Counters read by metrics; written only by this endpoint's goroutines.
+	// Counters read by metrics; written only by this endpoint's reader.
 	PacketsIn, PacketsOut, Malformed, RTCPRelayed atomic.Uint64
 
-	log       *slog.Logger
-	wg        sync.WaitGroup
+	log *slog.Logger
+
+	// Owned by the poller worker that reads the sockets.
+	rtpIn, rtcpIn socketReader
+	hdr           rtp.Header
+
+	// closeMu keeps writes off the sockets once Close has begun: another goroutine (the
+	// prompt player, the other leg's worker) may be sending when the call ends, and a
+	// closed fd number can be reused at once.
+	closeMu   sync.RWMutex
+	closed    bool
+	worker    *pollWorker
 	closeOnce sync.Once
 	release   func()
 }
 
-func newEndpoint(rtpConn, rtcpConn *net.UDPConn, release func()) *Endpoint {
+// peerAddr is where a leg's packets go, also in the kernel's layout for sendto.
+type peerAddr struct {
+	addr netip.AddrPort
+	raw  rawAddr
+}
+
+// socketReader is one socket's receive state on the worker: its buffers and the
+// endpoint method that takes the datagram.
+type socketReader struct {
+	e      *Endpoint
+	sock   *udpSocket
+	buf    []byte
+	plain  []byte // SRTP decryption output
+	from   rawAddr
+	handle func(e *Endpoint, pkt []byte, from *rawAddr)
+}
+
+func (r *socketReader) readReady() {
+	n, err := r.sock.recvFrom(r.buf, &r.from)
+	if err != nil {
+		if err != syscall.EAGAIN && r.e.Malformed.Add(1) == 1 {
+			r.e.log.Warn("rtp read failed", "error", err)
+		}
+		return
+	}
+	r.handle(r.e, r.buf[:n], &r.from)
+}
+
+func newEndpoint(rtpSock, rtcpSock *udpSocket, poller func() (*Poller, error), release func()) *Endpoint {
 	return &Endpoint{
-		rtp:     rtpConn,
-		rtcp:    rtcpConn,
-		local:   rtpConn.LocalAddr().(*net.UDPAddr).AddrPort(),
+		rtp:     rtpSock,
+		rtcp:    rtcpSock,
+		local:   rtpSock.local,
+		poller:  poller,
 		release: release,
 		log:     slog.New(slog.DiscardHandler),
 	}
@@ -63,14 +106,30 @@ func newEndpoint(rtpConn, rtcpConn *net.UDPConn, release func()) *Endpoint {
 // LocalAddr is the RTP address to put in this leg's SDP.
 func (e *Endpoint) LocalAddr() netip.AddrPort { return e.local }
 
-// Start runs the RTP and RTCP readers until Close. log is the call's logger.
-func (e *Endpoint) Start(log *slog.Logger) {
+// Start hands both sockets to a poller worker until Close. log is the call's logger.
+func (e *Endpoint) Start(log *slog.Logger) error {
 	if log != nil {
 		e.log = log
 	}
-	e.wg.Add(2)
-	go e.readRTP()
-	go e.readRTCP()
+	p, err := e.poller()
+	if err != nil {
+		return err
+	}
+	e.rtpIn = socketReader{e: e, sock: e.rtp, buf: make([]byte, 1500), handle: (*Endpoint).takeRTP}
+	e.rtcpIn = socketReader{e: e, sock: e.rtcp, buf: make([]byte, 1500), handle: (*Endpoint).takeRTCP}
+	if e.srtp != nil {
+		e.rtpIn.plain = make([]byte, 0, 1500)
+		e.rtcpIn.plain = make([]byte, 0, 1500)
+	}
+	e.closeMu.Lock()
+	defer e.closeMu.Unlock()
+	if e.closed {
+		return net.ErrClosed
+	}
+	e.worker = p.pick()
+	e.worker.add(e.rtp.fd, &e.rtpIn)
+	e.worker.add(e.rtcp.fd, &e.rtcpIn)
+	return nil
 }
 
 // SetHandler changes who receives this leg's packets; nil drops them.
@@ -85,36 +144,43 @@ func (e *Endpoint) SetHandler(h PacketHandler) {
 // SetRemote sets the peer's addresses from its SDP (offer, answer or re-INVITE) and lets
 // the next packet latch again.
 func (e *Endpoint) SetRemote(rtpAddr, rtcpAddr netip.AddrPort) {
-	e.remoteRTP.Store(&rtpAddr)
-	e.remoteRTCP.Store(&rtcpAddr)
+	e.remoteRTP.Store(e.peer(rtpAddr))
+	e.remoteRTCP.Store(e.peer(rtcpAddr))
 	e.latchedRTP.Store(false)
 	e.latchedRTCP.Store(false)
 }
 
+func (e *Endpoint) peer(addr netip.AddrPort) *peerAddr {
+	return &peerAddr{addr: addr, raw: e.rtp.sockaddr(addr)}
+}
+
 // Remote is where RTP for this leg is sent now.
 func (e *Endpoint) Remote() (netip.AddrPort, bool) {
-	p := e.remoteRTP.Load()
-	if p == nil || !p.IsValid() || p.Addr().IsUnspecified() {
+	p := sendable(e.remoteRTP.Load())
+	if p == nil {
 		return netip.AddrPort{}, false
 	}
-	return *p, true
+	return p.addr, true
+}
+
+func sendable(p *peerAddr) *peerAddr {
+	if p == nil || !p.addr.IsValid() || p.addr.Addr().IsUnspecified() {
+		return nil
+	}
+	return p
 }
 
 // WriteRTP sends one RTP packet to the leg's peer.
 func (e *Endpoint) WriteRTP(pkt []byte) error {
-	to, ok := e.Remote()
-	if !ok {
+	to := sendable(e.remoteRTP.Load())
+	if to == nil {
 		return ErrNoRemote
-	}
-	write := func(b []byte) error {
-		_, err := e.rtp.WriteToUDPAddrPort(b, to)
-		return err
 	}
 	var err error
 	if e.srtp != nil {
-		err = e.srtp.protectRTP(pkt, write)
+		err = e.srtp.protectRTP(pkt, e.rtp, &to.raw, e.send)
 	} else {
-		err = write(pkt)
+		err = e.send(e.rtp, pkt, &to.raw)
 	}
 	if err == nil {
 		e.PacketsOut.Add(1)
@@ -122,113 +188,101 @@ func (e *Endpoint) WriteRTP(pkt []byte) error {
 	return err
 }
 
+// send writes b on s unless the endpoint is closing.
+func (e *Endpoint) send(s *udpSocket, b []byte, to *rawAddr) error {
+	e.closeMu.RLock()
+	defer e.closeMu.RUnlock()
+	if e.closed {
+		return net.ErrClosed
+	}
+	return s.sendTo(b, to)
+}
+
 // RelayRTCPTo forwards this leg's RTCP to other's peer (nil stops it). RTCP is passed
 // through unchanged: both ends keep their own reports, the gateway does not terminate it.
 func (e *Endpoint) RelayRTCPTo(other *Endpoint) { e.rtcpPeer.Store(other) }
 
-// Close stops the readers, closes both sockets and returns the ports to the pool.
-// It waits for the readers, so no handler runs after Close returns.
+// Close takes the sockets off the poller, closes them and returns the ports to the pool.
+// No handler runs after Close returns. It must not be called from a handler.
 func (e *Endpoint) Close() {
 	e.closeOnce.Do(func() {
-		e.rtp.Close()
-		e.rtcp.Close()
-		e.wg.Wait()
+		e.closeMu.Lock()
+		e.closed = true
+		w := e.worker
+		e.closeMu.Unlock()
+		if w != nil {
+			w.remove(e.rtp.fd)
+			w.remove(e.rtcp.fd)
+		}
+		e.rtp.close()
+		e.rtcp.close()
 		e.release()
 	})
 }
 
-func (e *Endpoint) readRTP() {
-	defer e.wg.Done()
-	buf := make([]byte, 1500)
-	var plain []byte
+// takeRTP runs on the worker for every datagram on the RTP port.
+func (e *Endpoint) takeRTP(pkt []byte, from *rawAddr) {
 	if e.srtp != nil {
-		plain = make([]byte, 0, 1500)
-	}
-	var h rtp.Header
-	for {
-		n, from, err := e.rtp.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				e.log.Warn("rtp read failed", "error", err)
+		var err error
+		// RFC 3711 §3.3: a packet that fails authentication is dropped unseen (and
+		// does not latch: it may come from anyone).
+		if pkt, err = e.srtp.rtpIn.DecryptRTP(e.rtpIn.plain[:0], pkt, nil); err != nil {
+			if e.Malformed.Add(1) == 1 {
+				e.log.Warn("dropping srtp packet that fails authentication", "error", err)
 			}
 			return
 		}
-		pkt := buf[:n]
-		if e.srtp != nil {
-			// RFC 3711 §3.3: a packet that fails authentication is dropped unseen (and
-			// does not latch: it may come from anyone).
-			if pkt, err = e.srtp.rtpIn.DecryptRTP(plain[:0], pkt, nil); err != nil {
-				if e.Malformed.Add(1) == 1 {
-					e.log.Warn("dropping srtp packet that fails authentication", "error", err)
-				}
-				continue
-			}
+	}
+	payload, err := ParsePacket(pkt, &e.hdr)
+	if err != nil {
+		// A stray or hostile datagram must not end the call (and must not latch).
+		if e.Malformed.Add(1) == 1 {
+			e.log.Warn("dropping malformed rtp", "error", err)
 		}
-		payload, err := ParsePacket(pkt, &h)
-		if err != nil {
-			// A stray or hostile datagram must not end the call (and must not latch).
-			if e.Malformed.Add(1) == 1 {
-				e.log.Warn("dropping malformed rtp", "error", err)
-			}
-			continue
-		}
-		e.PacketsIn.Add(1)
-		latch(&e.latchedRTP, &e.remoteRTP, from)
-		if box := e.handler.Load(); box != nil {
-			box.h.HandleRTP(pkt, &h, payload)
-		}
+		return
+	}
+	e.PacketsIn.Add(1)
+	e.latch(&e.latchedRTP, &e.remoteRTP, from)
+	if box := e.handler.Load(); box != nil {
+		box.h.HandleRTP(pkt, &e.hdr, payload)
 	}
 }
 
-func (e *Endpoint) readRTCP() {
-	defer e.wg.Done()
-	buf := make([]byte, 1500)
-	var plain []byte
+// takeRTCP runs on the worker for every datagram on the RTCP port.
+func (e *Endpoint) takeRTCP(pkt []byte, from *rawAddr) {
 	if e.srtp != nil {
-		plain = make([]byte, 0, 1500)
-	}
-	for {
-		n, from, err := e.rtcp.ReadFromUDPAddrPort(buf)
-		if err != nil {
+		var err error
+		if pkt, err = e.srtp.rtcpIn.DecryptRTCP(e.rtcpIn.plain[:0], pkt, nil); err != nil {
 			return
 		}
-		pkt := buf[:n]
-		if e.srtp != nil {
-			if pkt, err = e.srtp.rtcpIn.DecryptRTCP(plain[:0], pkt, nil); err != nil {
-				continue
-			}
-		}
-		latch(&e.latchedRTCP, &e.remoteRTCP, from)
-		peer := e.rtcpPeer.Load()
-		if peer == nil {
-			continue
-		}
-		if to := peer.remoteRTCP.Load(); to != nil && to.IsValid() && !to.Addr().IsUnspecified() {
-			write := func(b []byte) error {
-				_, err := peer.rtcp.WriteToUDPAddrPort(b, *to)
-				return err
-			}
-			if peer.srtp != nil {
-				err = peer.srtp.protectRTCP(pkt, write)
-			} else {
-				err = write(pkt)
-			}
-			if err == nil {
-				e.RTCPRelayed.Add(1)
-			}
-		}
+	}
+	e.latch(&e.latchedRTCP, &e.remoteRTCP, from)
+	peer := e.rtcpPeer.Load()
+	if peer == nil {
+		return
+	}
+	to := sendable(peer.remoteRTCP.Load())
+	if to == nil {
+		return
+	}
+	var err error
+	if peer.srtp != nil {
+		err = peer.srtp.protectRTCP(pkt, peer.rtcp, &to.raw, peer.send)
+	} else {
+		err = peer.send(peer.rtcp, pkt, &to.raw)
+	}
+	if err == nil {
+		e.RTCPRelayed.Add(1)
 	}
 }
 
 // latch points the remote at the first packet's source (RFC 4961 symmetric RTP). Only the
-// first packet after an SDP latches, so a later stray packet cannot steal the stream.
-func latch(latched *atomic.Bool, remote *atomic.Pointer[netip.AddrPort], from netip.AddrPort) {
+// first packet after an SDP latches, so a later stray packet cannot steal the stream; the
+// address is converted (and allocated) only then.
+func (e *Endpoint) latch(latched *atomic.Bool, remote *atomic.Pointer[peerAddr], from *rawAddr) {
 	if latched.Load() {
 		return
 	}
-	// A new variable, not &from: taking the parameter's address would move it to the
-	// heap on every call, one allocation per packet even when already latched.
-	addr := netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-	remote.Store(&addr)
+	remote.Store(e.peer(from.addrPort()))
 	latched.Store(true)
 }

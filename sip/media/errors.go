@@ -10,6 +10,8 @@ var (
 	ErrNotRTP = errors.New("media: not an RTP packet")
 	// ErrSRTPKey means an SRTP master key and salt of the wrong length.
 	ErrSRTPKey = errors.New("media: bad SRTP key")
+	// ErrPoolClosed means the gateway is shutting down: no new media is started.
+	ErrPoolClosed = errors.New("media: port pool closed")
 	// ErrNoRemote means the peer's address is not known yet (no SDP, no packet).
 	ErrNoRemote = errors.New("media: remote address unknown")
 )

@@ -2,7 +2,6 @@ package media
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
 )
@@ -14,9 +13,11 @@ type PortPool struct {
 	ip       netip.Addr
 	min, max int // even min, inclusive max
 
-	mu   sync.Mutex
-	next int          // where the next search starts, so ports are reused last
-	used map[int]bool // RTP ports handed out and not yet released
+	mu     sync.Mutex
+	next   int          // where the next search starts, so ports are reused last
+	used   map[int]bool // RTP ports handed out and not yet released
+	poll   *Poller      // started by the first Endpoint.Start
+	closed bool
 }
 
 // NewPortPool returns a pool on ip over the inclusive range [min, max].
@@ -42,6 +43,21 @@ func (p *PortPool) InUse() int {
 
 // Open binds the next free pair and returns it as an Endpoint.
 func (p *PortPool) Open() (*Endpoint, error) {
+	var ep *Endpoint
+	err := p.take(func(port int) error {
+		rtpSock, rtcpSock, err := p.bindPair(port)
+		if err != nil {
+			return err
+		}
+		ep = newEndpoint(rtpSock, rtcpSock, p.poller, func() { p.release(port) })
+		return nil
+	})
+	return ep, err
+}
+
+// take reserves the next pair that bind manages to bind, so ports held by other
+// processes are skipped rather than double-booked.
+func (p *PortPool) take(bind func(port int) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for tried := 0; tried < p.Capacity(); tried++ {
@@ -50,30 +66,54 @@ func (p *PortPool) Open() (*Endpoint, error) {
 		if p.next+1 > p.max {
 			p.next = p.min
 		}
-		if p.used[port] {
+		if p.used[port] || bind(port) != nil {
 			continue
 		}
-		rtpConn, rtcpConn, err := p.bindPair(port)
-		if err != nil {
-			continue // held by someone else; try the next pair
-		}
 		p.used[port] = true
-		return newEndpoint(rtpConn, rtcpConn, func() { p.release(port) }), nil
+		return nil
 	}
-	return nil, ErrPortsExhausted
+	return ErrPortsExhausted
 }
 
-func (p *PortPool) bindPair(port int) (*net.UDPConn, *net.UDPConn, error) {
-	rtpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port))))
+func (p *PortPool) bindPair(port int) (*udpSocket, *udpSocket, error) {
+	rtpSock, err := bindUDP(netip.AddrPortFrom(p.ip, uint16(port)))
 	if err != nil {
 		return nil, nil, err
 	}
-	rtcpConn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.ip, uint16(port+1))))
+	rtcpSock, err := bindUDP(netip.AddrPortFrom(p.ip, uint16(port+1)))
 	if err != nil {
-		rtpConn.Close()
+		rtpSock.close()
 		return nil, nil, err
 	}
-	return rtpConn, rtcpConn, nil
+	return rtpSock, rtcpSock, nil
+}
+
+// poller returns the pool's Poller, starting it on first use: one worker per core.
+func (p *PortPool) poller() (*Poller, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrPoolClosed
+	}
+	if p.poll == nil {
+		poll, err := newPoller(defaultWorkers())
+		if err != nil {
+			return nil, err
+		}
+		p.poll = poll
+	}
+	return p.poll, nil
+}
+
+// Close stops the pool's poller workers. Every endpoint must be closed first.
+func (p *PortPool) Close() {
+	p.mu.Lock()
+	poll := p.poll
+	p.poll, p.closed = nil, true
+	p.mu.Unlock()
+	if poll != nil {
+		poll.Close()
+	}
 }
 
 func (p *PortPool) release(port int) {

@@ -66,8 +66,12 @@ func (e *Endpoint) SetSRTP(remote, local []byte) error {
 // Encrypted reports whether the leg's media is SRTP.
 func (e *Endpoint) Encrypted() bool { return e.srtp != nil }
 
-// protectRTP encrypts pkt for the wire; the result is valid until the next call.
-func (s *srtpSession) protectRTP(pkt []byte, write func([]byte) error) error {
+// sendFunc writes a protected packet; a method value of the sending Endpoint, so
+// protecting allocates no closure per packet.
+type sendFunc func(s *udpSocket, b []byte, to *rawAddr) error
+
+// protectRTP encrypts pkt and sends it on sock; the scratch buffer is reused.
+func (s *srtpSession) protectRTP(pkt []byte, sock *udpSocket, to *rawAddr, write sendFunc) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out, err := s.rtpOut.EncryptRTP(s.rtpBuf[:0], pkt, nil)
@@ -75,10 +79,10 @@ func (s *srtpSession) protectRTP(pkt []byte, write func([]byte) error) error {
 		return fmt.Errorf("srtp encrypt: %w", err)
 	}
 	s.rtpBuf = out[:0]
-	return write(out)
+	return write(sock, out, to)
 }
 
-func (s *srtpSession) protectRTCP(pkt []byte, write func([]byte) error) error {
+func (s *srtpSession) protectRTCP(pkt []byte, sock *udpSocket, to *rawAddr, write sendFunc) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out, err := s.rtcpOut.EncryptRTCP(s.rtcpBuf[:0], pkt, nil)
@@ -86,5 +90,5 @@ func (s *srtpSession) protectRTCP(pkt []byte, write func([]byte) error) error {
 		return fmt.Errorf("srtcp encrypt: %w", err)
 	}
 	s.rtcpBuf = out[:0]
-	return write(out)
+	return write(sock, out, to)
 }

@@ -16,7 +16,7 @@ func FuzzSRTPUnprotect(f *testing.F) {
 	}
 	var sealed []byte
 	plain := append([]byte{0x80, 0x00, 0x00, 0x01, 0, 0, 0, 160, 0, 0, 0x12, 0x34}, make([]byte, 160)...)
-	_ = s.protectRTP(plain, func(b []byte) error { sealed = append([]byte(nil), b...); return nil })
+	_ = s.protectRTP(plain, nil, nil, func(_ *udpSocket, b []byte, _ *rawAddr) error { sealed = append([]byte(nil), b...); return nil })
 	f.Add(sealed)
 	f.Add(plain)
 	f.Add([]byte{0x81, 0xc8, 0x00, 0x06, 0, 0, 0x12, 0x34})

@@ -259,6 +259,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	if g.sip != nil {
 		errs = append(errs, g.sip.Shutdown(ctx))
 	}
+	if g.ports != nil {
+		g.ports.Close() // every call has ended: stop the media poller
+	}
 	if g.http != nil {
 		errs = append(errs, g.http.Shutdown(ctx))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,6 +23,19 @@ func FreePort(t testing.TB, network string) int {
 		t.Fatalf("finding a free %s port: %v", network, err)
 	}
 	return port
+}
+
+// freePortApart is FreePort for UDP with none of its four ports in taken.
+func freePortApart(t testing.TB, taken []int) int {
+	t.Helper()
+	for range freePortAttempts {
+		port := FreePort(t, "udp")
+		if !slices.ContainsFunc(taken, func(p int) bool { return p >= port && p < port+4 }) {
+			return port
+		}
+	}
+	t.Fatalf("finding a free udp port apart from %v: %v", taken, ErrNoFreePort)
+	return 0
 }
 
 func freePort(network string) (int, error) {

@@ -64,10 +64,14 @@ func Start(t testing.TB, opts Options) *Process {
 	if opts.LocalPort == 0 {
 		opts.LocalPort = FreePort(t, opts.network())
 	}
+	// Each port is probed by binding and releasing it, so the kernel may offer the same
+	// one twice in a row: the SIP, media (+0..3) and control ports must all differ.
+	taken := []int{opts.LocalPort}
 	if opts.MediaPort == 0 {
-		opts.MediaPort = FreePort(t, "udp")
+		opts.MediaPort = freePortApart(t, taken)
 	}
-	controlPort := FreePort(t, "udp")
+	taken = append(taken, opts.MediaPort, opts.MediaPort+1, opts.MediaPort+2, opts.MediaPort+3)
+	controlPort := freePortApart(t, taken)
 
 	dir := t.TempDir()
 	p := &Process{opts: opts, files: newRunFiles(dir), done: make(chan struct{})}
