@@ -27,7 +27,7 @@ func BenchmarkParsePacket(b *testing.B) {
 }
 
 // BenchmarkEndpointWriteRTP is the send half of relaying one packet: one sendto on
-// loopback. The receiving socket is never read, so the kernel drops what overflows
+// loopback, to the SDP's address and, once latched, on the connected socket. The receiving socket is never read, so the kernel drops what overflows
 // its queue; the cost measured is the gateway's.
 func BenchmarkEndpointWriteRTP(b *testing.B) {
 	pool, err := NewPortPool(netip.MustParseAddr("127.0.0.1"), 41300, 41399)
@@ -47,12 +47,37 @@ func BenchmarkEndpointWriteRTP(b *testing.B) {
 	to := sink.LocalAddr().(*net.UDPAddr).AddrPort()
 	ep.SetRemote(to, netip.AddrPortFrom(to.Addr(), to.Port()+1))
 	pkt := benchPacket()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := ep.WriteRTP(pkt); err != nil {
-			b.Fatal(err)
+	b.Run("to-sdp-address", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := ep.WriteRTP(pkt); err != nil {
+				b.Fatal(err)
+			}
 		}
+	})
+	// Latched: the peer's first packet connected the socket to it.
+	latched := make(chan struct{}, 1)
+	ep.SetHandler(PacketHandlerFunc(func([]byte, *rtp.Header, []byte) {
+		select {
+		case latched <- struct{}{}:
+		default:
+		}
+	}))
+	if err := ep.Start(nil); err != nil {
+		b.Fatal(err)
 	}
+	if _, err := sink.WriteToUDPAddrPort(pkt, ep.LocalAddr()); err != nil {
+		b.Fatal(err)
+	}
+	<-latched
+	b.Run("latched", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := ep.WriteRTP(pkt); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkEndpointReceive is the receive half, one packet at a time: a loopback sendto,

@@ -84,7 +84,9 @@ type socketReader struct {
 func (r *socketReader) readReady() {
 	n, err := r.sock.recvFrom(r.buf, &r.from)
 	if err != nil {
-		if err != syscall.EAGAIN && r.e.Malformed.Add(1) == 1 {
+		// ECONNREFUSED: an ICMP port unreachable from the connected peer (RFC 1122 §4.1.3.3);
+		// RTP goes on, the peer may be back.
+		if err != syscall.EAGAIN && err != syscall.ECONNREFUSED && r.e.Malformed.Add(1) == 1 {
 			r.e.log.Warn("rtp read failed", "error", err)
 		}
 		return
@@ -144,6 +146,13 @@ func (e *Endpoint) SetHandler(h PacketHandler) {
 // SetRemote sets the peer's addresses from its SDP (offer, answer or re-INVITE) and lets
 // the next packet latch again.
 func (e *Endpoint) SetRemote(rtpAddr, rtcpAddr netip.AddrPort) {
+	e.closeMu.RLock()
+	if !e.closed {
+		// Undo the last latch: the new peer may send from anywhere.
+		e.rtp.connect(&rawAddr{})
+		e.rtcp.connect(&rawAddr{})
+	}
+	e.closeMu.RUnlock()
 	e.remoteRTP.Store(e.peer(rtpAddr))
 	e.remoteRTCP.Store(e.peer(rtcpAddr))
 	e.latchedRTP.Store(false)
@@ -242,7 +251,7 @@ func (e *Endpoint) takeRTP(pkt []byte, from *rawAddr) {
 		return
 	}
 	e.PacketsIn.Add(1)
-	e.latch(&e.latchedRTP, &e.remoteRTP, from)
+	e.latch(e.rtp, &e.latchedRTP, &e.remoteRTP, from)
 	if box := e.handler.Load(); box != nil {
 		box.h.HandleRTP(pkt, &e.hdr, payload)
 	}
@@ -256,7 +265,7 @@ func (e *Endpoint) takeRTCP(pkt []byte, from *rawAddr) {
 			return
 		}
 	}
-	e.latch(&e.latchedRTCP, &e.remoteRTCP, from)
+	e.latch(e.rtcp, &e.latchedRTCP, &e.remoteRTCP, from)
 	peer := e.rtcpPeer.Load()
 	if peer == nil {
 		return
@@ -276,13 +285,18 @@ func (e *Endpoint) takeRTCP(pkt []byte, from *rawAddr) {
 	}
 }
 
-// latch points the remote at the first packet's source (RFC 4961 symmetric RTP). Only the
-// first packet after an SDP latches, so a later stray packet cannot steal the stream; the
-// address is converted (and allocated) only then.
-func (e *Endpoint) latch(latched *atomic.Bool, remote *atomic.Pointer[peerAddr], from *rawAddr) {
+// latch points the remote at the first packet's source (RFC 4961 symmetric RTP) and
+// connects the socket to it. Only the first packet after an SDP latches, so a later stray
+// packet cannot steal the stream (once connected, the kernel drops it unseen); the address
+// is converted (and allocated) only then.
+func (e *Endpoint) latch(sock *udpSocket, latched *atomic.Bool, remote *atomic.Pointer[peerAddr], from *rawAddr) {
 	if latched.Load() {
 		return
 	}
-	remote.Store(e.peer(from.addrPort()))
+	p := e.peer(from.addrPort())
+	if sock.connect(&p.raw) == nil {
+		p.raw.len = 0 // sends go to the connected peer
+	}
+	remote.Store(p)
 	latched.Store(true)
 }

@@ -98,15 +98,33 @@ func (s *udpSocket) recvFrom(buf []byte, from *rawAddr) (int, error) {
 	return int(n), nil
 }
 
-// sendTo writes one datagram to to.
+// sendTo writes one datagram to to; a zero-length to is the connected peer.
 func (s *udpSocket) sendTo(b []byte, to *rawAddr) error {
 	if len(b) == 0 {
 		return nil
 	}
+	var sa uintptr
+	if to.len != 0 {
+		sa = uintptr(unsafe.Pointer(&to.sa))
+	}
 	_, _, errno := syscall.RawSyscall6(syscall.SYS_SENDTO, uintptr(s.fd),
-		uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_DONTWAIT,
-		uintptr(unsafe.Pointer(&to.sa)), uintptr(to.len))
+		uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_DONTWAIT, sa, uintptr(to.len))
 	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// connect fixes the socket's peer (to.len == 0 has no address: it dissolves the
+// association again, AF_UNSPEC). A connected UDP socket keeps its route, so a send skips
+// the lookup, and the kernel drops datagrams from anyone else.
+func (s *udpSocket) connect(to *rawAddr) error {
+	sa, n := unsafe.Pointer(&to.sa), uintptr(to.len)
+	var unspec unix.RawSockaddrInet6 // Family 0 = AF_UNSPEC
+	if to.len == 0 {
+		sa, n = unsafe.Pointer(&unspec), unix.SizeofSockaddrInet6
+	}
+	if _, _, errno := syscall.Syscall(syscall.SYS_CONNECT, uintptr(s.fd), uintptr(sa), n); errno != 0 {
 		return errno
 	}
 	return nil
