@@ -1,65 +1,78 @@
 package recorder
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 const (
 	// maxPayload is 60 ms of G.711, the longest packet the aligner places.
 	maxPayload = 480
-	// queueLen packets of both channels (about 640 ms of 20 ms audio) may wait
-	// for the writer goroutine before packets are dropped.
-	queueLen = 64
+	// inboxPackets and inboxBytes bound what may wait between two ticks: about 400 ms of
+	// both channels at 20 ms packets. Beyond that packets are dropped and counted.
+	inboxPackets = 40
+	inboxBytes   = 8 << 10
 )
 
-// packet is a pooled copy of one RTP payload.
-type packet struct {
-	ch   Channel
-	ssrc uint32
-	ts   uint32
-	at   time.Time
-	n    int
-	data [maxPayload]byte
+// queued is one packet waiting in an inbox; its payload is data[off:off+n] of the slab.
+type queued struct {
+	ch     Channel
+	ssrc   uint32
+	ts     uint32
+	at     time.Time
+	off, n int
 }
 
-// packetPool is a fixed set of packets cycling between a free list and the work
-// queue. Both channels hold every packet, so no send on them ever blocks.
-type packetPool struct {
-	free  chan *packet
-	queue chan *packet
+// batch is what arrived between two ticks: packet headers and their payloads in one slab.
+type batch struct {
+	pkts []queued
+	data []byte
 }
 
-func newPacketPool(n int) packetPool {
-	p := packetPool{free: make(chan *packet, n), queue: make(chan *packet, n)}
-	for range n {
-		p.free <- new(packet)
+// inbox takes packets from the media path without waking anyone: a Write appends under
+// a mutex held for one copy, and the scheduler swaps the filled batch for an empty one
+// at each tick. Two fixed batches cycle, so nothing is allocated after Start.
+type inbox struct {
+	mu   sync.Mutex
+	fill *batch
+	next *batch
+}
+
+func newInbox() *inbox {
+	mk := func() *batch {
+		return &batch{pkts: make([]queued, 0, inboxPackets), data: make([]byte, 0, inboxBytes)}
 	}
-	return p
+	return &inbox{fill: mk(), next: mk()}
 }
 
-// get returns a free packet or nil when all are queued.
-func (p packetPool) get() *packet {
-	select {
-	case pk := <-p.free:
-		return pk
-	default:
-		return nil
-	}
-}
-
-// enqueue hands pk to the writer goroutine; false (and pk back in the pool) if
-// the queue is full, which the shared capacity rules out.
-func (p packetPool) enqueue(pk *packet) bool {
-	select {
-	case p.queue <- pk:
-		return true
-	default:
-		p.put(pk)
+// put copies payload in; false when the batch is full.
+func (q *inbox) put(ch Channel, ssrc, ts uint32, at time.Time, payload []byte) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	b := q.fill
+	if len(b.pkts) == cap(b.pkts) || len(b.data)+len(payload) > cap(b.data) {
 		return false
 	}
+	off := len(b.data)
+	b.data = append(b.data, payload...)
+	b.pkts = append(b.pkts, queued{ch: ch, ssrc: ssrc, ts: ts, at: at, off: off, n: len(payload)})
+	return true
 }
 
-func (p packetPool) put(pk *packet) {
-	select {
-	case p.free <- pk:
-	default:
-	}
+// take returns the filled batch and puts an empty one in its place. The caller owns the
+// batch until its next take: the scheduler, the only taker, handles it in between.
+func (q *inbox) take() *batch {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	b := q.fill
+	q.next.pkts, q.next.data = q.next.pkts[:0], q.next.data[:0]
+	q.fill, q.next = q.next, b
+	return b
+}
+
+// waiting is the number of packets waiting for the next tick.
+func (r *Recorder) waiting() int {
+	r.inbox.mu.Lock()
+	defer r.inbox.mu.Unlock()
+	return len(r.inbox.fill.pkts)
 }

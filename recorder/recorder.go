@@ -38,8 +38,14 @@ type Options struct {
 	Law    g711.Law // the call's codec
 	Logger *slog.Logger
 	Now    func() time.Time // nil = time.Now
-	Tick   time.Duration    // how often due slots are written; 0 = 20 ms
+	// Scheduler advances the recording; nil = a private one for this recording alone,
+	// ticking every Tick (0 = 20 ms). A gateway shares one among all its calls.
+	Scheduler *Scheduler
+	Tick      time.Duration
 }
+
+// defaultTick writes due slots once per slot.
+const defaultTick = align.SlotDuration
 
 // Result describes a finished recording.
 type Result struct {
@@ -57,31 +63,26 @@ type Recorder struct {
 	law  g711.Law
 	log  *slog.Logger
 	now  func() time.Time
-	tick time.Duration
 
-	pool  packetPool
-	stopc chan stopRequest
-	done  chan struct{}
+	inbox   *inbox
+	sched   *Scheduler
+	worker  *schedWorker
+	private bool // sched belongs to this recording
 
 	stopped atomic.Bool  // set first by Stop/Discard; Write checks it
 	paused  atomic.Bool  // Write drops audio; the timeline goes on in silence
 	dropped atomic.Int64 // packets dropped before reaching the aligner
 
-	mu       sync.Mutex // serialises Stop and Discard
+	mu    sync.Mutex // serialises Stop and Discard
+	final Result
+
+	// work is held by whoever advances the recording: the scheduler's tick, or Stop.
+	work     sync.Mutex
 	finished bool
-	final    Result
-
-	// Owned by the run goroutine.
-	w   *wavfile.Writer
-	al  *align.Aligner
-	pcm [maxPayload]int16
-	err error
-}
-
-type stopRequest struct {
-	now     time.Time
-	discard bool
-	reply   chan error
+	w        *wavfile.Writer
+	al       *align.Aligner
+	pcm      [maxPayload]int16
+	err      error
 }
 
 // Start creates the spool file and starts the recorder's goroutine. The
@@ -98,10 +99,8 @@ func Start(opts Options) (*Recorder, error) {
 		law:   opts.Law,
 		log:   opts.Logger,
 		now:   opts.Now,
-		tick:  opts.Tick,
-		pool:  newPacketPool(queueLen),
-		stopc: make(chan stopRequest),
-		done:  make(chan struct{}),
+		inbox: newInbox(),
+		sched: opts.Scheduler,
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -110,39 +109,29 @@ func Start(opts Options) (*Recorder, error) {
 	if r.now == nil {
 		r.now = time.Now
 	}
-	if r.tick <= 0 {
-		r.tick = align.SlotDuration
-	}
 	w, err := wavfile.Create(opts.Path)
 	if err != nil {
 		return nil, fmt.Errorf("starting recorder: %w", err)
 	}
 	r.w = w
 	r.al = align.New(r.now(), align.DefaultJitter, w)
-	go r.run()
+	if r.sched == nil {
+		r.sched, r.private = NewScheduler(1, opts.Tick), true
+	}
+	r.worker = r.sched.add(r)
 	r.log.Debug("recording started", "codec", opts.Law.String())
 	return r, nil
 }
 
-// Write hands one RTP payload of ch to the recorder. It never blocks and, after
-// the pool is warm, never allocates: the payload is copied into a pooled buffer
-// and queued; if no buffer is free the packet is dropped and counted.
+// Write hands one RTP payload of ch to the recorder. It never blocks on the disk, never
+// wakes a goroutine and never allocates: the payload is copied into the recording's
+// inbox, which the scheduler empties at its next tick; when the inbox is full the packet
+// is dropped and counted.
 func (r *Recorder) Write(ch Channel, ssrc, rtpTimestamp uint32, payload []byte) {
 	if r.stopped.Load() || r.paused.Load() || ch > Agent || len(payload) == 0 {
 		return
 	}
-	if len(payload) > maxPayload {
-		r.dropped.Add(1)
-		return
-	}
-	p := r.pool.get()
-	if p == nil {
-		r.dropped.Add(1)
-		return
-	}
-	p.ch, p.ssrc, p.ts, p.at = ch, ssrc, rtpTimestamp, r.now()
-	p.n = copy(p.data[:], payload)
-	if !r.pool.enqueue(p) {
+	if len(payload) > maxPayload || !r.inbox.put(ch, ssrc, rtpTimestamp, r.now(), payload) {
 		r.dropped.Add(1)
 	}
 }
@@ -158,10 +147,9 @@ func (r *Recorder) SetPaused(paused bool) { r.paused.Store(paused) }
 func (r *Recorder) Stop() (Result, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.finished {
+	if r.stopped.Load() {
 		return r.final, ErrStopped
 	}
-	r.finished = true
 	if err := r.halt(false); err != nil {
 		return Result{Path: r.path}, fmt.Errorf("stopping recording: %w", err)
 	}
@@ -189,14 +177,13 @@ func (r *Recorder) Stop() (Result, error) {
 func (r *Recorder) Discard() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.finished {
+	if r.stopped.Load() {
 		if err := os.Remove(r.path); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("discarding recording: %w", err)
 		}
 		r.log.Info("recording discarded after stop")
 		return nil
 	}
-	r.finished = true
 	if err := r.halt(true); err != nil {
 		return fmt.Errorf("discarding recording: %w", err)
 	}
@@ -204,13 +191,19 @@ func (r *Recorder) Discard() error {
 	return nil
 }
 
-// halt ends the run goroutine, which flushes and closes (or removes) the file.
+// halt takes the recording off its scheduler and, on the caller's goroutine, flushes and
+// closes (or removes) the file. No write reaches the file after it returns.
 func (r *Recorder) halt(discard bool) error {
 	r.stopped.Store(true)
-	req := stopRequest{now: r.now(), discard: discard, reply: make(chan error, 1)}
-	r.stopc <- req
-	<-r.done
-	return <-req.reply
+	now := r.now()
+	r.worker.remove(r)
+	if r.private {
+		r.sched.Close()
+	}
+	r.work.Lock()
+	defer r.work.Unlock()
+	r.finished = true
+	return r.end(now, discard)
 }
 
 func fileSHA256(path string) (string, error) {

@@ -2,48 +2,34 @@ package recorder
 
 import "time"
 
-// run owns the aligner and the WAV writer until a stop request.
-func (r *Recorder) run() {
-	defer close(r.done)
-	ticker := time.NewTicker(r.tick)
-	defer ticker.Stop()
-	for {
-		select {
-		case p := <-r.pool.queue:
-			r.handle(p)
-		case <-ticker.C:
-			// Read the clock before draining: every packet already queued arrived
-			// before now, so none of them finds its slot emitted.
-			now := r.now()
-			r.drain()
-			if r.err == nil {
-				r.fail(r.al.Advance(now))
-			}
-		case req := <-r.stopc:
-			r.drain()
-			req.reply <- r.finish(req)
-			return
-		}
+// advance moves the recording on to now: the packets that arrived since the last tick
+// go into the aligner, and every slot that is due is written (silence where nothing
+// came). It runs on a scheduler worker, or on the goroutine that stops the recorder.
+func (r *Recorder) advance(now time.Time) {
+	r.work.Lock()
+	defer r.work.Unlock()
+	if r.finished {
+		return
 	}
-}
-
-func (r *Recorder) drain() {
-	for {
-		select {
-		case p := <-r.pool.queue:
-			r.handle(p)
-		default:
-			return
-		}
-	}
-}
-
-func (r *Recorder) handle(p *packet) {
+	r.drain()
 	if r.err == nil {
-		n := r.law.Decode(r.pcm[:], p.data[:p.n])
-		r.fail(r.al.Push(int(p.ch), p.ssrc, p.ts, r.pcm[:n], p.at))
+		r.fail(r.al.Advance(now))
 	}
-	r.pool.put(p)
+}
+
+// drain pushes the queued packets into the aligner; r.work is held. Every packet already
+// queued arrived before the clock was read for this tick, so none finds its slot emitted.
+func (r *Recorder) drain() {
+	b := r.inbox.take()
+	if r.err != nil {
+		return
+	}
+	for _, p := range b.pkts {
+		n := r.law.Decode(r.pcm[:], b.data[p.off:p.off+p.n])
+		if r.fail(r.al.Push(int(p.ch), p.ssrc, p.ts, r.pcm[:n], p.at)); r.err != nil {
+			return
+		}
+	}
 }
 
 // fail records the first write error; the recording stops growing after it.
@@ -54,12 +40,14 @@ func (r *Recorder) fail(err error) {
 	}
 }
 
-func (r *Recorder) finish(req stopRequest) error {
-	if req.discard {
+// end flushes (or, discarding, aborts) the file; r.work is held and r.finished set.
+func (r *Recorder) end(now time.Time, discard bool) error {
+	if discard {
 		return r.w.Abort()
 	}
+	r.drain()
 	if r.err == nil {
-		r.fail(r.al.Flush(req.now))
+		r.fail(r.al.Flush(now))
 	}
 	if err := r.w.Close(); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/ivr"
+	"github.com/consentgw/consentgw/recorder"
 	"github.com/consentgw/consentgw/storage/archive"
 )
 
@@ -45,6 +46,8 @@ type Options struct {
 	PauseMax time.Duration
 	Subjects Subjects
 	Archive  *archive.Archiver
+	// Recorders advances every call's recording; nil gives each its own goroutine.
+	Recorders *recorder.Scheduler
 	// Node names this gateway in receipts.
 	Node     string
 	IDs      *consent.IDSource

@@ -29,6 +29,7 @@ import (
 	"github.com/consentgw/consentgw/ivr"
 	"github.com/consentgw/consentgw/ivr/prompt"
 	"github.com/consentgw/consentgw/ivr/split"
+	"github.com/consentgw/consentgw/recorder"
 	"github.com/consentgw/consentgw/sip/b2bua"
 	"github.com/consentgw/consentgw/sip/media"
 	"github.com/consentgw/consentgw/sip/sdpneg"
@@ -44,21 +45,22 @@ var Version = "dev"
 
 // Gateway is one running consentgw.
 type Gateway struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	store    storage.Store
-	closer   func() error // closes the store
-	archive  *archive.Archiver
-	bus      *bus.Bus
-	events   *audit.Publisher
-	rights   *rights.Listener
-	callctl  *callctl.Listener
-	ports    *media.PortPool
-	sip      *b2bua.Server
-	splitter *split.Splitter
-	metrics  *metrics.Metrics
-	http     *http.Server
-	httpLn   net.Listener
+	cfg       *config.Config
+	log       *slog.Logger
+	store     storage.Store
+	closer    func() error // closes the store
+	archive   *archive.Archiver
+	bus       *bus.Bus
+	events    *audit.Publisher
+	rights    *rights.Listener
+	callctl   *callctl.Listener
+	ports     *media.PortPool
+	recorders *recorder.Scheduler
+	sip       *b2bua.Server
+	splitter  *split.Splitter
+	metrics   *metrics.Metrics
+	http      *http.Server
+	httpLn    net.Listener
 
 	archiveHook func(kind string, err error)
 	// background ends the gateway's own goroutines (retention sweep) at Shutdown.
@@ -159,7 +161,9 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		return g, err
 	}
 
+	g.recorders = recorder.NewScheduler(0, 0)
 	g.splitter = split.New(split.Options{
+		Recorders:      g.recorders,
 		Routes:         routes,
 		Languages:      langs,
 		WithdrawDigits: cfg.Consent.WithdrawDigits,
@@ -261,6 +265,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	if g.ports != nil {
 		g.ports.Close() // every call has ended: stop the media poller
+	}
+	if g.recorders != nil {
+		g.recorders.Close() // and every recording with it
 	}
 	if g.http != nil {
 		errs = append(errs, g.http.Shutdown(ctx))
