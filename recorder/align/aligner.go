@@ -68,6 +68,14 @@ type stream struct {
 	late      int   // consecutive late packets
 }
 
+// heldPacket is a late packet kept until it is clear whether the sender's clock
+// drifted (then it is placed after the re-anchor) or one packet was delayed (dropped).
+type heldPacket struct {
+	ext     int64
+	n       int
+	samples [maxPacketSlots * SlotSamples]int16
+}
+
 // Aligner is not safe for concurrent use; one goroutine owns it.
 type Aligner struct {
 	start  time.Time
@@ -76,6 +84,7 @@ type Aligner struct {
 	ring   [ringSlots]slot
 	next   int64 // next slot to emit
 	ch     [2]stream
+	held   [2][lateReanchor - 1]heldPacket // late packets of each channel, st.late of them
 	stats  Stats
 }
 
@@ -108,6 +117,8 @@ func (a *Aligner) Advance(now time.Time) error {
 // Flush emits every slot that began before now, for the end of a recording:
 // no more packets are waited for. Audio buffered beyond now is dropped.
 func (a *Aligner) Flush(now time.Time) error {
+	a.dropHeld(0)
+	a.dropHeld(1)
 	d := now.Sub(a.start)
 	end := int64((d + SlotDuration - 1) / SlotDuration) // slots that began before now
 	return a.emitBefore(end)
@@ -155,18 +166,35 @@ func (a *Aligner) Push(ch int, ssrc, ts uint32, samples []int16, arrival time.Ti
 		pos = st.anchorPos
 	}
 	if pos+int64(len(samples)) <= a.next*SlotSamples {
-		st.late++
-		if st.late < lateReanchor {
-			a.stats.Late++
+		if st.late < lateReanchor-1 {
+			h := &a.held[ch][st.late]
+			h.ext, h.n = ext, copy(h.samples[:], samples)
+			st.late++
 			return nil
 		}
-		a.anchor(ch, ssrc, ext, arrSlot)
-		pos = st.anchorPos
+		// The sender's clock fell behind ours: anchor the stream again at its first
+		// late packet and place the held ones after it, so the drift costs a moment of
+		// silence instead of the audio.
+		held := a.held[ch][:st.late]
+		first := held[0].ext
+		a.anchor(ch, ssrc, first, a.next)
+		for i := range held {
+			a.place(ch, st.anchorPos+held[i].ext-first, held[i].samples[:held[i].n])
+		}
+		st.maxExt = max(st.maxExt, ext)
+		a.place(ch, st.anchorPos+ext-first, samples)
+		return nil
 	}
-	st.late = 0
+	a.dropHeld(ch) // one delayed burst, not a drifting clock
 	st.maxExt = max(st.maxExt, ext)
 	a.place(ch, pos, samples)
 	return nil
+}
+
+// dropHeld gives up the held late packets of ch: they stay lost.
+func (a *Aligner) dropHeld(ch int) {
+	a.stats.Late += int64(a.ch[ch].late)
+	a.ch[ch].late = 0
 }
 
 // anchor ties extended timestamp ext to the start of slot s (or the next slot
@@ -174,6 +202,9 @@ func (a *Aligner) Push(ch int, ssrc, ts uint32, samples []int16, arrival time.Ti
 func (a *Aligner) anchor(ch int, ssrc uint32, ext, s int64) {
 	s = max(s, a.next)
 	st := &a.ch[ch]
+	if st.late > 0 && ext != a.held[ch][0].ext {
+		a.dropHeld(ch) // a new stream, not the held packets' re-anchor
+	}
 	if st.anchored {
 		a.stats.Reanchors++
 	}

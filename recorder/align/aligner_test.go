@@ -180,17 +180,18 @@ func TestAlignerPlacesPacketsOnTheTimeline(t *testing.T) {
 			wantR:   []int16{9, 9, 0, 0, 0, 0},
 		},
 		{
-			name: "sender clock falling behind re-anchors after repeated late packets",
+			name: "sender clock falling behind re-anchors at the first of repeated late packets and keeps them",
 			pkts: []pkt{
 				caller(0, 1, 0), caller(160, 2, 20),
 				// Each later packet arrives 300 ms after its slot.
 				caller(320, 3, 340), caller(480, 4, 360), caller(640, 5, 380), caller(800, 6, 400), caller(960, 7, 420),
 				caller(1120, 8, 440),
 			},
-			flushAt:   460,
-			wantL:     append(append([]int16{1, 1, 2, 2}, make([]int16, 38)...), 7, 7, 8, 8),
+			flushAt: 460,
+			// Packet 8 lies beyond the flush: audio after the end is not waited for.
+			wantL:     append(append([]int16{1, 1, 2, 2}, make([]int16, 32)...), 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
 			wantR:     make([]int16, 46),
-			wantStats: Stats{Late: 4, Reanchors: 1},
+			wantStats: Stats{Reanchors: 1},
 		},
 	}
 	for _, tt := range tests {
