@@ -57,8 +57,10 @@ type Endpoint struct {
 	// closeMu keeps writes off the sockets once Close has begun: another goroutine (the
 	// prompt player, the other leg's worker) may be sending when the call ends, and a
 	// closed fd number can be reused at once.
-	closeMu   sync.RWMutex
-	closed    bool
+	closeMu sync.RWMutex
+	closed  bool // written under both life and closeMu
+	// life orders Start and Close: a Close waits for a Start's registration.
+	life      sync.Mutex
 	worker    *pollWorker
 	closeOnce sync.Once
 	release   func()
@@ -123,8 +125,10 @@ func (e *Endpoint) Start(log *slog.Logger) error {
 		e.rtpIn.plain = make([]byte, 0, 1500)
 		e.rtcpIn.plain = make([]byte, 0, 1500)
 	}
-	e.closeMu.Lock()
-	defer e.closeMu.Unlock()
+	// life, not closeMu: a worker may be sending on this endpoint (from the other leg's
+	// handler) while it applies the adds, and sends only take closeMu.
+	e.life.Lock()
+	defer e.life.Unlock()
 	if e.closed {
 		return net.ErrClosed
 	}
@@ -215,10 +219,12 @@ func (e *Endpoint) RelayRTCPTo(other *Endpoint) { e.rtcpPeer.Store(other) }
 // No handler runs after Close returns. It must not be called from a handler.
 func (e *Endpoint) Close() {
 	e.closeOnce.Do(func() {
+		e.life.Lock()
 		e.closeMu.Lock()
 		e.closed = true
-		w := e.worker
 		e.closeMu.Unlock()
+		w := e.worker
+		e.life.Unlock()
 		if w != nil {
 			w.remove(e.rtp.fd)
 			w.remove(e.rtcp.fd)

@@ -40,9 +40,11 @@ func TestPortPoolHandsOutEvenPairsAndTakesThemBack(t *testing.T) {
 	if pool.InUse() != 0 {
 		t.Fatalf("%d pairs still in use", pool.InUse())
 	}
-	if _, err := pool.Open(); err != nil {
+	ep, err := pool.Open()
+	if err != nil {
 		t.Fatalf("after release: %v", err)
 	}
+	ep.Close()
 }
 
 func TestEndpointLatchesOnFirstPacketAndHandsItToTheHandler(t *testing.T) {

@@ -96,8 +96,10 @@ type pollWorker struct {
 	wake  int // eventfd: control ops are pending
 	table []readable
 
-	mu  sync.Mutex
-	ops []pollOp
+	mu     sync.Mutex
+	ops    []pollOp
+	dead   bool          // under mu: wake is closed
+	exited chan struct{} // closed when run returns: nobody applies ops any more
 }
 
 func newPollWorker() (*pollWorker, error) {
@@ -129,7 +131,7 @@ func newPollWorker() (*pollWorker, error) {
 		unix.Close(wake)
 		return nil, fmt.Errorf("media: epoll rawconn: %w", err)
 	}
-	return &pollWorker{epfd: epfd, file: f, raw: raw, wake: wake}, nil
+	return &pollWorker{epfd: epfd, file: f, raw: raw, wake: wake, exited: make(chan struct{})}, nil
 }
 
 // add registers fd; its datagrams go to r from the next batch on.
@@ -143,19 +145,32 @@ func (w *pollWorker) remove(fd int) { w.control(pollOp{fd: fd}) }
 func (w *pollWorker) control(op pollOp) {
 	op.done = make(chan struct{})
 	w.mu.Lock()
+	if w.dead {
+		w.mu.Unlock()
+		return // the pool was closed under a late call: its sockets are not read
+	}
 	w.ops = append(w.ops, op)
-	w.mu.Unlock()
 	one := [8]byte{1} // eventfd adds a host-order uint64; any nonzero value wakes it
 	unix.Write(w.wake, one[:])
-	<-op.done
+	w.mu.Unlock()
+	select {
+	case <-op.done:
+	case <-w.exited: // the pool was closed under a late call: its sockets are not read
+	}
 }
 
 // run is the worker: drain every ready event, then park until the epoll set is readable
 // again. Edge-triggered wake-ups from the runtime's poller are safe because the set is
 // only left when epoll_wait returned nothing.
 func (w *pollWorker) run() {
+	defer close(w.exited)
 	defer w.file.Close()
-	defer unix.Close(w.wake)
+	defer func() {
+		w.mu.Lock()
+		w.dead = true
+		unix.Close(w.wake)
+		w.mu.Unlock()
+	}()
 	events := make([]unix.EpollEvent, 256)
 	stop := false
 	err := w.raw.Read(func(epfd uintptr) bool {

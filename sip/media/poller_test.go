@@ -80,9 +80,14 @@ func TestPollerServesManyEndpointsAndStopsAtClose(t *testing.T) {
 	if afterClose.Load() != 0 {
 		t.Fatalf("%d handler calls after Close", afterClose.Load())
 	}
-	if _, err := pool.Open(); err != nil {
+	ep, err := pool.Open()
+	if err != nil {
 		t.Fatal(err) // ports are still handed out; only Start needs the poller
 	}
+	if err := ep.Start(nil); err == nil {
+		t.Error("Start after the pool's Close succeeded")
+	}
+	ep.Close()
 }
 
 // TestEndpointOnIPv6 relays on ::1: the socket family follows media.ip.
