@@ -133,9 +133,10 @@ func (e *Endpoint) Start(log *slog.Logger) error {
 		return net.ErrClosed
 	}
 	e.worker = p.pick()
-	e.worker.add(e.rtp.fd, &e.rtpIn)
-	e.worker.add(e.rtcp.fd, &e.rtcpIn)
-	return nil
+	if err := e.worker.add(e.rtp.fd, &e.rtpIn); err != nil {
+		return err
+	}
+	return e.worker.add(e.rtcp.fd, &e.rtcpIn) // Close removes both either way
 }
 
 // SetHandler changes who receives this leg's packets; nil drops them.

@@ -66,7 +66,7 @@ func (p *Poller) Close() {
 	p.closed = true
 	p.mu.Unlock()
 	for _, w := range p.workers {
-		w.control(pollOp{stop: true})
+		_ = w.control(pollOp{stop: true})
 	}
 	p.wg.Wait()
 }
@@ -80,13 +80,13 @@ func (p *Poller) pick() *pollWorker {
 	return w
 }
 
-// pollOp changes a worker's set between two batches of events, on the worker itself, so
-// the fd table needs no lock on the packet path.
+// pollOp changes a worker's set. The worker applies it itself, between two sockets'
+// reads, so the fd table needs no lock on the packet path.
 type pollOp struct {
 	fd   int
 	r    readable // nil: remove fd
 	stop bool
-	done chan struct{}
+	done chan error // the result, once applied
 }
 
 type pollWorker struct {
@@ -134,28 +134,30 @@ func newPollWorker() (*pollWorker, error) {
 	return &pollWorker{epfd: epfd, file: f, raw: raw, wake: wake, exited: make(chan struct{})}, nil
 }
 
-// add registers fd; its datagrams go to r from the next batch on.
-func (w *pollWorker) add(fd int, r readable) { w.control(pollOp{fd: fd, r: r}) }
+// add registers fd; its datagrams go to r from then on.
+func (w *pollWorker) add(fd int, r readable) error { return w.control(pollOp{fd: fd, r: r}) }
 
 // remove takes fd out of the set. When it returns the worker no longer calls the fd's
 // readable, and the fd may be closed.
 func (w *pollWorker) remove(fd int) { w.control(pollOp{fd: fd}) }
 
 // control queues op, wakes the worker and waits until it was applied.
-func (w *pollWorker) control(op pollOp) {
-	op.done = make(chan struct{})
+func (w *pollWorker) control(op pollOp) error {
+	op.done = make(chan error, 1)
 	w.mu.Lock()
 	if w.dead {
 		w.mu.Unlock()
-		return // the pool was closed under a late call: its sockets are not read
+		return ErrPoolClosed // a late call after the pool's Close: its sockets are not read
 	}
 	w.ops = append(w.ops, op)
 	one := [8]byte{1} // eventfd adds a host-order uint64; any nonzero value wakes it
 	unix.Write(w.wake, one[:])
 	w.mu.Unlock()
 	select {
-	case <-op.done:
-	case <-w.exited: // the pool was closed under a late call: its sockets are not read
+	case err := <-op.done:
+		return err
+	case <-w.exited:
+		return ErrPoolClosed
 	}
 }
 
@@ -215,22 +217,28 @@ func (w *pollWorker) applyOps() bool {
 	w.mu.Unlock()
 	stop := false
 	for _, op := range ops {
+		var err error
 		switch {
 		case op.stop:
 			stop = true
 		case op.r != nil:
+			// Level-triggered: a socket with datagrams left after one read is reported
+			// again by the next epoll_wait.
+			if err = unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, op.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(op.fd)}); err != nil {
+				err = fmt.Errorf("media: epoll add: %w", err)
+				break
+			}
 			for op.fd >= len(w.table) {
 				w.table = append(w.table, nil)
 			}
 			w.table[op.fd] = op.r
-			unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, op.fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(op.fd)})
 		default:
-			unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, op.fd, nil)
+			unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, op.fd, nil) // not registered after a failed add: fine
 			if op.fd < len(w.table) {
 				w.table[op.fd] = nil
 			}
 		}
-		close(op.done)
+		op.done <- err
 	}
 	return stop
 }
