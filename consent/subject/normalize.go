@@ -30,7 +30,7 @@ func Normalize(s Subject, defaultRegion string) (Subject, error) {
 		}
 		return Subject{Type: TypeTel, Value: e164}, nil
 	}
-	return Subject{}, fmt.Errorf("normalizing subject type %q: %w", s.Type, ErrUnknownType)
+	return Subject{}, fmt.Errorf("normalizing subject type %s: %w", quoteType(string(s.Type)), ErrUnknownType)
 }
 
 func normalizeTel(v, region string) (string, error) {

@@ -6,6 +6,7 @@ package subject
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 )
 
@@ -28,7 +29,21 @@ func ParseType(s string) (Type, error) {
 	case TypeTel, TypeCustomer, TypeAgent:
 		return t, nil
 	}
-	return "", fmt.Errorf("parsing subject type %q: %w", s, ErrUnknownType)
+	return "", fmt.Errorf("parsing subject type %s: %w", quoteType(s), ErrUnknownType)
+}
+
+// quoteType names an unknown type in an error only when it looks like a type name: the
+// error is logged and published, and a number in the wrong field must not be.
+func quoteType(s string) string {
+	if len(s) == 0 || len(s) > 16 {
+		return "(not shown)"
+	}
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && c != '-' && c != '_' {
+			return "(not shown)"
+		}
+	}
+	return strconv.Quote(s)
 }
 
 // Subject is one data subject, as it arrives in an erase or export request
