@@ -13,10 +13,12 @@ import (
 const Mask = "***"
 
 var (
-	// RFC 3261 §19.1.1: sip:user:password@host; §25.1 userinfo ends at '@'.
-	sipUser = regexp.MustCompile(`(?i)\b(sips?:)[^@\s<>;,"]+@`)
+	// RFC 3261 §19.1.1: sip:user:password@host; §25.1 userinfo ends at '@'. No word
+	// boundary before the scheme: text glued to it ("0000sip:…") must not hide the user,
+	// and redacting the digits in front would otherwise expose it to a second pass.
+	sipUser = regexp.MustCompile(`(?i)(sips?:)[^@\s<>;,"]+@`)
 	// RFC 3966 §3: tel:number with optional ;params.
-	telURI = regexp.MustCompile(`(?i)\btel:[^\s<>;,"]+`)
+	telURI = regexp.MustCompile(`(?i)tel:[^\s<>;,"]+`)
 	// RFC 3261 §20.10 name-addr: a display name before '<', quoted or a token list, in
 	// the headers that name a party (From, To, Contact, their compact forms, and the
 	// identity headers of RFC 3325, RFC 5806 and RFC 3892).
