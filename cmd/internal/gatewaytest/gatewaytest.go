@@ -8,12 +8,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -71,8 +73,26 @@ func SIPPort(cfg *config.Config) int {
 
 // Start runs a gateway configured for tests; adjust changes the config before start
 // (routes, prompt, timeouts).
+//
+// Its ports are probed by binding and releasing them, and a parallel test (or the
+// kernel's choice of an ephemeral port for some connection) may take one before the
+// gateway binds it: a start that fails with EADDRINUSE is tried again on new ports.
 func Start(t testing.TB, adjust func(*config.Config)) *Gateway {
 	t.Helper()
+	const attempts = 5
+	for attempt := 1; ; attempt++ {
+		g, err := start(t, adjust)
+		if err == nil {
+			return g
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || attempt == attempts {
+			t.Fatalf("starting gateway: %v", err)
+		}
+		t.Logf("starting gateway (attempt %d): %v; trying other ports", attempt, err)
+	}
+}
+
+func start(t testing.TB, adjust func(*config.Config)) (*Gateway, error) {
 	cfg := Config(t, adjust)
 	g := &Gateway{Config: cfg, SIPPort: SIPPort(cfg), Archived: make(chan string, 256), logs: &syncBuffer{}}
 	tw := &testWriter{t: t}
@@ -85,7 +105,8 @@ func Start(t testing.TB, adjust func(*config.Config)) *Gateway {
 		g.Archived <- kind
 	}))
 	if err != nil {
-		t.Fatalf("starting gateway: %v", err)
+		tw.close()
+		return nil, err
 	}
 	g.Gateway = gw
 	t.Cleanup(func() {
@@ -96,7 +117,7 @@ func Start(t testing.TB, adjust func(*config.Config)) *Gateway {
 		}
 		tw.close()
 	})
-	return g
+	return g, nil
 }
 
 // Addr is the gateway's SIP address.
