@@ -15,12 +15,14 @@ const (
 )
 
 // queued is one packet waiting in an inbox; its payload is data[off:off+n] of the slab.
+// 24 bytes: the arrival is kept as an offset from the recording's start (a time.Time
+// takes 24 bytes alone), which keeps the monotonic clock reading when added back.
 type queued struct {
-	ch     Channel
+	at     time.Duration
 	ssrc   uint32
 	ts     uint32
-	at     time.Time
-	off, n int
+	off, n uint16
+	ch     Channel
 }
 
 // batch is what arrived between two ticks: packet headers and their payloads in one slab.
@@ -29,24 +31,21 @@ type batch struct {
 	data []byte
 }
 
+func newBatch() *batch {
+	return &batch{pkts: make([]queued, 0, inboxPackets), data: make([]byte, 0, inboxBytes)}
+}
+
 // inbox takes packets from the media path without waking anyone: a Write appends under
-// a mutex held for one copy, and the scheduler swaps the filled batch for an empty one
-// at each tick. Two fixed batches cycle, so nothing is allocated after Start.
+// a mutex held for one copy, and the scheduler's worker swaps the filled batch for its
+// empty spare at each tick. A recording owns one batch and each worker one spare, which
+// go round among the worker's recordings, so nothing is allocated after Start.
 type inbox struct {
 	mu   sync.Mutex
 	fill *batch
-	next *batch
-}
-
-func newInbox() *inbox {
-	mk := func() *batch {
-		return &batch{pkts: make([]queued, 0, inboxPackets), data: make([]byte, 0, inboxBytes)}
-	}
-	return &inbox{fill: mk(), next: mk()}
 }
 
 // put copies payload in; false when the batch is full.
-func (q *inbox) put(ch Channel, ssrc, ts uint32, at time.Time, payload []byte) bool {
+func (q *inbox) put(ch Channel, ssrc, ts uint32, at time.Duration, payload []byte) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	b := q.fill
@@ -55,18 +54,19 @@ func (q *inbox) put(ch Channel, ssrc, ts uint32, at time.Time, payload []byte) b
 	}
 	off := len(b.data)
 	b.data = append(b.data, payload...)
-	b.pkts = append(b.pkts, queued{ch: ch, ssrc: ssrc, ts: ts, at: at, off: off, n: len(payload)})
+	b.pkts = append(b.pkts, queued{at: at, ssrc: ssrc, ts: ts, off: uint16(off), n: uint16(len(payload)), ch: ch})
 	return true
 }
 
-// take returns the filled batch and puts an empty one in its place. The caller owns the
-// batch until its next take: the scheduler, the only taker, handles it in between.
-func (q *inbox) take() *batch {
+// swap puts empty in place of the filled batch and returns that; the caller owns it
+// until it hands it to another swap. Swapping in a batch without capacity closes the
+// inbox: later packets count as dropped.
+func (q *inbox) swap(empty *batch) *batch {
+	empty.pkts, empty.data = empty.pkts[:0], empty.data[:0]
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	b := q.fill
-	q.next.pkts, q.next.data = q.next.pkts[:0], q.next.data[:0]
-	q.fill, q.next = q.next, b
+	q.fill = empty
 	return b
 }
 

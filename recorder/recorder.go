@@ -1,8 +1,8 @@
 // Package recorder writes a call's audio as a stereo WAV spool file (left =
 // caller, right = agent, 8000 Hz, 16-bit PCM) while the call runs. The media
 // relay hands it RTP payloads from its hot path; decoding, alignment and disk
-// writes happen on the recorder's own goroutine, so a slow disk costs dropped
-// packets, never a delayed relay.
+// writes happen on a Scheduler's worker, so a slow disk costs dropped packets,
+// never a delayed relay.
 package recorder
 
 import (
@@ -63,8 +63,10 @@ type Recorder struct {
 	law  g711.Law
 	log  *slog.Logger
 	now  func() time.Time
+	// start is slot 0 of the timeline; queued packets keep their arrival relative to it.
+	start time.Time
 
-	inbox   *inbox
+	inbox   inbox
 	sched   *Scheduler
 	worker  *schedWorker
 	private bool // sched belongs to this recording
@@ -81,11 +83,10 @@ type Recorder struct {
 	finished bool
 	w        *wavfile.Writer
 	al       *align.Aligner
-	pcm      [maxPayload]int16
 	err      error
 }
 
-// Start creates the spool file and starts the recorder's goroutine. The
+// Start creates the spool file and puts the recording on its scheduler. The
 // recording's timeline starts now.
 func Start(opts Options) (*Recorder, error) {
 	if opts.Path == "" {
@@ -99,7 +100,7 @@ func Start(opts Options) (*Recorder, error) {
 		law:   opts.Law,
 		log:   opts.Logger,
 		now:   opts.Now,
-		inbox: newInbox(),
+		inbox: inbox{fill: newBatch()},
 		sched: opts.Scheduler,
 	}
 	if r.log == nil {
@@ -114,7 +115,8 @@ func Start(opts Options) (*Recorder, error) {
 		return nil, fmt.Errorf("starting recorder: %w", err)
 	}
 	r.w = w
-	r.al = align.New(r.now(), align.DefaultJitter, w)
+	r.start = r.now()
+	r.al = align.New(r.start, align.DefaultJitter, w)
 	if r.sched == nil {
 		r.sched, r.private = NewScheduler(1, opts.Tick), true
 	}
@@ -131,7 +133,7 @@ func (r *Recorder) Write(ch Channel, ssrc, rtpTimestamp uint32, payload []byte) 
 	if r.stopped.Load() || r.paused.Load() || ch > Agent || len(payload) == 0 {
 		return
 	}
-	if len(payload) > maxPayload || !r.inbox.put(ch, ssrc, rtpTimestamp, r.now(), payload) {
+	if len(payload) > maxPayload || !r.inbox.put(ch, ssrc, rtpTimestamp, r.now().Sub(r.start), payload) {
 		r.dropped.Add(1)
 	}
 }

@@ -4,29 +4,31 @@ import "time"
 
 // advance moves the recording on to now: the packets that arrived since the last tick
 // go into the aligner, and every slot that is due is written (silence where nothing
-// came). It runs on a scheduler worker, or on the goroutine that stops the recorder.
-func (r *Recorder) advance(now time.Time) {
+// came). It runs on a scheduler worker, which lends spare, an empty batch, to swap in
+// for the filled one, and pcm to decode into; it gets back the batch to lend next.
+func (r *Recorder) advance(now time.Time, spare *batch, pcm []int16) *batch {
 	r.work.Lock()
 	defer r.work.Unlock()
 	if r.finished {
-		return
+		return spare
 	}
-	r.drain()
+	b := r.inbox.swap(spare)
+	r.drain(b, pcm)
 	if r.err == nil {
 		r.fail(r.al.Advance(now))
 	}
+	return b
 }
 
-// drain pushes the queued packets into the aligner; r.work is held. Every packet already
-// queued arrived before the clock was read for this tick, so none finds its slot emitted.
-func (r *Recorder) drain() {
-	b := r.inbox.take()
+// drain pushes the packets of b into the aligner; r.work is held. Every packet in b
+// arrived before the clock was read for this tick, so none finds its slot emitted.
+func (r *Recorder) drain(b *batch, pcm []int16) {
 	if r.err != nil {
 		return
 	}
 	for _, p := range b.pkts {
-		n := r.law.Decode(r.pcm[:], b.data[p.off:p.off+p.n])
-		if r.fail(r.al.Push(int(p.ch), p.ssrc, p.ts, r.pcm[:n], p.at)); r.err != nil {
+		n := r.law.Decode(pcm, b.data[p.off:p.off+p.n])
+		if r.fail(r.al.Push(int(p.ch), p.ssrc, p.ts, pcm[:n], r.start.Add(p.at))); r.err != nil {
 			return
 		}
 	}
@@ -41,11 +43,14 @@ func (r *Recorder) fail(err error) {
 }
 
 // end flushes (or, discarding, aborts) the file; r.work is held and r.finished set.
+// The inbox is closed: a Write racing with Stop finds no room and counts a drop.
 func (r *Recorder) end(now time.Time, discard bool) error {
+	b := r.inbox.swap(&batch{})
 	if discard {
 		return r.w.Abort()
 	}
-	r.drain()
+	var pcm [maxPayload]int16
+	r.drain(b, pcm[:])
 	if r.err == nil {
 		r.fail(r.al.Flush(now))
 	}

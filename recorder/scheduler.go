@@ -24,6 +24,10 @@ type schedWorker struct {
 	mu   sync.Mutex
 	recs map[*Recorder]struct{}
 	list []*Recorder // reused for each tick's pass, outside mu
+	// spare is swapped into each recording's inbox in turn; pcm is decoded into.
+	// Only the worker's goroutine uses them.
+	spare *batch
+	pcm   [maxPayload]int16
 }
 
 // NewScheduler starts workers goroutines (0 = one per core) ticking every tick (0 = 20 ms).
@@ -36,7 +40,7 @@ func NewScheduler(workers int, tick time.Duration) *Scheduler {
 	}
 	s := &Scheduler{tick: tick, stop: make(chan struct{})}
 	for range workers {
-		w := &schedWorker{recs: make(map[*Recorder]struct{})}
+		w := &schedWorker{recs: make(map[*Recorder]struct{}), spare: newBatch()}
 		s.workers = append(s.workers, w)
 		s.wg.Add(1)
 		go s.run(w)
@@ -85,7 +89,7 @@ func (s *Scheduler) run(w *schedWorker) {
 		}
 		w.mu.Unlock()
 		for i, r := range w.list {
-			r.advance(r.now())
+			w.spare = r.advance(r.now(), w.spare, w.pcm[:])
 			w.list[i] = nil
 		}
 	}

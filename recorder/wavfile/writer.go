@@ -8,8 +8,12 @@ import (
 	"os"
 )
 
+// bufferBytes is about half a second of audio per write(2): every live recording holds
+// one, so it is weighed against a call's memory as much as against system calls.
+const bufferBytes = 16 << 10
+
 // Writer streams stereo frames into a spool file. It is not safe for concurrent
-// use; the recorder's writer goroutine owns it.
+// use; the recorder serialises its calls.
 type Writer struct {
 	f       *os.File
 	bw      *bufio.Writer
@@ -28,7 +32,7 @@ func Create(path string) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating spool file: %w", err)
 	}
-	w := &Writer{f: f, bw: bufio.NewWriterSize(f, 32<<10), path: path}
+	w := &Writer{f: f, bw: bufio.NewWriterSize(f, bufferBytes), path: path}
 	h := header(0)
 	if _, err := w.bw.Write(h[:]); err != nil {
 		f.Close()
