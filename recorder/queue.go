@@ -69,10 +69,3 @@ func (q *inbox) swap(empty *batch) *batch {
 	q.fill = empty
 	return b
 }
-
-// waiting is the number of packets waiting for the next tick.
-func (r *Recorder) waiting() int {
-	r.inbox.mu.Lock()
-	defer r.inbox.mu.Unlock()
-	return len(r.inbox.fill.pkts)
-}

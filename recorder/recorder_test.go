@@ -37,6 +37,13 @@ func (c *fakeClock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
+// waiting is the number of packets waiting for the next tick.
+func (r *Recorder) waiting() int {
+	r.inbox.mu.Lock()
+	defer r.inbox.mu.Unlock()
+	return len(r.inbox.fill.pkts)
+}
+
 // settle waits until the scheduler has taken every queued packet from the inbox, so
 // tests never overrun it and never sleep.
 func settle(t *testing.T, r *Recorder) {

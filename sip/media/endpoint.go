@@ -277,19 +277,21 @@ func (e *Endpoint) takeRTCP(pkt []byte, from *rawAddr) {
 	if peer == nil {
 		return
 	}
-	to := sendable(peer.remoteRTCP.Load())
-	if to == nil {
-		return
-	}
-	var err error
-	if peer.srtp != nil {
-		err = peer.srtp.protectRTCP(pkt, peer.rtcp, &to.raw, peer.send)
-	} else {
-		err = peer.send(peer.rtcp, pkt, &to.raw)
-	}
-	if err == nil {
+	if peer.writeRTCP(pkt) == nil {
 		e.RTCPRelayed.Add(1)
 	}
+}
+
+// writeRTCP sends one RTCP packet to the leg's peer, as WriteRTP does RTP.
+func (e *Endpoint) writeRTCP(pkt []byte) error {
+	to := sendable(e.remoteRTCP.Load())
+	if to == nil {
+		return ErrNoRemote
+	}
+	if e.srtp != nil {
+		return e.srtp.protectRTCP(pkt, e.rtcp, &to.raw, e.send)
+	}
+	return e.send(e.rtcp, pkt, &to.raw)
 }
 
 // latch points the remote at the first packet's source (RFC 4961 symmetric RTP) and
