@@ -41,17 +41,19 @@ type Options struct {
 	Events EventSink
 }
 
-// Archiver stores call objects from the outbox in the background, oldest first.
+// Archiver stores call objects from the outbox in the background, each call's oldest
+// first, several calls at once (see uploaders).
 //
-// Lock order: mu is held while one job runs and by the discard methods, never while
-// taking another lock; enqueueing takes no lock (a job file appears atomically).
+// Lock order: an uploader's mu is held while one job runs and by the discard methods for
+// its calls, which take no other lock but the uploaders' queue locks (by putting a job);
+// DiscardSubject takes every uploader's mu, in order.
 type Archiver struct {
-	o       Options
-	log     *slog.Logger
-	mu      sync.Mutex
-	wake    chan struct{}
-	closing chan struct{}
-	done    chan struct{}
+	o         Options
+	log       *slog.Logger
+	uploaders []*uploader
+	spool     spoolUsage
+	closing   chan struct{}
+	done      chan struct{}
 }
 
 // New starts an archiver over the outbox in o.Dir, including jobs left by an earlier run.
@@ -62,22 +64,35 @@ func New(o Options) (*Archiver, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &Archiver{o: o, log: o.Logger, wake: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
+	a := &Archiver{o: o, log: o.Logger, closing: make(chan struct{}), done: make(chan struct{})}
 	if _, err := a.recover(); err != nil {
 		return nil, err
 	}
-	if n := len(a.pending()); n > 0 {
-		a.log.Info("spooled call objects from an earlier run will be stored", "jobs", n)
+	for range uploaders {
+		a.uploaders = append(a.uploaders, newUploader())
 	}
-	go a.work()
+	pending := a.pending()
+	if len(pending) > 0 {
+		a.log.Info("spooled call objects from an earlier run will be stored", "jobs", len(pending))
+	}
+	for _, j := range pending {
+		a.enqueue(j)
+	}
+	var wg sync.WaitGroup
+	for _, u := range a.uploaders {
+		wg.Go(func() { a.upload(u) })
+	}
+	go func() {
+		wg.Wait()
+		close(a.done)
+	}()
 	return a, nil
 }
 
-// Close stops the worker once the outbox is empty, or at once if the store fails, or when
-// ctx ends; whatever is left stays in the outbox for the next start.
+// Close stops the uploaders once the outbox is empty, or at once if the store fails, or
+// when ctx ends; whatever is left stays in the outbox for the next start.
 func (a *Archiver) Close(ctx context.Context) error {
 	close(a.closing)
-	a.kick()
 	select {
 	case <-a.done:
 		if n := len(a.pending()); n > 0 {
@@ -89,51 +104,6 @@ func (a *Archiver) Close(ctx context.Context) error {
 	}
 }
 
-func (a *Archiver) kick() {
-	select {
-	case a.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (a *Archiver) work() {
-	defer close(a.done)
-	failures := 0
-	for {
-		jobs := a.pending()
-		if len(jobs) == 0 {
-			select {
-			case <-a.closing:
-				return
-			case <-a.wake:
-				continue
-			}
-		}
-		j := jobs[0]
-		err := a.run(j)
-		if a.o.Observe != nil {
-			a.o.Observe(j.kind, err)
-		}
-		if err == nil {
-			if failures > 0 {
-				a.log.Info("store reachable again", "after_failures", failures, "pending", len(jobs)-1)
-			}
-			failures = 0
-			continue
-		}
-		failures++
-		// The first failure and then every tenth: an outage must not flood the log.
-		if failures == 1 || failures%10 == 0 {
-			a.log.Error("storing call objects failed; kept in the spool, retrying", "kind", j.kind, "id", j.id, "attempt", failures, "error", err)
-		}
-		select {
-		case <-a.closing:
-			return
-		case <-time.After(backoff(failures)):
-		}
-	}
-}
-
 func backoff(failures int) time.Duration {
 	d := minBackoff
 	for i := 1; i < failures && d < maxBackoff; i++ {
@@ -142,10 +112,11 @@ func backoff(failures int) time.Duration {
 	return min(d, maxBackoff)
 }
 
-// run does one job under mu, so a discard never races an upload of the same call.
-func (a *Archiver) run(j job) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// run does one job under its uploader's mu, so a discard never races an upload of the
+// same call.
+func (a *Archiver) run(u *uploader, j job) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	switch j.kind {

@@ -12,8 +12,10 @@ import (
 // progress belong to the call path (split.Splitter.DiscardSubject). It returns how many
 // jobs it removed. An erase calls it before it looks the subject up in the store.
 func (a *Archiver) DiscardSubject(subjectKey string) int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	for _, u := range a.uploaders {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+	}
 	n := 0
 	for _, j := range a.pending() {
 		var subjects []consent.SubjectRef
@@ -43,12 +45,13 @@ func (a *Archiver) DiscardSubject(subjectKey string) int {
 }
 
 // Withdrawn replaces a call's receipt with r, whose consent was withdrawn during the
-// call, and removes whatever of its recording is in the spool. It holds mu so that the
-// worker is not storing the earlier (granted) receipt at the same moment: that job's
-// clean-up would otherwise remove the new receipt before it is stored.
+// call, and removes whatever of its recording is in the spool. It holds the call's
+// uploader's mu so that the earlier (granted) receipt is not being stored at the same
+// moment: that job's clean-up would otherwise remove the new receipt before it is stored.
 func (a *Archiver) Withdrawn(r consent.Receipt) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	u := a.uploaderFor(r.ID)
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	for _, kind := range []string{kindActive, kindRecording} {
 		os.Remove(a.jobPath(r.ID, kind))
 	}

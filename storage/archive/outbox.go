@@ -2,11 +2,15 @@ package archive
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Job files in the spool, named <id>.<kind>.json so that a plain sort yields the oldest
@@ -66,7 +70,7 @@ func (a *Archiver) list(kinds ...string) []job {
 	return jobs
 }
 
-// put writes a job file atomically (temp file, fsync, rename) and wakes the worker.
+// put writes a job file atomically (temp file, fsync, rename) and queues it.
 func (a *Archiver) put(id, kind string, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
@@ -92,7 +96,7 @@ func (a *Archiver) put(id, kind string, v any) error {
 		return fmt.Errorf("archive: spooling %s job: %w", kind, err)
 	}
 	if kind != kindActive {
-		a.kick()
+		a.enqueue(job{id: id, kind: kind, path: a.jobPath(id, kind)})
 	}
 	return nil
 }
@@ -105,8 +109,12 @@ func (a *Archiver) read(j job, v any) error {
 	return json.Unmarshal(body, v)
 }
 
-// drop removes a job that can never succeed (unreadable, its audio gone) and says why.
+// drop removes a job that can never succeed (unreadable, its audio gone) and says why. A
+// job file that is gone was discarded, or stored already (a call's job queued twice).
 func (a *Archiver) drop(j job, why error) error {
+	if errors.Is(why, fs.ErrNotExist) {
+		return nil
+	}
 	a.log.Error("dropping a spooled job that cannot be stored", "kind", j.kind, "id", j.id, "error", why)
 	os.Remove(j.path)
 	return nil
@@ -128,9 +136,31 @@ func (a *Archiver) SpoolBytes() int64 {
 }
 
 // SpoolFull tells whether the spool reached storage's bound: new recordings are not
-// started then (the call goes on unrecorded) so the disk never fills.
+// started then (the call goes on unrecorded) so the disk never fills. The spool's size is
+// read at most once per spoolCheckEvery (each read stats every file in it, hundreds with
+// as many live recordings), so the bound may be passed by what new recordings write in
+// that time.
 func (a *Archiver) SpoolFull() bool {
-	return a.o.MaxSpoolBytes > 0 && a.SpoolBytes() >= a.o.MaxSpoolBytes
+	return a.o.MaxSpoolBytes > 0 && a.spool.bytes(a.SpoolBytes) >= a.o.MaxSpoolBytes
+}
+
+// spoolCheckEvery is how long SpoolFull trusts its last reading of the spool's size.
+const spoolCheckEvery = time.Second
+
+// spoolUsage caches the spool's size for SpoolFull.
+type spoolUsage struct {
+	mu   sync.Mutex
+	at   time.Time
+	size int64
+}
+
+func (u *spoolUsage) bytes(read func() int64) int64 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if now := time.Now(); u.at.IsZero() || now.Sub(u.at) >= spoolCheckEvery {
+		u.size, u.at = read(), now
+	}
+	return u.size
 }
 
 // Pending is the number of jobs waiting for the store.

@@ -77,8 +77,9 @@ func (a *Archiver) Recording(rec Recording) error {
 // RecordingDiscarded forgets a recording whose audio was discarded (consent withdrawn,
 // subject erased): nothing of it is stored.
 func (a *Archiver) RecordingDiscarded(id string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	u := a.uploaderFor(id)
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	for _, kind := range []string{kindActive, kindRecording} {
 		os.Remove(a.jobPath(id, kind))
 	}

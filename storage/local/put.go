@@ -20,7 +20,8 @@ import (
 // directory, syncs them, and renames them into place, so a reader sees the
 // old object or the new one, never a part. The sidecar goes first: a crash
 // between the renames leaves an invisible orphan sidecar rather than a
-// visible object without its metadata.
+// visible object without its metadata. Both syncs (the files before the
+// renames, the renames before Put returns) are shared with concurrent Puts.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (err error) {
 	if err := checkKey(key); err != nil {
 		return fmt.Errorf("putting %q: %w", key, err)
@@ -59,6 +60,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if err != nil {
 		return fmt.Errorf("putting metadata of %s: %w", key, err)
 	}
+	if err := s.synced.wait(); err != nil {
+		return fmt.Errorf("putting %s: %w", key, err)
+	}
 
 	s.mu.Lock()
 	err = s.root.Rename(side, sidecarName(key))
@@ -76,36 +80,38 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 		return fmt.Errorf("putting %s: %w", key, err)
 	}
 	temps = nil
-	return s.syncDir(dir)
+	if err := s.synced.wait(); err != nil {
+		return fmt.Errorf("putting %s: %w", key, err)
+	}
+	return nil
 }
 
-// writeTemp creates a hidden temporary file in dir, fills it with write and
-// syncs it. It returns the file's name whenever one was created, so the
-// caller can remove it.
+// writeTemp creates a hidden temporary file in dir and fills it with write;
+// the caller syncs it. It returns the file's name whenever one was created,
+// so the caller can remove it.
 func (s *Store) writeTemp(dir, base string, write func(io.Writer) error) (string, error) {
 	f, name, err := s.createTemp(dir, "."+base)
 	if err != nil {
 		return "", err
 	}
 	err = write(f)
-	if err == nil {
-		err = f.Sync()
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	return name, err
 }
 
-// createTemp makes dir and a new hidden file in it. A concurrent Delete may
-// prune dir between the two steps, so an ENOENT is retried a few times.
+// createTemp makes dir (unless it was made lately) and a new hidden file in
+// it. A concurrent Delete may prune dir between the two steps, so an ENOENT
+// is retried a few times, making dir again.
 func (s *Store) createTemp(dir, prefix string) (*os.File, string, error) {
 	var lastErr error
-	for range 8 {
-		if dir != "." {
+	for attempt := range 8 {
+		if dir != "." && (attempt > 0 || !s.dirs.has(dir)) {
 			if err := s.root.MkdirAll(dir, dirPerm); err != nil {
 				return nil, "", err
 			}
+			s.dirs.add(dir)
 		}
 		var rnd [8]byte
 		if _, err := rand.Read(rnd[:]); err != nil {
@@ -156,23 +162,6 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
-}
-
-// syncDir makes renames and removals in dir durable. A dir that a
-// concurrent Delete pruned has nothing left to sync.
-func (s *Store) syncDir(dir string) error {
-	d, err := s.root.Open(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("syncing %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", dir, err)
-	}
-	return nil
 }
 
 func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }

@@ -34,9 +34,12 @@ const (
 // mu, and Get/Stat read both under mu's read lock, so within one process a
 // reader always sees an object with its own metadata.
 type Store struct {
-	dir  string
-	root *os.Root
-	mu   sync.RWMutex
+	dir     string
+	root    *os.Root
+	rootDir *os.File // the directory itself, for syncfs
+	synced  *groupSync
+	dirs    dirCache
+	mu      sync.RWMutex
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -54,11 +57,19 @@ func New(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening local store %s: %w", dir, err)
 	}
-	return &Store{dir: abs, root: root}, nil
+	rootDir, err := root.Open(".")
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("opening local store %s: %w", dir, err)
+	}
+	return &Store{dir: abs, root: root, rootDir: rootDir, synced: newGroupSync(rootDir)}, nil
 }
 
-// Close releases the store's directory handle.
-func (s *Store) Close() error { return s.root.Close() }
+// Close releases the store's directory handles.
+func (s *Store) Close() error {
+	s.rootDir.Close()
+	return s.root.Close()
+}
 
 // Dir is the store's absolute directory.
 func (s *Store) Dir() string { return s.dir }
@@ -151,9 +162,12 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := s.remove(key); err != nil {
 		return err
 	}
-	// The fsync runs outside the lock: an erase deletes many keys at once, and each
-	// waits on the disk only for its own directory.
-	return s.syncDir(path.Dir(key))
+	// The sync runs outside the lock: an erase deletes many keys at once, and they share
+	// the commits.
+	if err := s.synced.wait(); err != nil {
+		return fmt.Errorf("deleting %s: %w", key, err)
+	}
+	return nil
 }
 
 // remove deletes the object and its sidecar and prunes emptied directories.
@@ -190,6 +204,7 @@ func (s *Store) prune(dir string) {
 		if s.root.Remove(dir) != nil {
 			return
 		}
+		s.dirs.forget(dir)
 	}
 }
 
