@@ -22,6 +22,10 @@ import (
 // between the renames leaves an invisible orphan sidecar rather than a
 // visible object without its metadata. Both syncs (the files before the
 // renames, the renames before Put returns) are shared with concurrent Puts.
+//
+// An object whose sidecar would only repeat the defaults (no metadata, the
+// content type its name implies: a receipt, an index entry) gets none, and a
+// sidecar of an earlier version is removed.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) (err error) {
 	if err := checkKey(key); err != nil {
 		return fmt.Errorf("putting %q: %w", key, err)
@@ -32,46 +36,61 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("putting %s: %w", key, err)
 	}
-	meta, err := json.Marshal(newSidecar(opts))
+	sc := newSidecar(opts)
+	var meta []byte
+	if !sc.implied(key) {
+		if meta, err = json.Marshal(sc); err != nil {
+			return fmt.Errorf("putting %s: %w", key, err)
+		}
+	}
+	dir, base := path.Dir(key), path.Base(key)
+	// Every step below works on names inside the key's directory, opened once, instead
+	// of walking the key's path from the store's root each time.
+	d, content, contentName, err := s.createTemp(dir, "."+base)
 	if err != nil {
 		return fmt.Errorf("putting %s: %w", key, err)
 	}
-	dir, base := path.Dir(key), path.Base(key)
-
-	var temps []string
+	defer d.Close()
+	temps := []string{contentName}
 	defer func() {
 		for _, name := range temps {
-			if rerr := removeIfExists(s.root, name); rerr != nil && err == nil {
+			if rerr := removeIfExists(d, name); rerr != nil && err == nil {
 				err = fmt.Errorf("putting %s: cleaning up: %w", key, rerr)
 			}
 		}
 	}()
-	content, err := s.writeTemp(dir, base, func(w io.Writer) error { return copyExact(ctx, w, r, size) })
-	if content != "" {
-		temps = append(temps, content)
-	}
-	if err != nil {
+	if err := fill(content, func(w io.Writer) error { return copyExact(ctx, w, r, size) }); err != nil {
 		return fmt.Errorf("putting %s: %w", key, err)
 	}
-	side, err := s.writeTemp(dir, base, func(w io.Writer) error { _, err := w.Write(meta); return err })
-	if side != "" {
+	var side string
+	if meta != nil {
+		f, name, err := createIn(d, "."+base)
+		if err != nil {
+			return fmt.Errorf("putting metadata of %s: %w", key, err)
+		}
+		side = name
 		temps = append(temps, side)
-	}
-	if err != nil {
-		return fmt.Errorf("putting metadata of %s: %w", key, err)
+		if err := fill(f, func(w io.Writer) error { _, err := w.Write(meta); return err }); err != nil {
+			return fmt.Errorf("putting metadata of %s: %w", key, err)
+		}
 	}
 	if err := s.synced.wait(); err != nil {
 		return fmt.Errorf("putting %s: %w", key, err)
 	}
 
+	sideName := path.Base(sidecarName(key))
 	s.mu.Lock()
-	err = s.root.Rename(side, sidecarName(key))
+	if side != "" {
+		err = d.Rename(side, sideName)
+	} else {
+		err = removeIfExists(d, sideName)
+	}
 	if err == nil {
-		err = s.root.Rename(content, key)
-		if err != nil {
+		err = d.Rename(contentName, base)
+		if err != nil && side != "" {
 			// e.g. key names a directory: leave no sidecar without an object.
-			if _, serr := s.root.Stat(key); serr != nil {
-				_ = removeIfExists(s.root, sidecarName(key))
+			if _, serr := d.Stat(base); serr != nil {
+				_ = removeIfExists(d, sideName)
 			}
 		}
 	}
@@ -86,48 +105,49 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	return nil
 }
 
-// writeTemp creates a hidden temporary file in dir and fills it with write;
-// the caller syncs it. It returns the file's name whenever one was created,
-// so the caller can remove it.
-func (s *Store) writeTemp(dir, base string, write func(io.Writer) error) (string, error) {
-	f, name, err := s.createTemp(dir, "."+base)
-	if err != nil {
-		return "", err
-	}
-	err = write(f)
+// fill writes f's content with write and closes it; the caller syncs it.
+func fill(f *os.File, write func(io.Writer) error) error {
+	err := write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return name, err
+	return err
 }
 
-// createTemp makes dir (unless it was made lately) and a new hidden file in
-// it. A concurrent Delete may prune dir between the two steps, so an ENOENT
-// is retried a few times, making dir again.
-func (s *Store) createTemp(dir, prefix string) (*os.File, string, error) {
-	var lastErr error
+// createTemp opens dir (making it unless it was made lately) and creates a
+// new hidden file in it; name is the file's name in the returned directory.
+// A concurrent Delete may prune dir between the two steps, so an ENOENT is
+// retried a few times, making dir again.
+func (s *Store) createTemp(dir, prefix string) (d *os.Root, f *os.File, name string, err error) {
 	for attempt := range 8 {
 		if dir != "." && (attempt > 0 || !s.dirs.has(dir)) {
 			if err := s.root.MkdirAll(dir, dirPerm); err != nil {
-				return nil, "", err
+				return nil, nil, "", err
 			}
 			s.dirs.add(dir)
 		}
-		var rnd [8]byte
-		if _, err := rand.Read(rnd[:]); err != nil {
-			return nil, "", err
-		}
-		name := path.Join(dir, prefix+".tmp-"+hex.EncodeToString(rnd[:]))
-		f, err := s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
-		if err == nil {
-			return f, name, nil
+		if d, err = s.root.OpenRoot(dir); err == nil {
+			if f, name, err = createIn(d, prefix); err == nil {
+				return d, f, name, nil
+			}
+			d.Close()
 		}
 		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrExist) {
-			return nil, "", err
+			return nil, nil, "", err
 		}
-		lastErr = err
 	}
-	return nil, "", lastErr
+	return nil, nil, "", err
+}
+
+// createIn creates a new hidden temporary file in d, named after prefix.
+func createIn(d *os.Root, prefix string) (*os.File, string, error) {
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, "", err
+	}
+	name := prefix + ".tmp-" + hex.EncodeToString(rnd[:])
+	f, err := d.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+	return f, name, err
 }
 
 // copyExact copies r to w, failing if r's length is not size (unless size

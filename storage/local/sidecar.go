@@ -37,12 +37,34 @@ func newSidecar(opts storage.PutOptions) sidecar {
 	return sc
 }
 
-// readSidecar returns the object's sidecar. An object without one (the
-// process died between the two renames of a first Put) gets the defaults.
+// impliedTypes are the content types an object's name implies, so that its
+// sidecar can be left out when it says nothing else.
+var impliedTypes = map[string]string{
+	".json": "application/json",
+	".wav":  "audio/wav",
+	".zip":  "application/zip",
+}
+
+// impliedType is the content type of an object without a sidecar.
+func impliedType(key string) string {
+	if t, ok := impliedTypes[path.Ext(key)]; ok {
+		return t
+	}
+	return storage.DefaultContentType
+}
+
+// implied tells whether key's object needs no sidecar to say sc.
+func (sc sidecar) implied(key string) bool {
+	return len(sc.Metadata) == 0 && sc.ContentType == impliedType(key)
+}
+
+// readSidecar returns the object's sidecar. An object without one (its Put
+// had nothing to say beyond its name, or the process died between the two
+// renames of a first Put) gets the defaults its name implies.
 func (s *Store) readSidecar(key string) (sidecar, error) {
 	b, err := s.root.ReadFile(sidecarName(key))
 	if errors.Is(err, fs.ErrNotExist) {
-		return sidecar{ContentType: storage.DefaultContentType}, nil
+		return sidecar{ContentType: impliedType(key)}, nil
 	}
 	if err != nil {
 		return sidecar{}, fmt.Errorf("reading metadata of %s: %w", key, err)

@@ -270,12 +270,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pinging local store: %w", err)
 	}
-	f, name, err := s.createTemp(".", ".ping")
+	d, f, name, err := s.createTemp(".", ".ping")
 	if err != nil {
 		return fmt.Errorf("pinging local store %s: %w", s.dir, err)
 	}
+	defer d.Close()
 	f.Close()
-	if err := s.root.Remove(name); err != nil {
+	if err := d.Remove(name); err != nil {
 		return fmt.Errorf("pinging local store %s: %w", s.dir, err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -106,16 +107,33 @@ func TestDeleteRemovesOrphanSidecar(t *testing.T) {
 
 func TestObjectWithoutSidecarGetsDefaults(t *testing.T) {
 	st := newStore(t)
-	put(t, st, "a/b.json", "{}")
-	if err := os.Remove(filepath.Join(st.Dir(), "a", ".b.json.meta")); err != nil {
+	for key, want := range map[string]string{"a/b.json": "application/json", "a/b": storage.DefaultContentType} {
+		put(t, st, key, "{}")
+		if err := os.Remove(filepath.Join(st.Dir(), "a", "."+path.Base(key)+".meta")); err != nil {
+			t.Fatal(err)
+		}
+		info, err := st.Stat(t.Context(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.ContentType != want || len(info.Metadata) != 0 {
+			t.Fatalf("%s: info = %+v, want %s", key, info, want)
+		}
+	}
+}
+
+func TestSidecarIsLeftOutWhenItWouldOnlyRepeatTheName(t *testing.T) {
+	st := newStore(t)
+	put(t, st, "consent/r.json", "{}") // with metadata: a sidecar
+	if err := st.Put(t.Context(), "consent/r.json", strings.NewReader("[]"), 2, storage.PutOptions{ContentType: "application/json"}); err != nil {
 		t.Fatal(err)
 	}
-	info, err := st.Stat(t.Context(), "a/b.json")
-	if err != nil {
-		t.Fatal(err)
+	if got := strings.Join(files(t, st), " "); got != "consent consent/r.json" {
+		t.Fatalf("tree = %s, want the object alone (the earlier sidecar removed)", got)
 	}
-	if info.ContentType != storage.DefaultContentType || len(info.Metadata) != 0 {
-		t.Fatalf("info = %+v", info)
+	info, err := st.Stat(t.Context(), "consent/r.json")
+	if err != nil || info.ContentType != "application/json" || len(info.Metadata) != 0 {
+		t.Fatalf("info = %+v, %v", info, err)
 	}
 }
 
