@@ -23,6 +23,8 @@ const (
 	// retryFor is how long the background worker retries one event while NATS is away
 	// before it gives the event up (and logs that it did).
 	retryFor = time.Minute
+	// maxInFlight bounds the events published before their acknowledgements are awaited.
+	maxInFlight = 256
 )
 
 // Options wire a Publisher.
@@ -147,24 +149,84 @@ func (p *Publisher) drop(ev Event, why error) {
 	p.log.Error("audit event dropped", "kind", ev.Kind, "event_id", ev.ID, "error", why)
 }
 
-// work publishes queued events in order. While NATS is away it retries the head event
-// (the stream dedupes by id) for up to retryFor; at Close it drains what is queued.
+// work publishes queued events in order, many at a time: it sends whatever is queued (up
+// to maxInFlight) before it waits for the stream's acknowledgements, so a burst of
+// events (calls ending together) costs one round trip, not one per event. An event whose
+// publish failed is then retried on its own (the stream dedupes by id) for up to
+// retryFor while NATS is away; at Close it drains what is queued.
 func (p *Publisher) work() {
 	defer close(p.done)
+	batch := make([]Event, 0, maxInFlight)
 	for {
 		select {
 		case ev := <-p.queue:
-			p.deliver(ev)
+			p.deliverAll(p.fill(append(batch[:0], ev)))
 		case <-p.closing:
 			for {
 				select {
 				case ev := <-p.queue:
-					p.deliver(ev)
+					p.deliverAll(p.fill(append(batch[:0], ev)))
 				default:
 					return
 				}
 			}
 		}
+	}
+}
+
+// fill adds queued events to batch, up to maxInFlight, without waiting for more.
+func (p *Publisher) fill(batch []Event) []Event {
+	for len(batch) < maxInFlight {
+		select {
+		case ev := <-p.queue:
+			batch = append(batch, ev)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// deliverAll publishes batch asynchronously, then waits for each acknowledgement in turn;
+// an event that was not acknowledged is delivered again on its own.
+func (p *Publisher) deliverAll(batch []Event) {
+	acks := make([]jetstream.PubAckFuture, len(batch))
+	for i, ev := range batch {
+		body, err := json.Marshal(ev)
+		if err != nil {
+			p.drop(ev, fmt.Errorf("audit: encoding %s event: %w", ev.Kind, err))
+			continue
+		}
+		ack, err := p.o.JS.PublishAsync(Subject(ev.Kind), body, jetstream.WithMsgID(ev.ID), jetstream.WithExpectStream(Stream))
+		if err != nil {
+			p.deliver(ev) // refused at once (too many pending, no connection)
+			continue
+		}
+		acks[i] = ack
+	}
+	timeout := time.NewTimer(publishTimeout)
+	defer timeout.Stop()
+	expired := false
+	for i, ack := range acks {
+		if ack == nil {
+			continue // dropped or delivered above
+		}
+		if expired {
+			select {
+			case <-ack.Ok():
+				continue
+			default:
+			}
+		} else {
+			select {
+			case <-ack.Ok():
+				continue
+			case <-ack.Err():
+			case <-timeout.C:
+				expired = true // the rest get no more waiting than their own retry
+			}
+		}
+		p.deliver(batch[i]) // a repeat of a stored event is deduplicated by its id
 	}
 }
 

@@ -119,3 +119,26 @@ func TestInvalidKindsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestABurstOfEventsArrivesWholeAndInOrder(t *testing.T) {
+	js := eventStream(t)
+	p := New(Options{JS: js, Node: "gw-1"})
+	const n = 3*maxInFlight + 10 // several batches and a partial one
+	for i := range n {
+		p.Emit(KindRecordingStored, map[string]int{"n": i})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p.Dropped() != 0 {
+		t.Fatalf("%d events dropped", p.Dropped())
+	}
+	for i, ev := range readEvents(t, js, n) {
+		var data struct{ N int }
+		if err := json.Unmarshal(ev.Data, &data); err != nil || data.N != i {
+			t.Fatalf("event %d carries %s, want n=%d", i, ev.Data, i)
+		}
+	}
+}
