@@ -16,8 +16,9 @@ const (
 	// audio can be buffered.
 	ringSlots = 64
 	// maxAhead is how far (in slots) a packet's timestamp may place it beyond its
-	// arrival before the stream is treated as discontinuous: about 1 s.
-	maxAhead = 50
+	// arrival before the stream is treated as discontinuous: 500 ms, which leaves
+	// the rest of the ring to wait for late packets (MaxJitter).
+	maxAhead = 25
 	// jumpSamples is the RTP timestamp step, either way, treated as a new stream
 	// (RFC 3550 §5.1: the timestamp may jump after a source restarts).
 	jumpSamples = 8000
