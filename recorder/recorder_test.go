@@ -292,3 +292,40 @@ func BenchmarkRecorderWrite(b *testing.B) {
 		b.Fatalf("%d packets dropped", r.dropped.Load())
 	}
 }
+
+// A recording has no latency budget: a packet held up for half a second on a busy machine
+// still lands in its slot instead of counting as late.
+func TestPacketHalfASecondLateKeepsItsSlot(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	clk := &fakeClock{t: t0}
+	path := filepath.Join(t.TempDir(), "call.wav")
+	r, err := Start(Options{Path: path, Law: g711.ULaw, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const delayed = 50 // the packet of 1.00–1.02 s
+	for i := range 75 {
+		if i == delayed {
+			continue
+		}
+		clk.Set(t0.Add(time.Duration(i) * 20 * time.Millisecond))
+		r.Write(Caller, 1, uint32(i*160), tone20ms(g711.ULaw, i, 440))
+		settle(t, r)
+	}
+	// 480 ms after its slot ended.
+	r.Write(Caller, 1, uint32(delayed*160), tone20ms(g711.ULaw, delayed, 440))
+	settle(t, r)
+	clk.Set(t0.Add(75 * 20 * time.Millisecond))
+	res, err := r.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Dropped != 0 {
+		t.Fatalf("%d packets dropped, want the late one placed", res.Dropped)
+	}
+	left, _ := readStereo(t, path)
+	slot := left[delayed*160 : (delayed+1)*160]
+	if p := goertzel(slot, 440); p < 1e6 {
+		t.Fatalf("the delayed packet's slot holds no 440 Hz tone (power %.3g)", p)
+	}
+}
