@@ -21,8 +21,7 @@ type groupSync struct {
 
 	mu      sync.Mutex
 	cond    sync.Cond
-	running bool
-	started uint64 // syncs begun
+	started uint64 // syncs begun; one runs while started > done
 	done    uint64 // syncs finished
 	// failed is the last sync that failed, err its error.
 	failed uint64
@@ -47,17 +46,15 @@ func (g *groupSync) wait() error {
 	// A sync running now may have begun before our writes: we need the one after it.
 	target := g.started + 1
 	for g.done < target {
-		if g.running {
+		if g.started > g.done {
 			g.cond.Wait()
 			continue
 		}
-		g.running = true
 		g.started++
 		gen := g.started
 		g.mu.Unlock()
 		err := g.syncfs()
 		g.mu.Lock()
-		g.running = false
 		g.done = gen
 		if err != nil {
 			g.failed, g.err = gen, err
