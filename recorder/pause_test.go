@@ -1,7 +1,6 @@
 package recorder
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,12 +11,7 @@ import (
 // silence in place, and audio after the resume lands where it was spoken.
 func TestPausedAudioIsSilenceInPlace(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	clk := &fakeClock{t: t0}
-	path := filepath.Join(t.TempDir(), "call.wav")
-	r, err := Start(Options{Path: path, Law: g711.ULaw, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, clk, path := startClocked(t, g711.ULaw, t0)
 	// One second of the caller's tone, 20 ms packets; paused from 200 ms to 600 ms,
 	// while the caller keys a card digit (697 Hz + 1209 Hz is DTMF 1).
 	for i := range 50 {

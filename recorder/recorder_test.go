@@ -37,6 +37,18 @@ func (c *fakeClock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
+// startClocked starts a recording of law into a new spool file, on a fake clock set to t0.
+func startClocked(t *testing.T, law g711.Law, t0 time.Time) (*Recorder, *fakeClock, string) {
+	t.Helper()
+	clk := &fakeClock{t: t0}
+	path := filepath.Join(t.TempDir(), "call.wav")
+	r, err := Start(Options{Path: path, Law: law, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, clk, path
+}
+
 // waiting is the number of packets waiting for the next tick.
 func (r *Recorder) waiting() int {
 	r.inbox.mu.Lock()
@@ -106,12 +118,7 @@ func TestRecordingPutsCallerLeftAndAgentRight(t *testing.T) {
 	for _, law := range []g711.Law{g711.ULaw, g711.ALaw} {
 		t.Run(law.String(), func(t *testing.T) {
 			t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-			clk := &fakeClock{t: t0}
-			path := filepath.Join(t.TempDir(), "call.wav")
-			r, err := Start(Options{Path: path, Law: law, Now: clk.Now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			r, clk, path := startClocked(t, law, t0)
 			const packets = 100 // 2 s
 			for i := range packets {
 				// Up to 15 ms of jitter, different on each side.
@@ -157,12 +164,7 @@ func TestRecordingPutsCallerLeftAndAgentRight(t *testing.T) {
 
 func TestRecordingIsSilentWhereNoPacketArrived(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	clk := &fakeClock{t: t0}
-	path := filepath.Join(t.TempDir(), "call.wav")
-	r, err := Start(Options{Path: path, Law: g711.ULaw, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, clk, path := startClocked(t, g711.ULaw, t0)
 	// Only the caller speaks, only in the first 200 ms of one second.
 	for i := range 10 {
 		clk.Set(t0.Add(time.Duration(i) * 20 * time.Millisecond))
@@ -297,12 +299,7 @@ func BenchmarkRecorderWrite(b *testing.B) {
 // still lands in its slot instead of counting as late.
 func TestPacketHalfASecondLateKeepsItsSlot(t *testing.T) {
 	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-	clk := &fakeClock{t: t0}
-	path := filepath.Join(t.TempDir(), "call.wav")
-	r, err := Start(Options{Path: path, Law: g711.ULaw, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, clk, path := startClocked(t, g711.ULaw, t0)
 	const delayed = 50 // the packet of 1.00–1.02 s
 	for i := range 75 {
 		if i == delayed {
