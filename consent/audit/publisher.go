@@ -132,16 +132,30 @@ func (p *Publisher) event(kind string, payload any) (Event, error) {
 }
 
 func (p *Publisher) send(ctx context.Context, ev Event) error {
-	body, err := json.Marshal(ev)
+	body, err := encode(ev)
 	if err != nil {
-		return fmt.Errorf("audit: encoding %s event: %w", ev.Kind, err)
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
 	defer cancel()
-	if _, err := p.o.JS.Publish(ctx, Subject(ev.Kind), body, jetstream.WithMsgID(ev.ID), jetstream.WithExpectStream(Stream)); err != nil {
+	if _, err := p.o.JS.Publish(ctx, Subject(ev.Kind), body, publishOpts(ev)...); err != nil {
 		return fmt.Errorf("audit: publishing %s event: %w", ev.Kind, err)
 	}
 	return nil
+}
+
+func encode(ev Event) ([]byte, error) {
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return nil, fmt.Errorf("audit: encoding %s event: %w", ev.Kind, err)
+	}
+	return body, nil
+}
+
+// publishOpts make a repeated publish of ev a no-op (the id is its Nats-Msg-Id) and
+// refuse any stream but the trail's.
+func publishOpts(ev Event) []jetstream.PublishOpt {
+	return []jetstream.PublishOpt{jetstream.WithMsgID(ev.ID), jetstream.WithExpectStream(Stream)}
 }
 
 func (p *Publisher) drop(ev Event, why error) {
@@ -192,12 +206,12 @@ func (p *Publisher) fill(batch []Event) []Event {
 func (p *Publisher) deliverAll(batch []Event) {
 	acks := make([]jetstream.PubAckFuture, len(batch))
 	for i, ev := range batch {
-		body, err := json.Marshal(ev)
+		body, err := encode(ev)
 		if err != nil {
-			p.drop(ev, fmt.Errorf("audit: encoding %s event: %w", ev.Kind, err))
+			p.drop(ev, err)
 			continue
 		}
-		ack, err := p.o.JS.PublishAsync(Subject(ev.Kind), body, jetstream.WithMsgID(ev.ID), jetstream.WithExpectStream(Stream))
+		ack, err := p.o.JS.PublishAsync(Subject(ev.Kind), body, publishOpts(ev)...)
 		if err != nil {
 			p.deliver(ev) // refused at once (too many pending, no connection)
 			continue
