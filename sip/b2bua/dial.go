@@ -39,7 +39,8 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 	if log == nil {
 		log = s.log
 	}
-	ep, err := s.opts.Ports.Open()
+	m := s.mediaForTarget(r.Target)
+	ep, err := m.Ports.Open()
 	if err != nil {
 		return nil, Status(sip.StatusServiceUnavailable, "Service Unavailable", err)
 	}
@@ -47,7 +48,7 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 	if choice.TelephoneEvent == nil {
 		choice.TelephoneEvent = &sdpneg.Format{PayloadType: defaultEventPT, Name: "telephone-event", ClockRate: 8000, Fmtp: "0-16"}
 	}
-	out := &Outbound{leg: newLeg(log, ep, s.opts.MediaIP, choice, randomSessionID())}
+	out := &Outbound{leg: newLeg(log, ep, m.IP, choice, randomSessionID())}
 	fail := func(err error) (*Outbound, error) {
 		ep.Close()
 		return nil, err
@@ -93,6 +94,9 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 	if err == nil && !offers(answer, choice.Audio) {
 		err = fmt.Errorf("answer drops %s", choice.Audio.Name)
 	}
+	if err == nil {
+		err = out.setRemote(answer)
+	}
 	if err != nil {
 		// RFC 3264 §6.1: an answer we cannot use still forms a dialog; ACK and end it.
 		_ = dlg.Ack(ctx)
@@ -100,7 +104,6 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 		out.Close()
 		return nil, Status(sip.StatusNotAcceptableHere, "Not Acceptable Here", fmt.Errorf("%w: %w", ErrNoAnswerSDP, err))
 	}
-	out.setRemote(answer)
 	out.Choice.TelephoneEvent = answerEvent(answer)
 	if err := dlg.Ack(ctx); err != nil {
 		_ = dlg.Bye(ctx)

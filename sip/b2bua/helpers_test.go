@@ -76,21 +76,28 @@ func startGateway(t *testing.T, network string, pairs int, h CallHandler) *gatew
 // startGatewayWith is startGateway with admission rules.
 func startGatewayWith(t *testing.T, network string, pairs int, h CallHandler, adm Admission, policy ...sdpneg.SRTP) *gateway {
 	t.Helper()
-	var srtpPolicy sdpneg.SRTP
-	if len(policy) > 0 {
-		srtpPolicy = policy[0]
-	}
+	return startGatewayAdjusted(t, network, pairs, h, func(o *Options) {
+		o.Admission = adm
+		if len(policy) > 0 {
+			o.SRTP = policy[0]
+		}
+	})
+}
+
+// startGatewayAdjusted is startGateway with adjust applied to the server's Options.
+func startGatewayAdjusted(t *testing.T, network string, pairs int, h CallHandler, adjust func(*Options)) *gateway {
+	t.Helper()
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t, network)))
 	pool := newPool(t, pairs)
-	srv, err := New(Options{
+	opts := Options{
 		Listeners:  []Listener{{Network: network, Addr: addr}},
 		PublicHost: "127.0.0.1",
 		MediaIP:    loopback,
 		Ports:      pool,
 		Handler:    h,
-		Admission:  adm,
-		SRTP:       srtpPolicy,
-	})
+	}
+	adjust(&opts)
+	srv, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

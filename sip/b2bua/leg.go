@@ -99,11 +99,18 @@ func (l *leg) sdp(dir sdpneg.Direction, offer *sdpneg.Description) ([]byte, erro
 }
 
 // setRemote points the media at the peer's SDP address (RTCP per RFC 3605 or port+1).
-func (l *leg) setRemote(d *sdpneg.Description) {
+// An address of the other family than the leg's media socket is refused: the leg was
+// set up in one family, and its socket cannot reach the other.
+func (l *leg) setRemote(d *sdpneg.Description) error {
 	if l.Media == nil {
-		return // ICE finds a WebRTC peer's address
+		return nil // ICE finds a WebRTC peer's address
+	}
+	if local := l.Media.LocalAddr().Addr(); !sameFamily(local, d.Addr) {
+		return Status(sip.StatusNotAcceptableHere, "Not Acceptable Here",
+			fmt.Errorf("%w: the leg's media is %s, the SDP names %v", ErrAddressFamily, familyName(local), d.Addr))
 	}
 	l.Media.SetRemote(netip.AddrPortFrom(d.Addr, d.Port), netip.AddrPortFrom(d.Addr, d.RTCPPort))
+	return nil
 }
 
 // peerDirectionOf is what the peer does with media per its SDP; the legacy hold form
@@ -139,7 +146,11 @@ func (l *leg) handleReinvite(req *sip.Request, tx sip.ServerTransaction, contact
 			respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
 			return
 		}
-		l.setRemote(offer)
+		if err := l.setRemote(offer); err != nil {
+			l.log.Warn("re-INVITE refused", "error", err)
+			respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
+			return
+		}
 		dir = peerDirectionOf(offer)
 	}
 	body, err := l.answerReinvite(dir, offer, req.Body())
@@ -193,7 +204,9 @@ func (l *leg) reoffer(ctx context.Context, d dialog, target sip.Uri, dir sdpneg.
 		return Status(res.StatusCode, res.Reason, fmt.Errorf("re-INVITE refused"))
 	}
 	if answer, err := sdpneg.Parse(res.Body()); err == nil {
-		l.setRemote(answer)
+		if err := l.setRemote(answer); err != nil {
+			l.log.Warn("re-INVITE answer ignored", "error", err)
+		}
 	}
 	ack := sip.NewRequest(sip.ACK, target)
 	return d.WriteRequest(ack)

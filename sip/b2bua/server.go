@@ -45,8 +45,12 @@ type Options struct {
 	// PublicHost is the host advertised in Contact and Via.
 	PublicHost string
 	// MediaIP is the address in the gateway's SDP; the port pool binds on it.
-	MediaIP   netip.Addr
-	Ports     *media.PortPool
+	MediaIP netip.Addr
+	Ports   *media.PortPool
+	// DualStack is a media address of the other family (IPv6 beside IPv4, or the other
+	// way round), for peers whose SDP names that family; nil = offers of the other
+	// family get 488.
+	DualStack *MediaAddr
 	Handler   CallHandler
 	Logger    *slog.Logger
 	UserAgent string
@@ -303,7 +307,13 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
 	}
-	ep, err := s.opts.Ports.Open()
+	m, err := s.mediaFor(offer.Addr)
+	if err != nil {
+		log.Info("INVITE refused: no media address in the offer's family", "error", err)
+		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
+	ep, err := m.Ports.Open()
 	if err != nil {
 		log.Error("INVITE refused: no media port", "error", err)
 		s.reply(log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
@@ -318,13 +328,13 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 
 	in := &Inbound{
-		leg:     newLeg(log, ep, s.opts.MediaIP, choice, randomSessionID()),
+		leg:     newLeg(log, ep, m.IP, choice, randomSessionID()),
 		Request: req,
 		Offer:   offer,
 		server:  s,
 	}
 	in.local.Crypto = localCrypto
-	in.setRemote(offer)
+	_ = in.setRemote(offer) // mediaFor chose the offer's family
 	s.accept(log, req, tx, in, func() {
 		if err := ep.Start(log); err != nil {
 			log.Error("caller media not started", "error", err) // only while shutting down

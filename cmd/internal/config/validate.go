@@ -3,7 +3,6 @@ package config
 import (
 	"encoding/base64"
 	"errors"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -142,15 +141,8 @@ func (v *validator) sip() {
 
 func (v *validator) media() {
 	m := v.c.Media
-	if m.IP != "" {
-		ip, err := netip.ParseAddr(m.IP)
-		switch {
-		case err != nil:
-			v.check("media.ip", invalid("%q is not an IP address", m.IP))
-		case ip.IsUnspecified() || ip.IsMulticast():
-			// RFC 3264 §8.4: 0.0.0.0 in SDP means hold; the relay needs a unicast address.
-			v.check("media.ip", invalid("%q is not a unicast address the peer can send to", m.IP))
-		}
+	if _, err := v.c.MediaIPs(); err != nil {
+		v.check("media.ip", invalid("%s", err))
 	}
 	switch m.SRTP {
 	case "optional", "required", "off":

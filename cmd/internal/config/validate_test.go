@@ -51,6 +51,8 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 
 		{"media ip not an IP", "media:\n  ip: gateway.local\n", "config: media.ip: \"gateway.local\" is not an IP address (line 2)", ErrInvalidValue},
 		{"media ip unspecified", "media:\n  ip: 0.0.0.0\n", "config: media.ip:", ErrInvalidValue},
+		{"media ip two of a family", "media:\n  ip: \"192.0.2.10, 192.0.2.11\"\n", "config: media.ip: \"192.0.2.10, 192.0.2.11\": at most one IPv4 and one IPv6 address", ErrInvalidValue},
+		{"media ip list with a name", "media:\n  ip: \"192.0.2.10, gw6.local\"\n", "config: media.ip: \"gw6.local\" is not an IP address", ErrInvalidValue},
 		{"port_min not a number", "media:\n  port_min: low\n", "config: media.port_min: invalid integer \"low\" (line 2)", ErrInvalidValue},
 		{"port_min zero", "media:\n  port_min: 0\n", "config: media.port_min: 0 is outside 1..65535", ErrInvalidValue},
 		{"port_max too high", "media:\n  port_max: 70000\n", "config: media.port_max: 70000 is outside", ErrInvalidValue},
@@ -153,6 +155,7 @@ func TestValidAlternativesAreAccepted(t *testing.T) {
 		{"two-port range", "media:\n  port_min: 30000\n  port_max: 30001\n"},
 		{"odd start", "media:\n  port_min: 30001\n  port_max: 30003\n"},
 		{"ipv6 media", "media:\n  ip: \"2001:db8::10\"\n"},
+		{"dual-stack media", "media:\n  ip: \"192.0.2.10, 2001:db8::10\"\n"},
 		{"public addr host only", "sip:\n  public_addr: 203.0.113.5\n"},
 		{"public addr ipv6", "sip:\n  public_addr: \"2001:db8::5\"\n"},
 		{"no decline digits", "consent:\n  decline_digits: ''\n"},

@@ -55,6 +55,7 @@ type Gateway struct {
 	rights    *rights.Listener
 	callctl   *callctl.Listener
 	ports     *media.PortPool
+	dualStack *b2bua.MediaAddr // the other family's media address, if media.ip has one
 	recorders *recorder.Scheduler
 	sip       *b2bua.Server
 	splitter  *split.Splitter
@@ -122,12 +123,21 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	}
 	g.events = audit.New(audit.Options{JS: g.bus.JS, Node: cfg.NodeName, Logger: log})
 
-	publicHost, mediaIP, err := addresses(cfg)
+	publicHost, mediaIPs, err := addresses(cfg)
 	if err != nil {
 		return g, err
 	}
+	mediaIP := mediaIPs[0]
 	if g.ports, err = media.NewPortPool(mediaIP, cfg.Media.PortMin, cfg.Media.PortMax); err != nil {
 		return g, fmt.Errorf("media: %w", err)
+	}
+	if len(mediaIPs) > 1 {
+		// The same range on the other family's address: the ports do not collide.
+		pool, err := media.NewPortPool(mediaIPs[1], cfg.Media.PortMin, cfg.Media.PortMax)
+		if err != nil {
+			return g, fmt.Errorf("media: %w", err)
+		}
+		g.dualStack = &b2bua.MediaAddr{IP: mediaIPs[1], Ports: pool}
 	}
 	var sipServer *b2bua.Server
 	g.metrics = metrics.New(metrics.Gauges{
@@ -137,7 +147,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			}
 			return float64(sipServer.ActiveCalls())
 		},
-		PortsInUse: func() float64 { return float64(g.ports.InUse()) },
+		PortsInUse: func() float64 { return float64(g.PortsInUse()) },
 		SpoolBytes: func() float64 {
 			if g.archive == nil {
 				return 0
@@ -206,6 +216,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		PublicHost: publicHost,
 		MediaIP:    mediaIP,
 		Ports:      g.ports,
+		DualStack:  g.dualStack,
 		Handler:    g.splitter,
 		Logger:     log,
 		UserAgent:  "consentgw/" + Version,
@@ -226,7 +237,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	}
 	g.startRetention()
 	log.Info("consentgw started", "version", Version, "sip", cfg.SIP.Listen, "public_host", publicHost,
-		"media_ip", mediaIP.String(), "http", g.httpLn.Addr().String(), "nats", g.bus.ClientURL(), "objects", cfg.ObjectDir())
+		"media_ip", cfg.Media.IP, "http", g.httpLn.Addr().String(), "nats", g.bus.ClientURL(), "objects", cfg.ObjectDir())
 	return g, nil
 }
 
@@ -262,6 +273,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	if g.sip != nil {
 		errs = append(errs, g.sip.Shutdown(ctx))
+	}
+	if g.dualStack != nil {
+		g.dualStack.Ports.Close()
 	}
 	if g.ports != nil {
 		g.ports.Close() // every call has ended: stop the media poller
@@ -328,7 +342,13 @@ func (g *Gateway) NATSURL() string { return g.bus.ClientURL() }
 func (g *Gateway) ActiveCalls() int { return g.sip.ActiveCalls() }
 
 // PortsInUse is the number of RTP port pairs held.
-func (g *Gateway) PortsInUse() int { return g.ports.InUse() }
+func (g *Gateway) PortsInUse() int {
+	n := g.ports.InUse()
+	if g.dualStack != nil {
+		n += g.dualStack.Ports.InUse()
+	}
+	return n
+}
 
 func loadPrompt(c config.Consent) (*prompt.Prompt, error) {
 	if c.Prompt == "" {
@@ -385,12 +405,13 @@ func sipListeners(cfg *config.Config) ([]b2bua.Listener, error) {
 	return out, nil
 }
 
-// addresses picks the host advertised in SIP and the media IP: the configured ones, else
-// the first listener's host, else (a wildcard listener) this machine's primary address.
-func addresses(cfg *config.Config) (string, netip.Addr, error) {
+// addresses picks the host advertised in SIP and the media IPs (one, or one of each
+// family): the configured ones, else the first listener's host, else (a wildcard
+// listener) this machine's primary address.
+func addresses(cfg *config.Config) (string, []netip.Addr, error) {
 	ls, err := cfg.Listeners()
 	if err != nil {
-		return "", netip.Addr{}, err
+		return "", nil, err
 	}
 	public := cfg.SIP.PublicAddr
 	if host, _, err := net.SplitHostPort(public); err == nil {
@@ -402,14 +423,13 @@ func addresses(cfg *config.Config) (string, netip.Addr, error) {
 			public = primaryIP().String()
 		}
 	}
-	if cfg.Media.IP != "" {
-		ip, err := netip.ParseAddr(cfg.Media.IP)
-		return public, ip, err
+	if ips, err := cfg.MediaIPs(); err != nil || len(ips) > 0 {
+		return public, ips, err
 	}
 	if ip, err := netip.ParseAddr(public); err == nil {
-		return public, ip, nil
+		return public, []netip.Addr{ip}, nil
 	}
-	return public, primaryIP(), nil
+	return public, []netip.Addr{primaryIP()}, nil
 }
 
 // primaryIP is the first global unicast address of this machine, else loopback.
