@@ -3,6 +3,7 @@ package b2bua
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -23,6 +24,8 @@ type Inbound struct {
 	server  *Server
 	// answer is a WebRTC leg's SDP answer, negotiated before the call was taken.
 	answer []byte
+	// byeReceived is set when the caller's BYE arrives, before it is answered.
+	byeReceived atomic.Bool
 }
 
 // Dial places the agent leg for this caller (see Server.Dial).
@@ -54,7 +57,15 @@ func (in *Inbound) Answer(ctx context.Context) error {
 }
 
 // Hangup sends BYE to the caller, unless the caller already left.
+//
+// sipgo's ReadBye answers the caller's BYE before it ends the dialog, so for a moment
+// the caller has its 200 and the dialog still looks alive: a Hangup then would send a
+// BYE the caller never answers and wait its whole ctx for it. byeReceived closes that
+// window.
 func (in *Inbound) Hangup(ctx context.Context) error {
+	if in.byeReceived.Load() {
+		return nil
+	}
 	select {
 	case <-in.Done():
 		return nil
@@ -95,6 +106,9 @@ func (in *Inbound) handle(req *sip.Request, tx sip.ServerTransaction) {
 	case sip.ACK:
 		_ = in.dlg.ReadAck(req, tx) // an ACK to a re-INVITE's 2xx fails the CSeq check: harmless
 	case sip.BYE:
+		if req.CSeq().SeqNo >= in.Request.CSeq().SeqNo {
+			in.byeReceived.Store(true) // before ReadBye sends the 200: see Hangup
+		}
 		if err := in.dlg.ReadBye(req, tx); err != nil {
 			in.log.Warn("caller BYE rejected", "error", err)
 			respond(in.log, tx, sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
