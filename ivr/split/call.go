@@ -1,6 +1,7 @@
 package split
 
 import (
+	"errors"
 	"context"
 	"fmt"
 	"log/slog"
@@ -78,6 +79,11 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
 	}
 
 	out, err := s.dial(ctx, log, in, route, target, receipt)
+	if errors.Is(err, b2bua.ErrDialAbandoned) {
+		log.Info("caller hung up while the agent rang; agent leg cancelled")
+		s.opts.Observer.CallerCancelled()
+		return
+	}
 	if err != nil {
 		code, reason := b2bua.StatusOf(err)
 		log.Warn("target did not take the call; ending the caller leg", "status", code, "reason", reason, "error", err)

@@ -20,6 +20,8 @@ import (
 type Observer interface {
 	Decided(d consent.Decision, m consent.Method)
 	DialFailed(status int)
+	// CallerCancelled counts a caller who hung up while the agent leg rang.
+	CallerCancelled()
 	RecordingStarted()
 	RecordingFinished(frames int64, dropped int64)
 	// CallControl counts what happened to a recording mid-call: withdrawn, paused,
@@ -89,6 +91,7 @@ type nopObserver struct{}
 
 func (nopObserver) Decided(consent.Decision, consent.Method) {}
 func (nopObserver) DialFailed(int)                           {}
+func (nopObserver) CallerCancelled()                          {}
 func (nopObserver) RecordingStarted()                        {}
 func (nopObserver) RecordingFinished(int64, int64)           {}
 func (nopObserver) CallControl(string)                       {}

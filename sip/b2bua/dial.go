@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -86,6 +86,11 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 	defer stopWait()
 	if err := dlg.WaitAnswer(wait.ctx, sipgo.AnswerOptions{OnResponse: wait.seen}); err != nil {
 		dlg.Close()
+		if ctx.Err() != nil {
+			// The owner gave up the dial (the caller hung up while the agent rang): the
+			// INVITE was cancelled (RFC 3261 §9.1), which is no failure of the target.
+			return fail(Status(sip.StatusRequestTerminated, "Request Terminated", fmt.Errorf("%w: %w", ErrDialAbandoned, err)))
+		}
 		return fail(answerError(err, wait.ctx))
 	}
 	s.legs.Store(dlg.ID, out)
@@ -157,40 +162,78 @@ func answerEvent(d *sdpneg.Description) *sdpneg.Format {
 // answerWaiter is the context a Dial waits for the agent's answer in, and whether the
 // agent has said anything yet.
 type answerWaiter struct {
-	ctx         context.Context
-	provisional atomic.Bool
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	mu          sync.Mutex
+	provisional bool // a provisional response arrived: a CANCEL may be sent
+	abandoned   bool // the owner gave up before one arrived: CANCEL when it does
 }
 
-// answerWait ends the wait for an answer after timeout or when ctx ends. RFC 3261 §9.1
-// forbids a CANCEL before any provisional response, and sipgo then waits for one until
-// Timer B (32 s); a target that has not answered anything at all (nothing listens, or
-// packets are lost) is given up at once instead, without a CANCEL.
+// abandonGrace is how long a dial the owner gave up before any provisional response
+// waits for one, so that it can still CANCEL (RFC 3261 §9.1 allows no CANCEL before a
+// provisional response). It covers the INVITE's retransmissions at 0.5, 1 and 2 s (T1
+// doubling, §17.1.1.2): a target that is there answers 100 or 180 by then.
+const abandonGrace = 4 * time.Second
+
+// answerWait ends the wait for an answer after timeout or when ctx ends. Once a
+// provisional response has arrived, giving up sends CANCEL and waits for the 487. A
+// target that has not answered anything at the answer timeout (nothing listens, or
+// packets are lost) is given up at once, without a CANCEL, rather than after Timer B
+// (32 s). When ctx ends first (the caller left) before any provisional response, the
+// dial waits up to abandonGrace for one and cancels then, so a target that rings is
+// never left ringing for nobody.
 func answerWait(ctx context.Context, timeout time.Duration) (*answerWaiter, context.CancelFunc) {
 	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
-	w := &answerWaiter{ctx: wctx}
-	giveUp := func() {
-		if w.provisional.Load() {
+	w := &answerWaiter{ctx: wctx, cancel: cancel}
+	var grace *time.Timer
+	abandon := func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.provisional {
 			cancel(nil) // WaitAnswer sends CANCEL and waits for the 487
+			return
+		}
+		w.abandoned = true
+		grace = time.AfterFunc(abandonGrace, func() { cancel(sipgo.WaitAnswerForceCancelErr) })
+	}
+	expire := func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.provisional {
+			cancel(nil)
 			return
 		}
 		cancel(sipgo.WaitAnswerForceCancelErr)
 	}
-	stops := []func() bool{context.AfterFunc(ctx, giveUp)}
+	stops := []func() bool{context.AfterFunc(ctx, abandon)}
 	if timeout > 0 {
-		stops = append(stops, time.AfterFunc(timeout, giveUp).Stop)
+		stops = append(stops, time.AfterFunc(timeout, expire).Stop)
 	}
 	return w, func() {
 		for _, stop := range stops {
 			stop()
 		}
+		w.mu.Lock()
+		if grace != nil {
+			grace.Stop()
+		}
+		w.mu.Unlock()
 		cancel(nil)
 	}
 }
 
-// seen is WaitAnswer's OnResponse hook: it notes the first provisional response.
+// seen is WaitAnswer's OnResponse hook: it notes the first provisional response, and
+// cancels a dial that was abandoned before it.
 func (w *answerWaiter) seen(res *sip.Response) error {
-	if res.IsProvisional() {
-		w.provisional.Store(true)
+	if !res.IsProvisional() {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.provisional = true
+	if w.abandoned {
+		w.cancel(nil)
 	}
 	return nil
 }

@@ -43,6 +43,9 @@ var (
 	ErrLegEnded = errors.New("b2bua: leg ended")
 	// ErrNoAnswerSDP is a 2xx from a target without a usable SDP answer.
 	ErrNoAnswerSDP = errors.New("b2bua: target answered without usable SDP")
+	// ErrDialAbandoned is a Dial whose context ended before the target answered: the
+	// caller left while the agent rang, and the INVITE was cancelled.
+	ErrDialAbandoned = errors.New("b2bua: dial abandoned before the answer")
 	// ErrAddressFamily is an SDP whose media address is of a family (IPv4, IPv6) the
 	// gateway has no media address in, or not the family the leg was set up in.
 	ErrAddressFamily = errors.New("b2bua: media address family not served")

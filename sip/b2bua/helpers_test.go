@@ -235,7 +235,10 @@ func bridgeTo(target sip.Uri, dialed chan<- error) handlerFunc {
 			dialed <- err
 			return
 		}
-		out, err := in.Dial(ctx, DialRequest{Target: target, Timeout: testWait})
+		// As the gateway's call owner does: a caller who leaves cancels the dial.
+		dialCtx, stop := context.WithCancel(ctx)
+		defer context.AfterFunc(in.dlg.Context(), stop)()
+		out, err := in.Dial(dialCtx, DialRequest{Target: target, Timeout: testWait})
 		dialed <- err
 		hctx, cancel := context.WithTimeout(context.Background(), testWait)
 		defer cancel()

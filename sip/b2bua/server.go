@@ -80,6 +80,11 @@ type Server struct {
 	// dialogsTLS is dialogs with a Contact on the TLS listener, so a peer reached over
 	// TLS sends its in-dialog requests over TLS too (RFC 3261 §26.2.1).
 	dialogsTLS sipgo.DialogUA
+	// dialogsUDP sends UDP requests from the first UDP listener's own socket, set by
+	// Start once it is bound (see udpClient); the zero value until then.
+	dialogsUDP sipgo.DialogUA
+	// clientOpts are the options every client of the server shares.
+	clientOpts []sipgo.ClientOption
 
 	legs   sync.Map // dialog ID → *Inbound or *Outbound
 	calls  sync.WaitGroup
@@ -136,7 +141,10 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("b2bua: server: %w", err)
 	}
-	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(sipLog), sipgo.WithClientHostname(opts.PublicHost), sipgo.WithClientPort(port))
+	// RFC 3581: rport asks the next hop to answer to the packet's source port, so a
+	// response reaches the gateway even where a NAT rewrote it.
+	s.clientOpts = []sipgo.ClientOption{sipgo.WithClientLogger(sipLog), sipgo.WithClientHostname(opts.PublicHost), sipgo.WithClientNAT()}
+	cli, err := sipgo.NewClient(ua, append(s.clientOpts, sipgo.WithClientPort(port))...)
 	if err != nil {
 		return nil, fmt.Errorf("b2bua: client: %w", err)
 	}
@@ -179,6 +187,12 @@ func (s *Server) Start() error {
 			}
 			s.bound = append(s.bound, conn.LocalAddr())
 			s.closers = append(s.closers, conn.Close)
+			if s.dialogsUDP.Client == nil {
+				if err := s.useUDPListener(conn.LocalAddr()); err != nil {
+					s.closeListeners()
+					return err
+				}
+			}
 			serving = append(serving, func() { s.serve("udp", func() error { return s.srv.ServeUDP(conn) }) })
 		case "tcp":
 			ln, err := net.Listen("tcp", l.Addr)
@@ -368,10 +382,14 @@ func (s *Server) serveCall(log *slog.Logger, req *sip.Request, tx sip.ServerTran
 	s.opts.Handler.ServeCall(s.baseCtx, in)
 }
 
-// dialogsForTransport picks the dialog UA whose Contact suits a peer on transport.
+// dialogsForTransport picks the dialog UA whose Contact and client suit a peer on
+// transport ("" is UDP, the default transport of a sip: URI, RFC 3261 §19.1.2).
 func (s *Server) dialogsForTransport(transport string) *sipgo.DialogUA {
-	if strings.EqualFold(transport, "tls") {
+	switch {
+	case strings.EqualFold(transport, "tls"):
 		return &s.dialogsTLS
+	case (transport == "" || strings.EqualFold(transport, "udp")) && s.dialogsUDP.Client != nil:
+		return &s.dialogsUDP
 	}
 	return &s.dialogs
 }

@@ -17,6 +17,7 @@ type Metrics struct {
 
 	decisions        *prometheus.CounterVec
 	dialFailures     *prometheus.CounterVec
+	callerCancels    prometheus.Counter
 	recordings       prometheus.Counter
 	recordedSeconds  prometheus.Counter
 	recordingDropped prometheus.Counter
@@ -41,6 +42,9 @@ func New(g Gauges) *Metrics {
 		dialFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "consentgw_target_failures_total", Help: "Agent legs that failed, by SIP status.",
 		}, []string{"status"}),
+		callerCancels: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "consentgw_caller_cancels_total", Help: "Callers who hung up while the agent leg rang (its INVITE cancelled; not a target failure).",
+		}),
 		recordings: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "consentgw_recordings_started_total", Help: "Recordings started (granted calls bridged).",
 		}),
@@ -60,7 +64,7 @@ func New(g Gauges) *Metrics {
 			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, rate_limited, max_calls, malformed, oversized).",
 		}, []string{"reason"}),
 	}
-	reg.MustRegister(m.decisions, m.dialFailures, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived, m.callControl, m.sipRejected,
+	reg.MustRegister(m.decisions, m.dialFailures, m.callerCancels, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived, m.callControl, m.sipRejected,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_active_calls", Help: "Calls in progress."}, g.ActiveCalls),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_rtp_port_pairs_in_use", Help: "RTP/RTCP port pairs held by calls."}, g.PortsInUse),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_spool_bytes", Help: "Bytes in the spool: recordings in progress and objects waiting for the store."}, g.SpoolBytes),
@@ -80,6 +84,9 @@ func (m *Metrics) Decided(d consent.Decision, method consent.Method) {
 func (m *Metrics) DialFailed(status int) {
 	m.dialFailures.WithLabelValues(strconv.Itoa(status)).Inc()
 }
+
+// CallerCancelled counts a caller who left while the agent leg rang.
+func (m *Metrics) CallerCancelled() { m.callerCancels.Inc() }
 
 // RecordingStarted counts a recording.
 func (m *Metrics) RecordingStarted() { m.recordings.Inc() }
