@@ -17,6 +17,8 @@ const (
 	RejectMalformed   = "malformed"    // a datagram that is no SIP message: dropped
 	RejectOversized   = "oversized"    // a datagram above MaxMessageBytes: dropped
 	RejectChallenged  = "challenged"   // untrusted source without valid credentials yet: 401
+	RejectAuthFailed  = "auth_failed"  // digest credentials with a wrong user or password: 403
+	RejectAuthBlocked = "auth_blocked" // the source used up its failed attempts: 403 unchecked
 )
 
 // Admission decides who may start a call, before any media port, dialog or goroutine
@@ -74,10 +76,14 @@ func (s *Server) gate(req *sip.Request, tx sip.ServerTransaction, invite bool) b
 			s.reply(s.log, req, tx, sip.StatusForbidden, "Forbidden")
 			return false
 		}
-		switch res, _ := a.Auth.check(req, time.Now()); res {
+		switch res, _ := a.Auth.check(req, src, time.Now()); res {
 		case authOK:
 		case authFailed:
-			a.rejected(RejectUntrusted)
+			a.rejected(RejectAuthFailed)
+			s.reply(s.log, req, tx, sip.StatusForbidden, "Forbidden")
+			return false
+		case authBlocked:
+			a.rejected(RejectAuthBlocked)
 			s.reply(s.log, req, tx, sip.StatusForbidden, "Forbidden")
 			return false
 		default:

@@ -43,6 +43,14 @@ func (l *sourceLimiter) allow(src netip.Addr, now time.Time) bool {
 	return lim.AllowN(now, 1)
 }
 
+// exhausted reports whether src has no token left at now, without taking one.
+func (l *sourceLimiter) exhausted(src netip.Addr, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lim, ok := l.sources[src]
+	return ok && lim.TokensAt(now) < 1
+}
+
 // evict frees at least an eighth of the map. An idle source loses nothing by being
 // forgotten: it would start again from a full bucket anyway.
 func (l *sourceLimiter) evict(now time.Time) {
