@@ -105,7 +105,7 @@ func (s *Server) gate(req *sip.Request, tx sip.ServerTransaction, invite bool) b
 func (s *Server) busy(req *sip.Request, tx sip.ServerTransaction) {
 	res := sip.NewResponseFromRequest(req, sip.StatusServiceUnavailable, "Service Unavailable", nil)
 	res.AppendHeader(sip.NewHeader("Retry-After", s.opts.Admission.retryAfter()))
-	respond(s.log, tx, res)
+	refuse(s.log, tx, res)
 }
 
 // newLimiter builds the per-source INVITE limiter, or nil when there is no limit.

@@ -155,5 +155,5 @@ func (s *Server) challenge(req *sip.Request, tx sip.ServerTransaction, stale boo
 	md5 := chal
 	md5.Algorithm = "MD5"
 	res.AppendHeader(sip.NewHeader("WWW-Authenticate", md5.String()))
-	respond(s.log, tx, res)
+	refuse(s.log, tx, res)
 }

@@ -479,8 +479,26 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	respond(s.log, tx, res)
 }
 
+// reply answers req with a status; a final error response is a refusal and is sent
+// statelessly (see refuse).
 func (s *Server) reply(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, code int, reason string) {
-	respond(log, tx, sip.NewResponseFromRequest(req, code, reason, nil))
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	if code >= 300 {
+		refuse(log, tx, res)
+		return
+	}
+	respond(log, tx, res)
+}
+
+// refuse sends a response that ends a request which never became a call (untrusted,
+// challenged, rate-limited, over capacity, malformed, unknown dialog) and drops its
+// transaction at once, as a stateless proxy's sl_send_reply does. Kept, the transaction
+// and its messages would live 32 s (Timer H or J, RFC 3261 §17.2), so a flood of refused
+// requests grew the heap by hundreds of MB. A retransmission of the request is refused
+// again on its own; the ACK to a refused INVITE matches nothing and is dropped.
+func refuse(log *slog.Logger, tx sip.ServerTransaction, res *sip.Response) {
+	respond(log, tx, res)
+	tx.Terminate()
 }
 
 func randomSessionID() uint64 {
