@@ -11,14 +11,16 @@ import (
 
 // Reasons a request is refused before it costs anything, as counted by Admission.Rejected.
 const (
-	RejectUntrusted   = "untrusted"    // source outside sip.trusted or the route's sources: 403
-	RejectRateLimited = "rate_limited" // the source sent INVITEs faster than its limit: 503
-	RejectMaxCalls    = "max_calls"    // sip.max_calls calls in progress: 503
-	RejectMalformed   = "malformed"    // a datagram that is no SIP message: dropped
-	RejectOversized   = "oversized"    // a datagram above MaxMessageBytes: dropped
-	RejectChallenged  = "challenged"   // untrusted source without valid credentials yet: 401
-	RejectAuthFailed  = "auth_failed"  // digest credentials with a wrong user or password: 403
-	RejectAuthBlocked = "auth_blocked" // the source used up its failed attempts: 403 unchecked
+	RejectUntrusted      = "untrusted"            // source outside sip.trusted or the route's sources: 403
+	RejectRateLimited    = "rate_limited"         // the source sent INVITEs faster than its limit: 503
+	RejectMaxCalls       = "max_calls"            // sip.max_calls calls in progress: 503
+	RejectMalformed      = "malformed"            // a datagram that is no SIP message: dropped
+	RejectOversized      = "oversized"            // a datagram above MaxMessageBytes: dropped
+	RejectChallenged     = "challenged"           // untrusted source without valid credentials yet: 401
+	RejectAuthFailed     = "auth_failed"          // digest credentials with a wrong user or password: 403
+	RejectAuthBlocked    = "auth_blocked"         // the source used up its failed attempts: 403 unchecked
+	RejectTooManyStreams = "too_many_connections" // a source over its TCP/TLS/WS connections: closed
+	RejectSlowMessage    = "slow_message"         // a stream message not complete in time: closed
 )
 
 // Admission decides who may start a call, before any media port, dialog or goroutine

@@ -100,6 +100,7 @@ type Server struct {
 	bound    []net.Addr
 	closers  []func() error
 	limiter  *sourceLimiter // nil = no per-source INVITE limit
+	streams  *streamGuard   // connections per source on the stream listeners
 }
 
 // New builds a server; Start binds its listeners.
@@ -119,7 +120,7 @@ func New(opts Options) (*Server, error) {
 	}
 	port, _ := strconv.Atoi(portStr)
 
-	s := &Server{opts: opts, log: opts.Logger, limiter: newLimiter(opts.Admission)}
+	s := &Server{opts: opts, log: opts.Logger, limiter: newLimiter(opts.Admission), streams: newStreamGuard(maxStreamsPerSource)}
 	// sipgo's debug lines are noise, and its warnings and errors may quote whole SIP
 	// messages (one it could not parse): it only gets to say warnings and errors, and
 	// every string it logs is redacted.
@@ -202,7 +203,8 @@ func (s *Server) Start() error {
 			}
 			s.bound = append(s.bound, ln.Addr())
 			s.closers = append(s.closers, ln.Close)
-			serving = append(serving, func() { s.serve("tcp", func() error { return s.srv.ServeTCP(ln) }) })
+			guarded := s.guard(ln, true)
+			serving = append(serving, func() { s.serve("tcp", func() error { return s.srv.ServeTCP(guarded) }) })
 		case "ws", "wss":
 			serve, err := s.listenWebSocket(l)
 			if err != nil {
@@ -222,7 +224,8 @@ func (s *Server) Start() error {
 			}
 			s.bound = append(s.bound, ln.Addr())
 			s.closers = append(s.closers, ln.Close)
-			serving = append(serving, func() { s.serve("tls", func() error { return s.srv.ServeTLS(ln) }) })
+			guarded := s.guard(ln, true)
+			serving = append(serving, func() { s.serve("tls", func() error { return s.srv.ServeTLS(guarded) }) })
 		default:
 			s.closeListeners()
 			return fmt.Errorf("b2bua: transport %q is not supported yet", l.Network)

@@ -29,7 +29,7 @@ func (s *Server) listenWebSocket(l Listener) (serve func(), err error) {
 	if l.Network == "wss" {
 		cfg = s.opts.TLS
 	}
-	ready := newReadyListener(ln, cfg)
+	ready := newReadyListener(s.guard(ln, false), cfg)
 	s.bound = append(s.bound, ln.Addr())
 	s.closers = append(s.closers, ready.Close)
 	s.addWebSocketContact(l.Network, ln.Addr().(*net.TCPAddr).Port)
