@@ -57,7 +57,7 @@ func New(g Gauges) *Metrics {
 			Name: "consentgw_call_control_total", Help: "Recordings withdrawn, paused, resumed or auto-resumed during calls.",
 		}, []string{"action"}),
 		sipRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, rate_limited, max_calls, malformed, oversized).",
+			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, rate_limited, max_calls, malformed, oversized, challenged, bad_request, panic).",
 		}, []string{"reason"}),
 	}
 	reg.MustRegister(m.decisions, m.dialFailures, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived, m.callControl, m.sipRejected,
