@@ -1,0 +1,55 @@
+package b2bua
+
+import (
+	"net/netip"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/sdpneg"
+)
+
+// checkOffer refuses, with 488 (RFC 3261 §21.4.26), an initial offer whose audio the
+// gateway must not take: a disabled stream (port 0), a multicast or broadcast address,
+// or the gateway's own media address and port range, which would loop a call's media
+// back into the gateway.
+func (s *Server) checkOffer(offer *sdpneg.Description) *refusal {
+	if err := offer.CheckTarget(); err != nil {
+		return refuse(sip.StatusNotAcceptableHere, "Not Acceptable Here")
+	}
+	if s.ownMedia(offer) {
+		return refuse(sip.StatusNotAcceptableHere, "Not Acceptable Here")
+	}
+	return nil
+}
+
+// ownMedia tells whether the offer points media at the gateway's own RTP ports.
+func (s *Server) ownMedia(offer *sdpneg.Description) bool {
+	return s.opts.Ports != nil && offer.Addr.IsValid() && offer.Addr.Unmap() == s.opts.MediaIP.Unmap() &&
+		s.opts.Ports.InRange(int(offer.Port))
+}
+
+// checkAnswer runs before 100 Trying: the 200 OK this call will be answered with must fit
+// the transport it goes back on.
+func (s *Server) checkAnswer(req *sip.Request, in *Inbound, contact *sip.ContactHeader) *refusal {
+	if !overUDP(req) {
+		return nil
+	}
+	body := in.answer
+	if in.secure == nil {
+		var err error
+		if body, err = in.sdp(sdpneg.SendRecv, in.Offer); err != nil {
+			return nil // Answer reports it
+		}
+	}
+	return answerTooLarge(req, body, contact)
+}
+
+// reofferRefused checks a re-INVITE's offer as checkOffer does an initial one, except
+// that a disabled stream or the zero address (the legacy hold form, RFC 3264 §8.4) stays
+// allowed: only a new target that is not unicast, or the leg's own socket, is refused.
+func (l *leg) reofferRefused(offer *sdpneg.Description) bool {
+	if offer.CheckUnicast() != nil {
+		return true
+	}
+	return l.Media != nil && netip.AddrPortFrom(offer.Addr, offer.Port) == l.Media.LocalAddr()
+}
