@@ -2,10 +2,14 @@ package b2bua
 
 import (
 	"context"
+	"net"
+	"strconv"
 	"sync/atomic"
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/b2bua/torturetest"
 )
 
 func TestPanicInOneCallLeavesTheGatewayServing(t *testing.T) {
@@ -42,12 +46,12 @@ func TestPanicInOneCallLeavesTheGatewayServing(t *testing.T) {
 func TestInviteWithoutCallIDGets400(t *testing.T) {
 	var rejected reasons
 	g := startGatewayWith(t, "udp", 2, handlerFunc(func(context.Context, *Inbound) {}), Admission{Rejected: rejected.add})
-	conn, c := dialUDP(t, g)
-	if _, err := conn.Write(viaTo(tortureMessages(t)["invalid/insuf"], conn.LocalAddr().String())); err != nil {
+	conn, c := torturetest.DialUDP(t, net.JoinHostPort(g.uri.Host, strconv.Itoa(g.uri.Port)), "")
+	if _, err := conn.Write(torturetest.ViaTo(tortureMessages(t)["invalid/insuf"], conn.LocalAddr().String())); err != nil {
 		t.Fatal(err)
 	}
-	c.until(t, "cseq 193942")
-	if got := c.got["cseq 193942"]; got != sip.StatusBadRequest {
+	c.Until(t, "cseq 193942")
+	if got := c.Got["cseq 193942"]; got != sip.StatusBadRequest {
 		t.Errorf("insuf answered %d, want 400", got)
 	}
 	if n := rejected.get(RejectBadRequest); n != 1 {

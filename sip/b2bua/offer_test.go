@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"context"
+	"net"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/consentgw/consentgw/sip/b2bua/torturetest"
 	"github.com/consentgw/consentgw/sip/sdpneg"
 )
 
@@ -114,7 +116,7 @@ func TestReinviteToMulticastIsRefusedAndZeroAddressIsHold(t *testing.T) {
 func TestAnswerTooLargeForADatagramGets513(t *testing.T) {
 	var served atomic.Int32
 	g := startGateway(t, "udp", 2, handlerFunc(func(context.Context, *Inbound) { served.Add(1) }))
-	conn, c := dialUDP(t, g)
+	conn, c := torturetest.DialUDP(t, net.JoinHostPort(g.uri.Host, strconv.Itoa(g.uri.Port)), "")
 	self := conn.LocalAddr().String()
 	body := sdpOffer(30000, "", fmtPCMU) + strings.Repeat("m=video 0 RTP/AVP 31\r\n", 60)
 	invite := "INVITE sip:100@127.0.0.1 SIP/2.0\r\n" +
@@ -126,8 +128,8 @@ func TestAnswerTooLargeForADatagramGets513(t *testing.T) {
 	if _, err := conn.Write([]byte(invite)); err != nil {
 		t.Fatal(err)
 	}
-	c.until(t, "big-answer")
-	if got := c.got["big-answer"]; got != sip.StatusMessageTooLarge {
+	c.Until(t, "big-answer")
+	if got := c.Got["big-answer"]; got != sip.StatusMessageTooLarge {
 		t.Errorf("INVITE whose answer cannot be sent answered %d, want 513 before any 100", got)
 	}
 	if n := served.Load(); n != 0 {

@@ -1,32 +1,21 @@
 package b2bua
 
 import (
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/b2bua/torturetest"
 )
 
 // tortureMessages are the RFC 4475 messages of testdata/torture (as sipgo ships them), by
 // "valid/name" or "invalid/name".
 func tortureMessages(t testing.TB) map[string][]byte {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("testdata", "torture", "*", "*.dat"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no torture messages under testdata/torture (%v)", err)
-	}
-	out := map[string][]byte{}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(filepath.Dir(p))+"/"+strings.TrimSuffix(filepath.Base(p), ".dat")] = b
-	}
-	return out
+	return torturetest.Messages(t, filepath.Join("testdata", "torture"))
 }
 
 // What checkRequest answers to each torture request sipgo parses: 0 = go on to the
