@@ -10,8 +10,7 @@ import (
 
 // checkOffer refuses, with 488 (RFC 3261 §21.4.26), an initial offer whose audio the
 // gateway must not take: a disabled stream (port 0), a multicast or broadcast address,
-// or the gateway's own media address and port range, which would loop a call's media
-// back into the gateway.
+// or a media port the gateway holds for a call, which would loop media back into it.
 func (s *Server) checkOffer(offer *sdpneg.Description) *refusal {
 	if err := offer.CheckTarget(); err != nil {
 		return refuse(sip.StatusNotAcceptableHere, "Not Acceptable Here")
@@ -22,10 +21,12 @@ func (s *Server) checkOffer(offer *sdpneg.Description) *refusal {
 	return nil
 }
 
-// ownMedia tells whether the offer points media at the gateway's own RTP ports.
+// ownMedia tells whether the offer points media at one of the gateway's own RTP or RTCP
+// ports in use. Ports of the range not in use are not refused: a caller on the gateway's
+// own host (a test, a local softphone) may use them.
 func (s *Server) ownMedia(offer *sdpneg.Description) bool {
 	return s.opts.Ports != nil && offer.Addr.IsValid() && offer.Addr.Unmap() == s.opts.MediaIP.Unmap() &&
-		s.opts.Ports.InRange(int(offer.Port))
+		s.opts.Ports.Holds(int(offer.Port))
 }
 
 // checkAnswer runs before 100 Trying: the 200 OK this call will be answered with must fit

@@ -20,28 +20,29 @@ func TestOffersTheGatewayMustNotTakeAreRefused(t *testing.T) {
 		name        string
 		body        string
 		contentType string
-		own         bool // offer the gateway's own media address and a port of its range
+		own         bool // offer the gateway's media address and a port another call holds
 		want        int
 		wantAccept  string
 	}{
 		{name: "audio port 0 as the only stream", body: sdpOffer(0, "", fmtPCMU), want: sip.StatusNotAcceptableHere},
 		{name: "multicast c=", body: strings.Replace(plain, "c=IN IP4 127.0.0.1", "c=IN IP4 233.252.0.1/127", 1), want: sip.StatusNotAcceptableHere},
 		{name: "broadcast c=", body: strings.Replace(plain, "c=IN IP4 127.0.0.1", "c=IN IP4 255.255.255.255", 1), want: sip.StatusNotAcceptableHere},
-		{name: "the gateway's own media port", own: true, want: sip.StatusNotAcceptableHere},
+		{name: "a media port the gateway holds", own: true, want: sip.StatusNotAcceptableHere},
 		{name: "a body that is no SDP", body: plain, contentType: "application/unknownformat", want: sip.StatusUnsupportedMediaType, wantAccept: "application/sdp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var served atomic.Int32
 			g := startGateway(t, "udp", 2, handlerFunc(func(context.Context, *Inbound) { served.Add(1) }))
-			body := tt.body
+			body, held := tt.body, 0
 			if tt.own {
-				ep, err := g.pool.Open()
+				ep, err := g.pool.Open() // as another call holds it
 				if err != nil {
 					t.Fatal(err)
 				}
+				defer ep.Close()
 				body = sdpOffer(int(ep.LocalAddr().Port()), "", fmtPCMU) // 127.0.0.1: the gateway's media IP
-				ep.Close()
+				held = 1
 			}
 			var hdrs []sip.Header
 			if tt.contentType != "" {
@@ -71,8 +72,8 @@ func TestOffersTheGatewayMustNotTakeAreRefused(t *testing.T) {
 			if n := served.Load(); n != 0 {
 				t.Errorf("call handler ran %d times", n)
 			}
-			if n := g.pool.InUse(); n != 0 {
-				t.Errorf("%d port pairs in use after the refusal", n)
+			if n := g.pool.InUse(); n != held {
+				t.Errorf("%d port pairs in use after the refusal, want %d", n, held)
 			}
 		})
 	}
