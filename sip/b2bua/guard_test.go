@@ -47,7 +47,7 @@ func TestInviteWithoutCallIDGets400(t *testing.T) {
 	var rejected reasons
 	g := startGatewayWith(t, "udp", 2, handlerFunc(func(context.Context, *Inbound) {}), Admission{Rejected: rejected.add})
 	conn, c := torturetest.DialUDP(t, net.JoinHostPort(g.uri.Host, strconv.Itoa(g.uri.Port)), "")
-	if _, err := conn.Write(torturetest.ViaTo(tortureMessages(t)["invalid/insuf"], conn.LocalAddr().String())); err != nil {
+	if _, err := conn.Write(torturetest.ViaTo(tortureMessages(t)["invalid/insuf"], "UDP", conn.LocalAddr().String())); err != nil {
 		t.Fatal(err)
 	}
 	c.Until(t, "cseq 193942")

@@ -27,7 +27,7 @@ func refuse(code int, reason string, hdrs ...sip.Header) *refusal {
 
 // singleHeaders are the header fields a request must carry exactly once (RFC 3261 §8.1.1:
 // To, From, CSeq, Call-ID; §7.3.1: a field that is no comma-separated list may not
-// appear twice, RFC 4475 §3.1.2.? multi01). Via is a list and must be there at least once;
+// appear twice, RFC 4475 multi01). Via is a list and must be there at least once;
 // Max-Forwards, absent from RFC 2543 requests, may be missing but not repeated.
 var singleHeaders = []struct {
 	name     string

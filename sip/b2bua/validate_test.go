@@ -21,7 +21,7 @@ func tortureMessages(t testing.TB) map[string][]byte {
 // What checkRequest answers to each torture request sipgo parses: 0 = go on to the
 // handler. Requests sipgo cannot parse never reach it.
 var tortureVerdicts = map[string]int{
-	"invalid/badbranch":  0,   // §3.3.? a branch of just the cookie: matched the RFC 2543 way
+	"invalid/badbranch":  0,   // a branch of just the cookie: matched the RFC 2543 way
 	"invalid/baddate":    0,   // a non-GMT Date is no reason to refuse a call
 	"invalid/badvers":    505, // SIP/7.0
 	"invalid/bext01":     420, // Require: unknown options

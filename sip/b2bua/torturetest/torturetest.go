@@ -24,6 +24,20 @@ import (
 // wait bounds every wait on the network; it only guards against a hang.
 const wait = 10 * time.Second
 
+// Refused is an expected answer meaning "none, or a refusal": over TCP, sipgo's stream
+// parser gives up on some messages (no or two Content-Lengths, two messages in one) and
+// its answer races the closing of the connection. Never a 2xx.
+const Refused = -1
+
+// Meets tells whether the status got is the expected want (a status, 0 for none, or
+// Refused).
+func Meets(got, want int) bool {
+	if want == Refused {
+		return got == 0 || got >= 300
+	}
+	return got == want
+}
+
 // Messages reads the torture messages under dir (valid/*.dat, invalid/*.dat), by
 // "valid/name" or "invalid/name".
 func Messages(t testing.TB, dir string) map[string][]byte {
@@ -48,14 +62,17 @@ func Messages(t testing.TB, dir string) map[string][]byte {
 // §18.2.2 sends them to the source IP and the Via's port.
 var topVia = regexp.MustCompile(`(?im)^(?:via|v)[ \t]*:[ \t]*SIP[ \t\r\n]*/[ \t\r\n]*2\.0[ \t\r\n]*/[ \t\r\n]*([A-Za-z]+)[ \t\r\n]+([^;\s,]+)`)
 
-// ViaTo rewrites the first Via to UDP from addr; a message without one is unchanged.
-func ViaTo(msg []byte, addr string) []byte {
+// ViaTo rewrites the first Via to transport from addr; a message without one is
+// unchanged. Responses then come back to the test, and nothing is ever sent to the hosts
+// the messages name: over TCP, sipgo answers a request whose connection is gone by
+// connecting to its Via (RFC 3261 §18.2.2).
+func ViaTo(msg []byte, transport, addr string) []byte {
 	m := topVia.FindSubmatchIndex(msg)
 	if m == nil {
 		return msg
 	}
 	out := append([]byte{}, msg[:m[2]]...)
-	out = append(out, "UDP"...)
+	out = append(out, transport...)
 	out = append(out, msg[m[3]:m[4]]...)
 	out = append(out, addr...)
 	return append(out, msg[m[5]:]...)
@@ -163,9 +180,8 @@ func Send(t testing.TB, network, target, localIP string, msgs map[string][]byte,
 			}
 			defer conn.Close()
 			self := conn.LocalAddr().String()
-			msg := msgs[name]
+			msg := ViaTo(msgs[name], strings.ToUpper(network), self)
 			if network == "udp" {
-				msg = ViaTo(msg, self)
 				go readDatagrams(conn, c.Responses)
 			} else {
 				go readStream(conn, c.Responses)
