@@ -80,6 +80,10 @@ func Decode(verb Verb, data []byte) (Request, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Request{}, reject("request is not a single JSON object: data after it")
 	}
+	if k := duplicateKey(data); k != "" {
+		// Unknown fields were refused above, so k is one of ours and safe to name.
+		return Request{}, reject(fmt.Sprintf("request has %s twice: each field may appear once", k))
+	}
 	var r Request
 	switch {
 	case w.RequestID == nil:

@@ -47,6 +47,10 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 		{"expires too long", "export", `{"request_id":"a","subject":{"type":"tel","value":"+4512345678"},"expires":"9999h"}`, "expires must be"},
 		{"expires garbage", "export", `{"request_id":"a","subject":{"type":"tel","value":"+4512345678"},"expires":"+4512345678"}`, "expires must be"},
 		{"control character", "erase", `{"request_id":"a","subject":{"type":"tel","value":"+45\u0000"}}`, "control"},
+		{"two request_ids", "erase", `{"request_id":"a","subject":{"type":"tel","value":"+4512345678"},"request_id":"b"}`, "request_id twice"},
+		{"two subjects", "erase", `{"request_id":"a","subject":{"type":"tel","value":"+4512345678"},"subject":{"type":"tel","value":"+4587654321"}}`, "subject twice"},
+		{"two values", "erase", `{"request_id":"a","subject":{"type":"tel","value":"+4512345678","value":"+4587654321"}}`, "value twice"},
+		{"case-folded twin", "erase", `{"request_id":"a","Request_ID":"b","subject":{"type":"tel","value":"+4512345678"}}`, "request_id twice"},
 		{"huge", "erase", `{"request_id":"` + strings.Repeat("a", maxRequestBytes) + `"}`, "bytes"},
 	}
 	for _, tc := range cases {

@@ -38,6 +38,9 @@ func FuzzSIPMessage(f *testing.F) {
 	for _, seed := range sharedSeeds(f) {
 		f.Add(seed)
 	}
+	for _, seed := range tortureMessages(f) { // RFC 4475
+		f.Add(seed)
+	}
 	s := &Server{}
 	parser := sip.NewParser()
 	parser.MaxMessageLength = MaxMessageBytes
@@ -58,6 +61,10 @@ func FuzzSIPMessage(f *testing.F) {
 			return
 		}
 		_ = sourceAddr(req)
+		_ = unanswerable(req)
+		if checkRequest(req) != nil {
+			return // refused before any handler reads it
+		}
 		_, _ = sip.DialogIDFromRequestUAS(req)
 		_, _ = sip.DialogIDFromRequestUAC(req)
 		if to := req.To(); to != nil {

@@ -141,6 +141,11 @@ func (l *leg) handleReinvite(req *sip.Request, tx sip.ServerTransaction, contact
 			respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
 			return
 		}
+		if l.reofferRefused(offer) {
+			l.log.Warn("re-INVITE refused: media target not unicast or the gateway itself", "addr", offer.Addr)
+			respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
+			return
+		}
 		if !offers(offer, l.Choice.Audio) {
 			l.log.Warn("re-INVITE drops the call's codec", "codec", l.Choice.Audio.Name)
 			respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))

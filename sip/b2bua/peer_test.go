@@ -144,7 +144,9 @@ func (p *peer) inviteWatching(t *testing.T, target sip.Uri, body string, onRespo
 	}
 	if body != "" {
 		req.SetBody([]byte(body))
-		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		if req.ContentType() == nil { // hdrs may type the body otherwise
+			req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		}
 	}
 	var out callerInvite
 	dlg, err := p.uac.WriteInvite(ctx, req)

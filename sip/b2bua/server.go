@@ -283,6 +283,10 @@ func (s *Server) closeListeners() {
 // onInvite takes a new call: SDP check (488), media ports (503), 100 Trying, then the
 // call handler owns it until it ends.
 func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	defer s.recoverRequest(req, tx)
+	if s.refused(req, tx) {
+		return
+	}
 	if to := req.To(); to != nil && to.Params.Has("tag") {
 		s.inDialog(req, tx)
 		return
@@ -306,6 +310,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if err != nil {
 		log.Warn("INVITE refused: unusable SDP offer", "error", err)
 		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
+	if r := s.checkOffer(offer); r != nil {
+		log.Info("INVITE refused: the offer's audio cannot be taken", "addr", offer.Addr, "port", offer.Port)
+		s.answer(log, req, tx, r)
 		return
 	}
 	choice, err := sdpneg.Choose(offer)
@@ -363,6 +372,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 // serves the call on in until it ends; start runs once the dialog exists.
 func (s *Server) accept(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, in *Inbound, start func()) {
 	dialogs, contact := s.dialogsFor(req)
+	if r := s.checkAnswer(req, in, &contact); r != nil {
+		log.Warn("INVITE refused", "status", r.code, "reason", r.reason)
+		s.answer(log, req, tx, r)
+		return
+	}
 	dlg, err := dialogs.ReadInvite(req, tx)
 	if err != nil {
 		log.Warn("INVITE refused: not a dialog-forming request", "error", err)
@@ -441,6 +455,10 @@ func (s *Server) callDone() {
 // inDialog routes a request to the leg whose dialog it belongs to. Requests of no known
 // dialog get 481 (RFC 3261 §12.2.2), methods a leg does not handle 501.
 func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) {
+	defer s.recoverRequest(req, tx)
+	if s.refused(req, tx) {
+		return
+	}
 	s.trace(req)
 	if id, err := sip.DialogIDFromRequestUAS(req); err == nil {
 		if v, ok := s.legs.Load(id); ok {
@@ -467,11 +485,19 @@ func (s *Server) inDialog(req *sip.Request, tx sip.ServerTransaction) {
 // onStrayCancel answers a CANCEL that matched no pending INVITE (the transaction layer
 // already answered the ones that did, RFC 3261 §9.2).
 func (s *Server) onStrayCancel(req *sip.Request, tx sip.ServerTransaction) {
+	defer s.recoverRequest(req, tx)
+	if s.refused(req, tx) {
+		return
+	}
 	s.reply(s.log, req, tx, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 }
 
 // onOptions answers keep-alive and capability probes from trunks (RFC 3261 §11).
 func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	defer s.recoverRequest(req, tx)
+	if s.refused(req, tx) {
+		return
+	}
 	if !s.gate(req, tx, false) {
 		return // a scanner's probe learns nothing but 403
 	}

@@ -21,3 +21,12 @@ var (
 	// ErrBadLocal means a Local cannot be marshalled (no address, no codec).
 	ErrBadLocal = errors.New("sdpneg: incomplete local description")
 )
+
+var (
+	// ErrStreamDisabled means the offer's only audio stream has port 0 (RFC 3264 §5.1):
+	// there is nothing to answer; SIP answers 488.
+	ErrStreamDisabled = errors.New("sdpneg: the audio stream is disabled (port 0)")
+	// ErrNotUnicast means the audio stream's connection address is multicast or the
+	// broadcast address: a call's media is only ever sent to one party; SIP answers 488.
+	ErrNotUnicast = errors.New("sdpneg: connection address is not unicast")
+)

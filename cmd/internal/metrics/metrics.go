@@ -61,7 +61,7 @@ func New(g Gauges) *Metrics {
 			Name: "consentgw_call_control_total", Help: "Recordings withdrawn, paused, resumed or auto-resumed during calls.",
 		}, []string{"action"}),
 		sipRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, challenged, auth_failed, auth_blocked, rate_limited, max_calls, malformed, oversized).",
+			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, challenged, auth_failed, auth_blocked, rate_limited, max_calls, malformed, oversized, too_many_connections, slow_message, bad_request, panic).",
 		}, []string{"reason"}),
 	}
 	reg.MustRegister(m.decisions, m.dialFailures, m.callerCancels, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived, m.callControl, m.sipRejected,
