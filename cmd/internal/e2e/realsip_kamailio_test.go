@@ -3,7 +3,6 @@ package e2e
 import (
 	"testing"
 
-	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/kamailiotest"
 	"github.com/consentgw/consentgw/consent"
 )
@@ -23,11 +22,10 @@ func TestRealSIPKamailioOnTrunkAndAgentSide(t *testing.T) {
 				agentProxy = kamailiotest.Start(t, kamailiotest.Options{NextHop: agent.Addr()})
 				target = agentProxy.Addr()
 			}
-			gw := gatewaytest.Start(t, realRoute(target))
-			dial := gw.Addr()
+			gw, dial := startRealGateway(t, target)
 			var proxy *kamailiotest.Proxy
 			if side == "trunk" {
-				proxy = kamailiotest.Start(t, kamailiotest.Options{NextHop: gw.Addr()})
+				proxy = kamailiotest.Start(t, kamailiotest.Options{NextHop: dial})
 				dial = proxy.Addr()
 			} else {
 				proxy = agentProxy

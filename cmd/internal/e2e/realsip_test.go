@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +59,26 @@ func realRoute(agentAddr string) func(*config.Config) {
 	}
 }
 
+// startRealGateway runs the gateway in-process with its SIP listeners on 127.0.0.2, the
+// route to agentAddr, and returns it with its SIP address. On 127.0.0.2 the gateway's
+// packets to 127.0.0.1 carry source 127.0.0.1 unless they leave from the listener: a
+// request sent from another socket than its Via's sent-by then gets its responses at
+// 127.0.0.1:<Via port> (RFC 3261 §18.2.2 "received"), where the gateway does not listen,
+// as on a host whose listener address is not its default source address.
+func startRealGateway(t *testing.T, agentAddr string) (*gatewaytest.Gateway, string) {
+	t.Helper()
+	gw := gatewaytest.Start(t, func(c *config.Config) {
+		realRoute(agentAddr)(c)
+		for i, l := range c.SIP.Listen {
+			c.SIP.Listen[i] = strings.Replace(l, ":127.0.0.1:", ":"+realListenIP+":", 1)
+		}
+	})
+	return gw, net.JoinHostPort(realListenIP, strconv.Itoa(gw.SIPPort))
+}
+
+// realListenIP is the gateway's SIP address in the in-process real-software tests.
+const realListenIP = "127.0.0.2"
+
 // callGateway dials the called number at addr and waits for the gateway's answer.
 func callGateway(t *testing.T, caller *baresiptest.Phone, addr string) {
 	t.Helper()
@@ -87,10 +109,10 @@ func talk() { <-time.After(talkTime) }
 func TestRealSIPGrantedCallIsRecordedByChannel(t *testing.T) {
 	requireRealSIP(t)
 	agent := realAgent(t, "auto")
-	gw := gatewaytest.Start(t, realRoute(agent.Addr()))
+	gw, gwAddr := startRealGateway(t, agent.Addr())
 	caller := realCaller(t)
 
-	callGateway(t, caller, gw.Addr())
+	callGateway(t, caller, gwAddr)
 	caller.SendDigit(t, "1")
 	waitAgentAnswered(t, agent)
 	talk()
@@ -111,10 +133,10 @@ func TestRealSIPGrantedCallIsRecordedByChannel(t *testing.T) {
 func TestRealSIPDeclinedCallReachesAgentUnrecorded(t *testing.T) {
 	requireRealSIP(t)
 	agent := realAgent(t, "auto")
-	gw := gatewaytest.Start(t, realRoute(agent.Addr()))
+	gw, gwAddr := startRealGateway(t, agent.Addr())
 	caller := realCaller(t)
 
-	callGateway(t, caller, gw.Addr())
+	callGateway(t, caller, gwAddr)
 	caller.SendDigit(t, "2")
 	waitAgentAnswered(t, agent)
 	hangUpAndWait(t, caller, agent)
@@ -132,10 +154,10 @@ func TestRealSIPDeclinedCallReachesAgentUnrecorded(t *testing.T) {
 func TestRealSIPBusyAgentEndsCallAtOnce(t *testing.T) {
 	requireRealSIP(t)
 	agent := realAgent(t, "manual")
-	gw := gatewaytest.Start(t, realRoute(agent.Addr()))
+	gw, gwAddr := startRealGateway(t, agent.Addr())
 	caller := realCaller(t)
 
-	callGateway(t, caller, gw.Addr())
+	callGateway(t, caller, gwAddr)
 	caller.SendDigit(t, "1")
 	if _, err := agent.WaitErr("CALL_INCOMING", realWait); err != nil {
 		t.Fatalf("agent never rang (%s): %v", agentLegDefect, err)
@@ -160,10 +182,10 @@ func TestRealSIPBusyAgentEndsCallAtOnce(t *testing.T) {
 func TestRealSIPCallerCancelReachesRingingAgent(t *testing.T) {
 	requireRealSIP(t)
 	agent := realAgent(t, "manual")
-	gw := gatewaytest.Start(t, realRoute(agent.Addr()))
+	gw, gwAddr := startRealGateway(t, agent.Addr())
 	caller := realCaller(t)
 
-	callGateway(t, caller, gw.Addr())
+	callGateway(t, caller, gwAddr)
 	caller.SendDigit(t, "1")
 	if _, err := agent.WaitErr("CALL_INCOMING", realWait); err != nil {
 		t.Fatalf("agent never rang (%s): %v", agentLegDefect, err)
@@ -203,10 +225,10 @@ func cancelSeries(page string) float64 {
 func TestRealSIPHoldAndResumeFromBothSides(t *testing.T) {
 	requireRealSIP(t)
 	agent := realAgent(t, "auto")
-	gw := gatewaytest.Start(t, realRoute(agent.Addr()))
+	gw, gwAddr := startRealGateway(t, agent.Addr())
 	caller := realCaller(t)
 
-	callGateway(t, caller, gw.Addr())
+	callGateway(t, caller, gwAddr)
 	caller.SendDigit(t, "1")
 	waitAgentAnswered(t, agent)
 	for _, side := range []struct {
