@@ -104,6 +104,16 @@ func hangUpAndWait(t *testing.T, who, other *baresiptest.Phone) {
 	}
 }
 
+// assertAgentAnsweredBye fails when the gateway saw no response to its BYE to the agent
+// (it logs "BYE to agent: ..." and retransmits until its deadline).
+func assertAgentAnsweredBye(t *testing.T, gw *gatewaytest.Gateway) {
+	t.Helper()
+	if logs := gw.Logs(); strings.Contains(logs, "BYE to agent:") {
+		i := strings.Index(logs, "BYE to agent:")
+		t.Errorf("the agent's 200 to the gateway's BYE never reached the gateway (%s): %s", agentLegDefect, logs[i:min(len(logs), i+80)])
+	}
+}
+
 func talk() { <-time.After(talkTime) }
 
 func TestRealSIPGrantedCallIsRecordedByChannel(t *testing.T) {
@@ -128,6 +138,7 @@ func TestRealSIPGrantedCallIsRecordedByChannel(t *testing.T) {
 		t.Fatal("granted call's receipt names no recording")
 	}
 	assertRecordingChannels(t, gw, *r.Recording)
+	assertAgentAnsweredBye(t, gw)
 }
 
 func TestRealSIPDeclinedCallReachesAgentUnrecorded(t *testing.T) {
@@ -147,6 +158,7 @@ func TestRealSIPDeclinedCallReachesAgentUnrecorded(t *testing.T) {
 		t.Errorf("receipt says %s (recording %v), want declined and none", r.Decision, r.Recording)
 	}
 	assertNoAudioWritten(t, gw)
+	assertAgentAnsweredBye(t, gw)
 }
 
 // An agent that answers 486 ends the caller's call at once, not after the answer
