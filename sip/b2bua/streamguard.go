@@ -103,8 +103,8 @@ func remoteIP(c net.Conn) netip.Addr {
 // guardedConn gives its source's slot back when closed.
 type guardedConn struct {
 	net.Conn
-	src   netip.Addr
-	guard *streamGuard
+	src      netip.Addr
+	guard    *streamGuard
 	msg      *messageClock // nil: untimed
 	rejected func(reason string)
 	once     sync.Once
