@@ -93,6 +93,9 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 	if err == nil && !offers(answer, choice.Audio) {
 		err = fmt.Errorf("answer drops %s", choice.Audio.Name)
 	}
+	if err == nil {
+		err = out.setRemote(answer)
+	}
 	if err != nil {
 		// RFC 3264 §6.1: an answer we cannot use still forms a dialog; ACK and end it.
 		_ = dlg.Ack(ctx)
@@ -100,7 +103,6 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 		out.Close()
 		return nil, Status(sip.StatusNotAcceptableHere, "Not Acceptable Here", fmt.Errorf("%w: %w", ErrNoAnswerSDP, err))
 	}
-	out.setRemote(answer)
 	out.Choice.TelephoneEvent = answerEvent(answer)
 	if err := dlg.Ack(ctx); err != nil {
 		_ = dlg.Bye(ctx)

@@ -98,12 +98,13 @@ func (l *leg) sdp(dir sdpneg.Direction, offer *sdpneg.Description) ([]byte, erro
 	return local.Marshal()
 }
 
-// setRemote points the media at the peer's SDP address (RTCP per RFC 3605 or port+1).
-func (l *leg) setRemote(d *sdpneg.Description) {
+// setRemote points the media at the peer's SDP address (RTCP per RFC 3605 or port+1);
+// media.ErrAddressFamily when the media sockets cannot reach it.
+func (l *leg) setRemote(d *sdpneg.Description) error {
 	if l.Media == nil {
-		return // ICE finds a WebRTC peer's address
+		return nil // ICE finds a WebRTC peer's address
 	}
-	l.Media.SetRemote(netip.AddrPortFrom(d.Addr, d.Port), netip.AddrPortFrom(d.Addr, d.RTCPPort))
+	return l.Media.SetRemote(netip.AddrPortFrom(d.Addr, d.Port), netip.AddrPortFrom(d.Addr, d.RTCPPort))
 }
 
 // peerDirectionOf is what the peer does with media per its SDP; the legacy hold form
@@ -139,7 +140,11 @@ func (l *leg) handleReinvite(req *sip.Request, tx sip.ServerTransaction, contact
 			respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
 			return
 		}
-		l.setRemote(offer)
+		if err := l.setRemote(offer); err != nil {
+			l.log.Warn("re-INVITE refused: media address not usable", "error", err)
+			respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
+			return
+		}
 		dir = peerDirectionOf(offer)
 	}
 	body, err := l.answerReinvite(dir, offer, req.Body())
@@ -192,11 +197,18 @@ func (l *leg) reoffer(ctx context.Context, d dialog, target sip.Uri, dir sdpneg.
 	if !res.IsSuccess() {
 		return Status(res.StatusCode, res.Reason, fmt.Errorf("re-INVITE refused"))
 	}
+	var remoteErr error
 	if answer, err := sdpneg.Parse(res.Body()); err == nil {
-		l.setRemote(answer)
+		remoteErr = l.setRemote(answer)
 	}
 	ack := sip.NewRequest(sip.ACK, target)
-	return d.WriteRequest(ack)
+	if err := d.WriteRequest(ack); err != nil {
+		return err
+	}
+	if remoteErr != nil {
+		return fmt.Errorf("re-INVITE answer: %w", remoteErr)
+	}
+	return nil
 }
 
 // offers tells whether an SDP still carries the call's codec.
