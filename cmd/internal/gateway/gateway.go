@@ -126,7 +126,11 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if err != nil {
 		return g, err
 	}
-	if g.ports, err = media.NewPortPool(mediaIP, cfg.Media.PortMin, cfg.Media.PortMax); err != nil {
+	latching, err := media.ParseLatching(cfg.Media.Latching)
+	if err != nil {
+		return g, fmt.Errorf("media.latching: %w", err)
+	}
+	if g.ports, err = media.NewPortPool(mediaIP, cfg.Media.PortMin, cfg.Media.PortMax, media.WithLatching(latching)); err != nil {
 		return g, fmt.Errorf("media: %w", err)
 	}
 	var sipServer *b2bua.Server
@@ -137,7 +141,8 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			}
 			return float64(sipServer.ActiveCalls())
 		},
-		PortsInUse: func() float64 { return float64(g.ports.InUse()) },
+		PortsInUse:    func() float64 { return float64(g.ports.InUse()) },
+		MediaRejected: g.ports.Rejected().Snapshot,
 		SpoolBytes: func() float64 {
 			if g.archive == nil {
 				return 0
