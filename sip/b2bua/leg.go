@@ -109,8 +109,7 @@ func (l *leg) setRemote(d *sdpneg.Description) error {
 		return Status(sip.StatusNotAcceptableHere, "Not Acceptable Here",
 			fmt.Errorf("%w: the leg's media is %s, the SDP names %v", ErrAddressFamily, familyName(local), d.Addr))
 	}
-	l.Media.SetRemote(netip.AddrPortFrom(d.Addr, d.Port), netip.AddrPortFrom(d.Addr, d.RTCPPort))
-	return nil
+	return l.Media.SetRemote(netip.AddrPortFrom(d.Addr, d.Port), netip.AddrPortFrom(d.Addr, d.RTCPPort))
 }
 
 // peerDirectionOf is what the peer does with media per its SDP; the legacy hold form
@@ -152,7 +151,7 @@ func (l *leg) handleReinvite(req *sip.Request, tx sip.ServerTransaction, contact
 			return
 		}
 		if err := l.setRemote(offer); err != nil {
-			l.log.Warn("re-INVITE refused", "error", err)
+			l.log.Warn("re-INVITE refused: media address not usable", "error", err)
 			respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
 			return
 		}
@@ -208,13 +207,18 @@ func (l *leg) reoffer(ctx context.Context, d dialog, target sip.Uri, dir sdpneg.
 	if !res.IsSuccess() {
 		return Status(res.StatusCode, res.Reason, fmt.Errorf("re-INVITE refused"))
 	}
+	var remoteErr error
 	if answer, err := sdpneg.Parse(res.Body()); err == nil {
-		if err := l.setRemote(answer); err != nil {
-			l.log.Warn("re-INVITE answer ignored", "error", err)
-		}
+		remoteErr = l.setRemote(answer)
 	}
 	ack := sip.NewRequest(sip.ACK, target)
-	return d.WriteRequest(ack)
+	if err := d.WriteRequest(ack); err != nil {
+		return err
+	}
+	if remoteErr != nil {
+		return fmt.Errorf("re-INVITE answer: %w", remoteErr)
+	}
+	return nil
 }
 
 // offers tells whether an SDP still carries the call's codec.

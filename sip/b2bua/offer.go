@@ -25,8 +25,11 @@ func (s *Server) checkOffer(offer *sdpneg.Description) *refusal {
 // ports in use. Ports of the range not in use are not refused: a caller on the gateway's
 // own host (a test, a local softphone) may use them.
 func (s *Server) ownMedia(offer *sdpneg.Description) bool {
-	return s.opts.Ports != nil && offer.Addr.IsValid() && offer.Addr.Unmap() == s.opts.MediaIP.Unmap() &&
-		s.opts.Ports.Holds(int(offer.Port))
+	if !offer.Addr.IsValid() {
+		return false
+	}
+	m, err := s.mediaFor(offer.Addr)
+	return err == nil && m.Ports != nil && offer.Addr.Unmap() == m.IP.Unmap() && m.Ports.Holds(int(offer.Port))
 }
 
 // checkAnswer runs before 100 Trying: the 200 OK this call will be answered with must fit

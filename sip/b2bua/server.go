@@ -360,7 +360,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		server:  s,
 	}
 	in.local.Crypto = localCrypto
-	_ = in.setRemote(offer) // mediaFor chose the offer's family
+	if err := in.setRemote(offer); err != nil {
+		log.Info("INVITE refused: media address not usable", "error", err)
+		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
 	s.accept(log, req, tx, in, func() {
 		if err := ep.Start(log); err != nil {
 			log.Error("caller media not started", "error", err) // only while shutting down

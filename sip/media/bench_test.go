@@ -27,8 +27,9 @@ func BenchmarkParsePacket(b *testing.B) {
 }
 
 // BenchmarkEndpointWriteRTP is the send half of relaying one packet: one sendto on
-// loopback, to the SDP's address and, once latched, on the connected socket. The receiving socket is never read, so the kernel drops what overflows
-// its queue; the cost measured is the gateway's.
+// loopback, to the SDP's address and, once latched, to the latched source (the socket
+// is never connected: see Endpoint.screen). The receiving socket is never read, so the
+// kernel drops what overflows its queue; the cost measured is the gateway's.
 func BenchmarkEndpointWriteRTP(b *testing.B) {
 	pool, err := NewPortPool(netip.MustParseAddr("127.0.0.1"), 41300, 41399)
 	if err != nil {
@@ -55,7 +56,7 @@ func BenchmarkEndpointWriteRTP(b *testing.B) {
 			}
 		}
 	})
-	// Latched: the peer's first packet connected the socket to it.
+	// Latched: the peer's first packet came from the SDP's address.
 	latched := make(chan struct{}, 1)
 	ep.SetHandler(PacketHandlerFunc(func([]byte, *rtp.Header, []byte) {
 		select {
@@ -81,7 +82,8 @@ func BenchmarkEndpointWriteRTP(b *testing.B) {
 }
 
 // BenchmarkEndpointReceive is the receive half, one packet at a time: a loopback sendto,
-// the endpoint's reader waking up, recvfrom, parsing, latching and calling the handler.
+// the endpoint's reader waking up, recvfrom, the source check, parsing, latching and
+// calling the handler.
 // The sender waits for the handler before the next packet, so nothing is dropped and the
 // goroutine wake-up per packet is counted as it happens in a call.
 func BenchmarkEndpointReceive(b *testing.B) {
@@ -96,12 +98,16 @@ func BenchmarkEndpointReceive(b *testing.B) {
 	defer ep.Close()
 	got := make(chan struct{}, 1)
 	ep.SetHandler(PacketHandlerFunc(func([]byte, *rtp.Header, []byte) { got <- struct{}{} }))
-	ep.Start(nil)
 	peer, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer peer.Close()
+	from := peer.LocalAddr().(*net.UDPAddr).AddrPort()
+	if err := ep.SetRemote(from, netip.AddrPortFrom(from.Addr(), from.Port()+1)); err != nil {
+		b.Fatal(err)
+	}
+	ep.Start(nil)
 	pkt := benchPacket()
 	to := ep.LocalAddr()
 	b.ReportAllocs()

@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/pion/rtp"
 )
@@ -29,7 +28,8 @@ type handlerBox struct{ h PacketHandler }
 // Endpoint is one leg's anchored media: an RTP socket and its RTCP neighbour on the
 // gateway. It sends to the address from the peer's SDP until the peer's first packet shows
 // where it really is, then sends there (symmetric RTP, RFC 4961), which gets media through
-// NATs that rewrite the port the SDP announced.
+// NATs that rewrite the port the SDP announced. It takes packets only from that party
+// (see Latching): anything else is dropped and counted before a handler could see it.
 //
 // Its sockets are read by the pool's Poller, not by goroutines of their own: handlers run
 // on a poller worker, and must neither block nor Close an endpoint.
@@ -37,16 +37,21 @@ type Endpoint struct {
 	rtp, rtcp *udpSocket
 	local     netip.AddrPort
 	poller    func() (*Poller, error)
+	latching  Latching
+	rejects   *Rejects // the pool's, for metrics
 
-	remoteRTP, remoteRTCP   atomic.Pointer[peerAddr]
-	latchedRTP, latchedRTCP atomic.Bool
+	// remoteMu orders SetRemote calls; the worker swaps in a latched state without it.
+	remoteMu              sync.Mutex
+	remoteRTP, remoteRTCP atomic.Pointer[peerAddr]
 
 	handler  atomic.Pointer[handlerBox]
 	rtcpPeer atomic.Pointer[Endpoint]
 	srtp     *srtpSession // nil = plain RTP; set before Start
 
-	// Counters read by metrics; written only by this endpoint's reader.
-	PacketsIn, PacketsOut, Malformed, RTCPRelayed atomic.Uint64
+	// Counters read by logs and tests; written only by this endpoint's reader. Rejected
+	// counts every datagram dropped unseen, Malformed those of them that were no RTP.
+	PacketsIn, PacketsOut, Malformed, Rejected, RTCPRelayed atomic.Uint64
+	logged                                                  atomic.Uint32 // reasons logged, by bit
 
 	log *slog.Logger
 
@@ -66,44 +71,16 @@ type Endpoint struct {
 	release   func()
 }
 
-// peerAddr is where a leg's packets go, also in the kernel's layout for sendto.
-type peerAddr struct {
-	addr netip.AddrPort
-	raw  rawAddr
-}
-
-// socketReader is one socket's receive state on the worker: its buffers and the
-// endpoint method that takes the datagram.
-type socketReader struct {
-	e      *Endpoint
-	sock   *udpSocket
-	buf    []byte
-	plain  []byte // SRTP decryption output
-	from   rawAddr
-	handle func(e *Endpoint, pkt []byte, from *rawAddr)
-}
-
-func (r *socketReader) readReady() {
-	n, err := r.sock.recvFrom(r.buf, &r.from)
-	if err != nil {
-		// ECONNREFUSED: an ICMP port unreachable from the connected peer (RFC 1122 §4.1.3.3);
-		// RTP goes on, the peer may be back.
-		if err != syscall.EAGAIN && err != syscall.ECONNREFUSED && r.e.Malformed.Add(1) == 1 {
-			r.e.log.Warn("rtp read failed", "error", err)
-		}
-		return
-	}
-	r.handle(r.e, r.buf[:n], &r.from)
-}
-
-func newEndpoint(rtpSock, rtcpSock *udpSocket, poller func() (*Poller, error), release func()) *Endpoint {
+func newEndpoint(rtpSock, rtcpSock *udpSocket, poller func() (*Poller, error), latching Latching, rejects *Rejects, release func()) *Endpoint {
 	return &Endpoint{
-		rtp:     rtpSock,
-		rtcp:    rtcpSock,
-		local:   rtpSock.local,
-		poller:  poller,
-		release: release,
-		log:     slog.New(slog.DiscardHandler),
+		rtp:      rtpSock,
+		rtcp:     rtcpSock,
+		local:    rtpSock.local,
+		poller:   poller,
+		latching: latching,
+		rejects:  rejects,
+		release:  release,
+		log:      slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -148,24 +125,25 @@ func (e *Endpoint) SetHandler(h PacketHandler) {
 	e.handler.Store(&handlerBox{h})
 }
 
-// SetRemote sets the peer's addresses from its SDP (offer, answer or re-INVITE) and lets
-// the next packet latch again.
-func (e *Endpoint) SetRemote(rtpAddr, rtcpAddr netip.AddrPort) {
-	e.closeMu.RLock()
-	if !e.closed {
-		// Undo the last latch: the new peer may send from anywhere.
-		e.rtp.connect(&rawAddr{})
-		e.rtcp.connect(&rawAddr{})
+// SetRemote sets the peer's addresses from its SDP (offer, answer or re-INVITE). Until
+// the peer's first packet latches, only these addresses are accepted (LatchNAT: their
+// IPs, any port); a new address starts latching over against it alone, the same one
+// keeps the latch. An address the sockets cannot reach (IPv6 on an IPv4 socket) is
+// ErrAddressFamily and changes nothing.
+func (e *Endpoint) SetRemote(rtpAddr, rtcpAddr netip.AddrPort) error {
+	rtpPeer, err := e.rtp.peerFromSDP(rtpAddr)
+	if err != nil {
+		return err
 	}
-	e.closeMu.RUnlock()
-	e.remoteRTP.Store(e.peer(rtpAddr))
-	e.remoteRTCP.Store(e.peer(rtcpAddr))
-	e.latchedRTP.Store(false)
-	e.latchedRTCP.Store(false)
-}
-
-func (e *Endpoint) peer(addr netip.AddrPort) *peerAddr {
-	return &peerAddr{addr: addr, raw: e.rtp.sockaddr(addr)}
+	rtcpPeer, err := e.rtcp.peerFromSDP(rtcpAddr)
+	if err != nil {
+		return err
+	}
+	e.remoteMu.Lock()
+	defer e.remoteMu.Unlock()
+	rearm(&e.remoteRTP, rtpPeer)
+	rearm(&e.remoteRTCP, rtcpPeer)
+	return nil
 }
 
 // Remote is where RTP for this leg is sent now.
@@ -236,52 +214,6 @@ func (e *Endpoint) Close() {
 	})
 }
 
-// takeRTP runs on the worker for every datagram on the RTP port.
-func (e *Endpoint) takeRTP(pkt []byte, from *rawAddr) {
-	if e.srtp != nil {
-		var err error
-		// RFC 3711 §3.3: a packet that fails authentication is dropped unseen (and
-		// does not latch: it may come from anyone).
-		if pkt, err = e.srtp.rtpIn.DecryptRTP(e.rtpIn.plain[:0], pkt, nil); err != nil {
-			if e.Malformed.Add(1) == 1 {
-				e.log.Warn("dropping srtp packet that fails authentication", "error", err)
-			}
-			return
-		}
-	}
-	payload, err := ParsePacket(pkt, &e.hdr)
-	if err != nil {
-		// A stray or hostile datagram must not end the call (and must not latch).
-		if e.Malformed.Add(1) == 1 {
-			e.log.Warn("dropping malformed rtp", "error", err)
-		}
-		return
-	}
-	e.PacketsIn.Add(1)
-	e.latch(e.rtp, &e.latchedRTP, &e.remoteRTP, from)
-	if box := e.handler.Load(); box != nil {
-		box.h.HandleRTP(pkt, &e.hdr, payload)
-	}
-}
-
-// takeRTCP runs on the worker for every datagram on the RTCP port.
-func (e *Endpoint) takeRTCP(pkt []byte, from *rawAddr) {
-	if e.srtp != nil {
-		var err error
-		if pkt, err = e.srtp.rtcpIn.DecryptRTCP(e.rtcpIn.plain[:0], pkt, nil); err != nil {
-			return
-		}
-	}
-	e.latch(e.rtcp, &e.latchedRTCP, &e.remoteRTCP, from)
-	peer := e.rtcpPeer.Load()
-	if peer == nil {
-		return
-	}
-	if peer.writeRTCP(pkt) == nil {
-		e.RTCPRelayed.Add(1)
-	}
-}
-
 // writeRTCP sends one RTCP packet to the leg's peer, as WriteRTP does RTP.
 func (e *Endpoint) writeRTCP(pkt []byte) error {
 	to := sendable(e.remoteRTCP.Load())
@@ -292,20 +224,4 @@ func (e *Endpoint) writeRTCP(pkt []byte) error {
 		return e.srtp.protectRTCP(pkt, e.rtcp, &to.raw, e.send)
 	}
 	return e.send(e.rtcp, pkt, &to.raw)
-}
-
-// latch points the remote at the first packet's source (RFC 4961 symmetric RTP) and
-// connects the socket to it. Only the first packet after an SDP latches, so a later stray
-// packet cannot steal the stream (once connected, the kernel drops it unseen); the address
-// is converted (and allocated) only then.
-func (e *Endpoint) latch(sock *udpSocket, latched *atomic.Bool, remote *atomic.Pointer[peerAddr], from *rawAddr) {
-	if latched.Load() {
-		return
-	}
-	p := e.peer(from.addrPort())
-	if sock.connect(&p.raw) == nil {
-		p.raw.len = 0 // sends go to the connected peer
-	}
-	remote.Store(p)
-	latched.Store(true)
 }

@@ -12,6 +12,9 @@ var (
 	ErrSRTPKey = errors.New("media: bad SRTP key")
 	// ErrPoolClosed means the gateway is shutting down: no new media is started.
 	ErrPoolClosed = errors.New("media: port pool closed")
+	// ErrAddressFamily means an SDP address the leg's sockets cannot reach: an IPv6
+	// address for a gateway whose media.ip is IPv4, or the reverse.
+	ErrAddressFamily = errors.New("media: address family not served by the media socket")
 	// ErrNoRemote means the peer's address is not known yet (no SDP, no packet).
 	ErrNoRemote = errors.New("media: remote address unknown")
 )

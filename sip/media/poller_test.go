@@ -35,6 +35,9 @@ func TestPollerServesManyEndpointsAndStopsAtClose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := ep.SetRemote(addrOf(peer), netip.AddrPortFrom(loopback, 9)); err != nil {
+			t.Fatal(err)
+		}
 		ep.SetHandler(PacketHandlerFunc(func(_ []byte, h *rtp.Header, _ []byte) {
 			if closed.Load() {
 				afterClose.Add(1)
@@ -109,6 +112,9 @@ func TestEndpointOnIPv6(t *testing.T) {
 	defer ep.Close()
 	got := make(chan struct{}, 1)
 	ep.SetHandler(PacketHandlerFunc(func([]byte, *rtp.Header, []byte) { got <- struct{}{} }))
+	if err := ep.SetRemote(addrOf(peer), netip.AddrPortFrom(netip.IPv6Loopback(), 9)); err != nil {
+		t.Fatal(err)
+	}
 	if err := ep.Start(nil); err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,8 @@ type rawAddr struct {
 }
 
 // sockaddr lays addr out for this socket's family (IPv4 peers of an IPv6 socket as
-// ::ffff:a.b.c.d, RFC 4291 §2.5.5.2).
+// ::ffff:a.b.c.d, RFC 4291 §2.5.5.2). addr must be one the socket reaches: SetRemote
+// checks that before it gets here, and a latch takes what the socket itself received.
 func (s *udpSocket) sockaddr(addr netip.AddrPort) rawAddr {
 	var r rawAddr
 	port := addr.Port()
@@ -98,33 +99,16 @@ func (s *udpSocket) recvFrom(buf []byte, from *rawAddr) (int, error) {
 	return int(n), nil
 }
 
-// sendTo writes one datagram to to; a zero-length to is the connected peer.
+// sendTo writes one datagram to to. The socket is never connected (see
+// Endpoint.screen), so each send names its peer.
 func (s *udpSocket) sendTo(b []byte, to *rawAddr) error {
 	if len(b) == 0 {
 		return nil
 	}
-	var sa uintptr
-	if to.len != 0 {
-		sa = uintptr(unsafe.Pointer(&to.sa))
-	}
 	_, _, errno := syscall.RawSyscall6(syscall.SYS_SENDTO, uintptr(s.fd),
-		uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_DONTWAIT, sa, uintptr(to.len))
+		uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_DONTWAIT,
+		uintptr(unsafe.Pointer(&to.sa)), uintptr(to.len))
 	if errno != 0 {
-		return errno
-	}
-	return nil
-}
-
-// connect fixes the socket's peer (to.len == 0 has no address: it dissolves the
-// association again, AF_UNSPEC). A connected UDP socket keeps its route, so a send skips
-// the lookup, and the kernel drops datagrams from anyone else.
-func (s *udpSocket) connect(to *rawAddr) error {
-	sa, n := unsafe.Pointer(&to.sa), uintptr(to.len)
-	var unspec unix.RawSockaddrInet6 // Family 0 = AF_UNSPEC
-	if to.len == 0 {
-		sa, n = unsafe.Pointer(&unspec), unix.SizeofSockaddrInet6
-	}
-	if _, _, errno := syscall.Syscall(syscall.SYS_CONNECT, uintptr(s.fd), uintptr(sa), n); errno != 0 {
 		return errno
 	}
 	return nil

@@ -94,6 +94,10 @@ type Media struct {
 	// SRTP is SDES-SRTP (RFC 4568) on callers' legs: optional (when offered), required
 	// (plain RTP offers get 488) or off (SRTP offers get 488).
 	SRTP string `yaml:"srtp"`
+	// Latching is who may send a leg's media before its first packet: strict (the
+	// address and port in the peer's SDP) or nat (any port of the SDP's IP). Either way,
+	// after the first packet only its source is taken.
+	Latching string `yaml:"latching"`
 }
 
 // Consent configures the prompt and the caller's choice.

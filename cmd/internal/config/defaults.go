@@ -19,7 +19,7 @@ func Default() *Config {
 			InviteBurst: 100,
 			Auth:        SIPAuth{Realm: "consentgw"},
 		},
-		Media: Media{PortMin: 20000, PortMax: 40000, SRTP: "optional"},
+		Media: Media{PortMin: 20000, PortMax: 40000, SRTP: "optional", Latching: "strict"},
 		Consent: Consent{
 			Language:      "en",
 			AcceptDigits:  "1",

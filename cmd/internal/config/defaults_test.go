@@ -19,7 +19,7 @@ func TestDefaultsAreTheDocumentedOnes(t *testing.T) {
 		SIP: SIP{Listen: []string{"udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"},
 			Trusted:    []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"},
 			InviteRate: 50, InviteBurst: 100, Auth: SIPAuth{Realm: "consentgw"}},
-		Media: Media{PortMin: 20000, PortMax: 40000, SRTP: "optional"},
+		Media: Media{PortMin: 20000, PortMax: 40000, SRTP: "optional", Latching: "strict"},
 		Consent: Consent{Language: "en", AcceptDigits: "1", DeclineDigits: "2",
 			Timeout: Duration(8 * time.Second), Repeats: 1, PauseMax: Duration(5 * time.Minute), PolicyVersion: "1"},
 		Routes: []Route{{Name: "default", Match: ".*", RecordTarget: "sip:agents@127.0.0.1:5070",

@@ -20,7 +20,7 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 			Trusted: []string{"198.51.100.0/24", "2001:db8::1"}, MaxCalls: 500, InviteRate: 20, InviteBurst: 40,
 			Auth: SIPAuth{Realm: "calls.example.com", Users: []string{"alice:correct horse battery"}},
 			TLS:  SIPTLS{Cert: "/etc/consentgw/sip.pem", Key: "/etc/consentgw/sip-key.pem", CA: "/etc/consentgw/carrier-ca.pem"}},
-		Media: Media{IP: "192.0.2.10", PortMin: 30000, PortMax: 30999, SRTP: "required"},
+		Media: Media{IP: "192.0.2.10", PortMin: 30000, PortMax: 30999, SRTP: "required", Latching: "nat"},
 		Consent: Consent{Prompt: "/etc/consentgw/prompt-da.wav", Language: "da",
 			AcceptDigits: "1*", DeclineDigits: "2#", WithdrawDigits: "*9",
 			Timeout: Duration(10 * time.Second), Repeats: 2, PauseMax: Duration(3 * time.Minute), PolicyVersion: "2025-06",

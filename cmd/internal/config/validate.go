@@ -149,6 +149,11 @@ func (v *validator) media() {
 	default:
 		v.check("media.srtp", invalid("unknown setting %q: want optional, required or off", m.SRTP))
 	}
+	switch m.Latching {
+	case "strict", "nat":
+	default:
+		v.check("media.latching", invalid("unknown setting %q: want strict or nat", m.Latching))
+	}
 	okMin, okMax := m.PortMin >= 1 && m.PortMin <= 65535, m.PortMax >= 1 && m.PortMax <= 65535
 	if !okMin {
 		v.check("media.port_min", invalid("%d is outside 1..65535", m.PortMin))

@@ -127,13 +127,17 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if err != nil {
 		return g, err
 	}
+	latching, err := media.ParseLatching(cfg.Media.Latching)
+	if err != nil {
+		return g, fmt.Errorf("media.latching: %w", err)
+	}
 	mediaIP := mediaIPs[0]
-	if g.ports, err = media.NewPortPool(mediaIP, cfg.Media.PortMin, cfg.Media.PortMax); err != nil {
+	if g.ports, err = media.NewPortPool(mediaIP, cfg.Media.PortMin, cfg.Media.PortMax, media.WithLatching(latching)); err != nil {
 		return g, fmt.Errorf("media: %w", err)
 	}
 	if len(mediaIPs) > 1 {
 		// The same range on the other family's address: the ports do not collide.
-		pool, err := media.NewPortPool(mediaIPs[1], cfg.Media.PortMin, cfg.Media.PortMax)
+		pool, err := media.NewPortPool(mediaIPs[1], cfg.Media.PortMin, cfg.Media.PortMax, media.WithLatching(latching))
 		if err != nil {
 			return g, fmt.Errorf("media: %w", err)
 		}
@@ -147,7 +151,8 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			}
 			return float64(sipServer.ActiveCalls())
 		},
-		PortsInUse: func() float64 { return float64(g.PortsInUse()) },
+		PortsInUse:    func() float64 { return float64(g.PortsInUse()) },
+		MediaRejected: g.mediaRejected,
 		SpoolBytes: func() float64 {
 			if g.archive == nil {
 				return 0
@@ -348,6 +353,18 @@ func (g *Gateway) PortsInUse() int {
 		n += g.dualStack.Ports.InUse()
 	}
 	return n
+}
+
+// mediaRejected is the datagrams the media ports dropped unseen, by reason, over both
+// families' pools.
+func (g *Gateway) mediaRejected() map[string]uint64 {
+	m := g.ports.Rejected().Snapshot()
+	if g.dualStack != nil {
+		for reason, n := range g.dualStack.Ports.Rejected().Snapshot() {
+			m[reason] += n
+		}
+	}
+	return m
 }
 
 func loadPrompt(c config.Consent) (*prompt.Prompt, error) {

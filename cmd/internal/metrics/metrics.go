@@ -29,6 +29,9 @@ type Metrics struct {
 // Gauges read live values when Prometheus scrapes.
 type Gauges struct {
 	ActiveCalls, PortsInUse, SpoolBytes, ArchivePending func() float64
+	// MediaRejected is the media plane's count of dropped datagrams by reason: the
+	// packet path only adds to an atomic, and the counters are read at the scrape.
+	MediaRejected func() map[string]uint64
 }
 
 // New registers the metrics.
@@ -69,6 +72,12 @@ func New(g Gauges) *Metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_rtp_port_pairs_in_use", Help: "RTP/RTCP port pairs held by calls."}, g.PortsInUse),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_spool_bytes", Help: "Bytes in the spool: recordings in progress and objects waiting for the store."}, g.SpoolBytes),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_archive_pending_jobs", Help: "Receipts and recordings waiting for the store."}, g.ArchivePending),
+		&labeledCounters{
+			desc: prometheus.NewDesc("consentgw_media_rejected_total",
+				"Datagrams dropped on media ports before anyone saw them, by reason (unexpected_source, malformed, stun, unauthenticated).",
+				[]string{"reason"}, nil),
+			read: g.MediaRejected,
+		},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
