@@ -1,8 +1,8 @@
 package split
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"

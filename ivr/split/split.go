@@ -91,7 +91,7 @@ type nopObserver struct{}
 
 func (nopObserver) Decided(consent.Decision, consent.Method) {}
 func (nopObserver) DialFailed(int)                           {}
-func (nopObserver) CallerCancelled()                          {}
+func (nopObserver) CallerCancelled()                         {}
 func (nopObserver) RecordingStarted()                        {}
 func (nopObserver) RecordingFinished(int64, int64)           {}
 func (nopObserver) CallControl(string)                       {}

@@ -114,4 +114,3 @@ func setDualStackMedia(t *testing.T, cfg *config.Config, v4, v6 string) {
 	}
 	t.Fatalf("media.ip does not accept both %s and %s (issue 19 §2, dual-stack media.ip not there yet): %s", v4, v6, strings.Join(errs, "; "))
 }
-
