@@ -14,8 +14,7 @@ const Mask = "***"
 
 var (
 	// RFC 3261 §19.1.1: sip:user:password@host; §25.1 userinfo ends at '@'. No word
-	// boundary before the scheme: text glued to it ("0000sip:…") must not hide the user,
-	// and redacting the digits in front would otherwise expose it to a second pass.
+	// boundary before the scheme: text glued to it ("0000sip:…") must not hide the user.
 	sipUser = regexp.MustCompile(`(?i)(sips?:)[^@\s<>;,"]+@`)
 	// RFC 3966 §3: tel:number with optional ;params.
 	telURI = regexp.MustCompile(`(?i)tel:[^\s<>;,"]+`)
@@ -28,8 +27,11 @@ var (
 	digitRun = regexp.MustCompile(`\+?\d(?:[ \-]?\d){5,}`)
 )
 
-// Message redacts a SIP message, a header or a URI for a log line.
+// Message redacts a SIP message, a header or a URI for a log line. Digit runs go first:
+// masking one can end a user part ("sip:00A0 000000@" becomes "sip:00A***@"), which the
+// URI pass must then see, or a second redaction would change the line again.
 func Message(s string) string {
+	s = digitRun.ReplaceAllString(s, Mask)
 	s = sipUser.ReplaceAllString(s, "${1}"+Mask+"@")
 	s = telURI.ReplaceAllString(s, "tel:"+Mask)
 	s = displayName.ReplaceAllStringFunc(s, func(m string) string {
@@ -39,5 +41,5 @@ func Message(s string) string {
 		}
 		return sub[1] + `"` + Mask + `"` + sub[3]
 	})
-	return digitRun.ReplaceAllString(s, Mask)
+	return s
 }
