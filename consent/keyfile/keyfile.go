@@ -35,6 +35,11 @@ func LoadOrCreate(dir, name string, minLen int) ([]byte, error) {
 	return read(path, minLen)
 }
 
+// Load reads the key in <dir>/<name> without creating it (tools that only verify).
+func Load(dir, name string, minLen int) ([]byte, error) {
+	return read(filepath.Join(dir, name), minLen)
+}
+
 func read(path string, minLen int) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -79,6 +79,18 @@ func LoadOrCreate(dataDir, configured string) (*Key, error) {
 	return NewKey(seed[:ed25519.SeedSize])
 }
 
+// Load is LoadOrCreate for tools that only verify: it never creates a key file.
+func Load(dataDir, configured string) (*Key, error) {
+	if configured != "" {
+		return LoadOrCreate(dataDir, configured)
+	}
+	seed, err := keyfile.Load(dataDir, KeyFileName, ed25519.SeedSize)
+	if err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	return NewKey(seed[:ed25519.SeedSize])
+}
+
 func keyID(pub ed25519.PublicKey) string {
 	sum := sha256.Sum256(pub)
 	return hex.EncodeToString(sum[:8])
