@@ -79,22 +79,27 @@ func Interval(rules Rules) time.Duration {
 }
 
 // Run sweeps until ctx ends. It sweeps once at start, so a gateway that was down for a
-// while catches up at once.
+// while catches up at once; a sweep that fails (the store is not reachable yet) is tried
+// again soon, from a second up to Interval.
 func (s *Sweeper) Run(ctx context.Context) {
-	tick := time.NewTicker(s.Interval)
-	defer tick.Stop()
+	retry := time.Second
 	for {
+		wait := s.Interval
 		r, err := s.Sweep(ctx, false)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			s.Logger.Error("retention sweep failed", "error", err)
+			s.Logger.Error("retention sweep failed; trying again", "in", min(retry, wait), "error", err)
+			wait, retry = min(retry, wait), min(2*retry, wait)
 		case len(r.Calls) > 0 || len(r.Orphans) > 0:
 			s.Logger.Info("retention sweep expired calls", "calls", len(r.Calls), "objects", r.Objects, "held", len(r.Held))
+		}
+		if err == nil {
+			retry = time.Second
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-time.After(wait):
 		}
 	}
 }

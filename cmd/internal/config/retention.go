@@ -39,7 +39,9 @@ func (v *validator) retention() {
 	seen := map[[2]string]int{}
 	for i, r := range rules {
 		p := indexPath("retention", i)
-		if _, set := v.c.origins[p+".keep"]; !set {
+		// A rule written in the file must say keep: an omitted one would keep forever.
+		_, inFile := v.c.origins[p]
+		if _, set := v.c.origins[p+".keep"]; inFile && !set {
 			v.check(p+".keep", invalid("must be set, e.g. 2160h (0 = keep until erased)"))
 		}
 		if r.Keep < 0 {
