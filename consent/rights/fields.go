@@ -3,6 +3,7 @@ package rights
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +21,11 @@ const (
 	defaultLimit     = 50
 	maxLimit         = 1000
 )
+
+// digitRun is what sip/redact masks as a possible phone number: 6 or more digits, single
+// spaces or dashes between them. A reason is stored and published as written, so it may
+// not hold one.
+var digitRun = regexp.MustCompile(`\+?\d(?:[ \-]?\d){5,}`)
 
 // fieldsOf are the optional fields each verb takes besides request_id and requested_by;
 // a field another verb takes is rejected, naming the verbs it belongs to.
@@ -88,6 +94,9 @@ func decodeVerbFields(verb Verb, w *wireRequest, r *Request) error {
 	if w.Reason != nil {
 		if r.Reason, err = printable("reason", strings.TrimSpace(*w.Reason), maxReasonLen); err != nil {
 			return err
+		}
+		if digitRun.MatchString(r.Reason) {
+			return reject("reason holds 6 or more digits in a row, which could be a phone number: it is kept and published, so name the case otherwise (e.g. 2026/114)")
 		}
 	}
 	switch verb {

@@ -36,8 +36,8 @@ func TestHeldCallsAreNeitherErasedNorForgotten(t *testing.T) {
 	if _, err := svc.Hold(t.Context(), Request{RequestID: "case-7", Call: "01JN0Z3Q8M5T7V9X1B3D5F7H9K", Reason: "x"}); !errors.Is(err, ErrRejected) {
 		t.Fatalf("hold on a call that is not stored: %v, want a rejection", err)
 	}
-	h, err := svc.Hold(t.Context(), Request{RequestID: "case-8", Call: held.id, Reason: "claim 2026-114", RequestedBy: "legal"})
-	if err != nil || h.Hold.Call != held.id || h.Hold.Reason != "claim 2026-114" || changed != 1 {
+	h, err := svc.Hold(t.Context(), Request{RequestID: "case-8", Call: held.id, Reason: "claim 2026/114", RequestedBy: "legal"})
+	if err != nil || h.Hold.Call != held.id || h.Hold.Reason != "claim 2026/114" || changed != 1 {
 		t.Fatalf("hold = %+v, %v (holds changed %d times)", h, err, changed)
 	}
 	list, err := svc.Holds(t.Context(), Request{RequestID: "list-1"})
@@ -50,7 +50,7 @@ func TestHeldCallsAreNeitherErasedNorForgotten(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Status != StatusPartial || res.RecordingsDeleted != 1 || res.ReceiptsDeleted != 2 ||
-		!slices.Equal(res.Held, []HeldItem{{Call: held.id, Hold: "case-8", On: "call", Reason: "claim 2026-114"}}) {
+		!slices.Equal(res.Held, []HeldItem{{Call: held.id, Hold: "case-8", On: "call", Reason: "claim 2026/114"}}) {
 		t.Fatalf("erase with a held call: %+v", res)
 	}
 	for _, k := range []string{held.receiptKey(), held.recordingKey(), storage.IndexKey(aliceKey, held.id)} {

@@ -69,6 +69,7 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 		{"stats subject", "stats", `{"request_id":"a","subject":{"type":"tel","value":"+4512345678"}}`, "subject applies to"},
 		{"status bad state", "status", `{"request_id":"a","state":"+4512345678"}`, "state is unknown"},
 		{"status limit", "status", `{"request_id":"a","limit":0}`, "limit must be"},
+		{"reason with a number", "hold", `{"request_id":"a","call":"01JN0Z3Q8M5T7V9X1B3D5F7H9K","reason":"caller +45 12 34 56 78 complains"}`, "could be a phone number"},
 		{"reason control", "hold", `{"request_id":"a","call":"01JN0Z3Q8M5T7V9X1B3D5F7H9K","reason":"a\u0007"}`, "reason must be"},
 		{"huge", "erase", `{"request_id":"` + strings.Repeat("a", maxRequestBytes) + `"}`, "bytes"},
 	}

@@ -97,7 +97,7 @@ func TestTheDPOsToolkitOnMinIOAfterRealCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	var h rights.HoldResult
-	rpc(t, nc, "hold", `{"request_id":"dpo-hold","call":"`+heldCall.Call+`","reason":"claim 2026-17","requested_by":"legal"}`, &h)
+	rpc(t, nc, "hold", `{"request_id":"dpo-hold","call":"`+heldCall.Call+`","reason":"claim 2026/17","requested_by":"legal"}`, &h)
 	if h.Status != rights.StatusCompleted || h.Hold.Call != heldCall.Call {
 		t.Fatalf("hold %+v", h)
 	}
