@@ -40,9 +40,36 @@ type CallDiscarder interface {
 	DiscardCall(id string) int
 }
 
-// controlRequest is an erase's target on the wire; a request without a scope is one of
-// scope subject (from gateways of earlier versions).
-type controlRequest = DiscardTarget
+// controlRequest is an erase's target on the wire. subject_key is set for scope subject
+// only: a gateway of an earlier version reads it and nothing else, and must ignore a
+// narrower erase (it would drop a subject's receipts for an erase of its recordings). A
+// request without a scope is one of scope subject, from such a gateway.
+type controlRequest struct {
+	Scope        Scope  `json:"scope,omitempty"`
+	SubjectKey   string `json:"subject_key,omitempty"`
+	RecordingsOf string `json:"recordings_of,omitempty"`
+	Call         string `json:"call,omitempty"`
+}
+
+func toControl(t DiscardTarget) controlRequest {
+	switch t.Scope {
+	case ScopeRecordings:
+		return controlRequest{Scope: t.Scope, RecordingsOf: t.SubjectKey}
+	case ScopeCall:
+		return controlRequest{Scope: t.Scope, Call: t.Call}
+	}
+	return controlRequest{Scope: ScopeSubject, SubjectKey: t.SubjectKey}
+}
+
+func (c controlRequest) target() DiscardTarget {
+	switch c.Scope {
+	case ScopeRecordings:
+		return DiscardTarget{Scope: c.Scope, SubjectKey: c.RecordingsOf}
+	case ScopeCall:
+		return DiscardTarget{Scope: c.Scope, Call: c.Call}
+	}
+	return DiscardTarget{Scope: ScopeSubject, SubjectKey: c.SubjectKey}
+}
 
 type controlReply struct {
 	Node    string `json:"node"`
@@ -60,7 +87,7 @@ type Broadcast struct {
 // Discard asks every node to discard what it holds of the target: live recordings and
 // spooled jobs.
 func (b Broadcast) Discard(ctx context.Context, t DiscardTarget) (Discarded, error) {
-	body, err := json.Marshal(t)
+	body, err := json.Marshal(toControl(t))
 	if err != nil {
 		return Discarded{}, err
 	}
@@ -102,9 +129,11 @@ func (b Broadcast) Discard(ctx context.Context, t DiscardTarget) (Discarded, err
 // serveControl answers ControlErase on this node.
 func serveControl(nc *nats.Conn, node string, live, spool LocalDiscarder, log *slog.Logger) (*nats.Subscription, error) {
 	return nc.Subscribe(ControlErase, func(msg *nats.Msg) {
-		var req controlRequest
-		if err := json.Unmarshal(msg.Data, &req); err != nil || !validControl(req) {
-			log.Warn("ignoring a malformed erase broadcast", "error", errors.Join(err, errors.New(`want {"scope": subject|recordings|call, "subject_key": <64 hex>, "call": <id>}`)))
+		var wire controlRequest
+		err := json.Unmarshal(msg.Data, &wire)
+		req := wire.target()
+		if err != nil || !validControl(wire.Scope, req) {
+			log.Warn("ignoring a malformed erase broadcast", "error", errors.Join(err, errors.New(`want {"scope":"subject","subject_key":<64 hex>}, {"scope":"recordings","recordings_of":<64 hex>} or {"scope":"call","call":<id>}`)))
 			return
 		}
 		r := controlReply{Node: node, Live: discardOn(live, req), Spooled: discardOn(spool, req)}
@@ -118,8 +147,8 @@ func serveControl(nc *nats.Conn, node string, live, spool LocalDiscarder, log *s
 	})
 }
 
-func validControl(t DiscardTarget) bool {
-	switch t.Scope {
+func validControl(scope Scope, t DiscardTarget) bool {
+	switch scope {
 	case "", ScopeSubject, ScopeRecordings:
 		return storage.ValidSegment(t.SubjectKey) == nil && isHexKey(t.SubjectKey)
 	case ScopeCall:

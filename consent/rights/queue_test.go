@@ -1,6 +1,7 @@
 package rights
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -62,5 +63,34 @@ func TestDurableQueriesAreRejected(t *testing.T) {
 	waitStreamEmpty(t, js)
 	if reply := request(t, nc, RPCPrefix+"stats", `{"request_id":"rpc-stats"}`); reply["status"] != StatusCompleted {
 		t.Fatalf("stats over RPC: %v", reply)
+	}
+}
+
+// A gateway of an earlier version reads subject_key alone: only an erase of scope subject
+// may carry it, so such a gateway ignores a narrower erase instead of dropping the
+// subject's receipts.
+func TestNarrowErasesDoNotLookLikeWholeOnesOnTheWire(t *testing.T) {
+	key := strings.Repeat("a", 64)
+	for _, tc := range []struct {
+		target DiscardTarget
+		old    bool // an earlier gateway acts on it
+	}{
+		{DiscardTarget{Scope: ScopeSubject, SubjectKey: key}, true},
+		{DiscardTarget{Scope: ScopeRecordings, SubjectKey: key}, false},
+		{DiscardTarget{Scope: ScopeCall, Call: "01JN0Z3Q8M5T7V9X1B3D5F7H9K"}, false},
+	} {
+		body, _ := json.Marshal(toControl(tc.target))
+		var earlier struct {
+			SubjectKey string `json:"subject_key"`
+		}
+		json.Unmarshal(body, &earlier)
+		if (earlier.SubjectKey == key) != tc.old {
+			t.Errorf("%s on the wire %s", tc.target.Scope, body)
+		}
+		var back controlRequest
+		json.Unmarshal(body, &back)
+		if back.target() != tc.target {
+			t.Errorf("%s came back as %+v", body, back.target())
+		}
 	}
 }
