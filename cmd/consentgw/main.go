@@ -12,8 +12,18 @@ const usage = `usage: consentgw <command> [flags]
 
 commands:
   serve [-c FILE]   run the gateway (no file: embedded defaults)
-  erase --subject TYPE:VALUE [--requested-by WHO]   erase a data subject's data (SPEC §6)
+  erase --subject TYPE:VALUE [--scope subject|recordings] [--dry-run] [--confirm] [--certificate FILE]
+  erase --call ID                                    erase one call, whoever asks
   export --subject TYPE:VALUE -o FILE.zip            export a data subject's data
+  lookup --subject TYPE:VALUE                        what the store holds of a subject
+  hold --subject TYPE:VALUE|--call ID --reason WHY   place a legal hold
+  release --hold ID|--subject TYPE:VALUE|--call ID   lift legal holds
+  holds                                              list the legal holds in force
+  stats [--from DAY] [--to DAY] [--route NAME]       count decisions by day, route, method, mode
+  requests [--state STATE] [--of ID]                 list requests and their state
+  verify FILE                                        check an erasure certificate or an export bundle
+  retention [--dry-run] [-c FILE]                    expire calls by the retention rules now
+  inventory [-c FILE]                                where personal data is kept (record of processing)
   version           print the version
 
 Run 'consentgw <command> -h' for a command's flags.
@@ -42,6 +52,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return erase(args[1:], stdout, stderr)
 	case "export":
 		return export(args[1:], stdout, stderr)
+	case "lookup":
+		return lookup(args[1:], stdout, stderr)
+	case "hold":
+		return holdCmd(args[1:], stdout, stderr)
+	case "release":
+		return release(args[1:], stdout, stderr)
+	case "holds":
+		return holds(args[1:], stdout, stderr)
+	case "stats":
+		return stats(args[1:], stdout, stderr)
+	case "requests":
+		return requests(args[1:], stdout, stderr)
+	case "verify":
+		return verify(args[1:], stdout, stderr)
+	case "retention":
+		return retentionCmd(args[1:], stdout, stderr)
+	case "inventory":
+		return inventory(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		return version(stdout)
 	case "help", "-h", "--help":

@@ -19,7 +19,7 @@ import (
 	"github.com/consentgw/consentgw/consent/subject"
 )
 
-// clientFlags are the flags erase and export share.
+// clientFlags are the flags every command that asks a gateway shares.
 type clientFlags struct {
 	natsURL     string
 	configFile  string
@@ -36,7 +36,6 @@ type clientFlags struct {
 func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.natsURL, "nats", "", "NATS `URL` of the gateway (default: nats.url, or the embedded server at nats.listen, from the configuration)")
 	fs.StringVar(&f.configFile, "c", "", "configuration `FILE` to read the NATS address and login from")
-	fs.StringVar(&f.subject, "subject", "", "the data subject as `TYPE:VALUE`: tel:+4512345678, customer:C-1001 or agent:alice")
 	fs.StringVar(&f.requestedBy, "requested-by", defaultRequester(), "who asks, for the audit trail")
 	fs.StringVar(&f.requestID, "request-id", "", "request `ID`; repeating an ID returns its first result (default: a new one)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long to wait for the gateway's reply")
@@ -59,11 +58,23 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// subjectUse says whether a command takes --subject.
+type subjectUse int
+
+const (
+	subjectRequired subjectUse = iota
+	subjectOptional
+	subjectNone
+)
+
 // parseClient reads a client command's flags; FILE.zip-style checks are the caller's.
-func parseClient(name string, args []string, stderr io.Writer, f *clientFlags, extra func(*flag.FlagSet)) error {
+func parseClient(name string, args []string, stderr io.Writer, f *clientFlags, use subjectUse, extra func(*flag.FlagSet)) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.register(fs)
+	if use != subjectNone {
+		fs.StringVar(&f.subject, "subject", "", "the data subject as `TYPE:VALUE`: tel:+4512345678, customer:C-1001 or agent:alice")
+	}
 	if extra != nil {
 		extra(fs)
 	}
@@ -73,10 +84,10 @@ func parseClient(name string, args []string, stderr io.Writer, f *clientFlags, e
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	if f.subject == "" {
+	if f.subject == "" && use == subjectRequired {
 		return usageError{"--subject is required, e.g. --subject tel:+4512345678"}
 	}
-	if _, err := subject.Parse(f.subject); err != nil {
+	if _, err := subject.Parse(f.subject); err != nil && f.subject != "" {
 		return usageError{"--subject: want TYPE:VALUE with TYPE tel, customer or agent, e.g. tel:+4512345678"}
 	}
 	if f.requestID == "" {
@@ -100,19 +111,23 @@ func parseClient(name string, args []string, stderr io.Writer, f *clientFlags, e
 	return nil
 }
 
-// payload is the SPEC §6 request body.
-func (f *clientFlags) payload(expires time.Duration) ([]byte, error) {
-	s, err := subject.Parse(f.subject)
-	if err != nil {
-		return nil, err
+// payload is the request body: request_id, requested_by, the subject if given, and the
+// verb's own fields (those with zero values are left out).
+func (f *clientFlags) payload(fields map[string]any) ([]byte, error) {
+	req := map[string]any{"request_id": f.requestID, "requested_by": f.requestedBy}
+	if f.subject != "" {
+		s, err := subject.Parse(f.subject)
+		if err != nil {
+			return nil, err
+		}
+		req["subject"] = map[string]string{"type": string(s.Type), "value": s.Value}
 	}
-	req := map[string]any{
-		"request_id":   f.requestID,
-		"subject":      map[string]string{"type": string(s.Type), "value": s.Value},
-		"requested_by": f.requestedBy,
-	}
-	if expires > 0 {
-		req["expires"] = expires.String()
+	for k, v := range fields {
+		switch v {
+		case "", false, 0:
+			continue
+		}
+		req[k] = v
 	}
 	return json.Marshal(req)
 }
@@ -187,7 +202,7 @@ func (f *clientFlags) call(verb rights.Verb, body []byte) ([]byte, error) {
 		return nil, fmt.Errorf("the gateway's reply is not JSON: %q", msg.Data)
 	}
 	switch r.Status {
-	case rights.StatusCompleted:
+	case rights.StatusCompleted, rights.StatusPartial, rights.StatusDryRun:
 		return msg.Data, nil
 	case rights.StatusRejected:
 		return nil, fmt.Errorf("%s rejected: %s", verb, r.Error)

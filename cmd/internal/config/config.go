@@ -23,7 +23,11 @@ type Config struct {
 	Subjects Subjects `yaml:"subjects"`
 	NATS     NATS     `yaml:"nats"`
 	Exports  Exports  `yaml:"exports"`
-	HTTP     HTTP     `yaml:"http"`
+	Rights   Rights   `yaml:"rights"`
+	// Retention keeps calls by route and caller region, the longest matching rule
+	// winning; storage.retention is a rule for every call. File only, like routes.
+	Retention []RetentionRule `yaml:"retention"`
+	HTTP      HTTP            `yaml:"http"`
 
 	// origins maps key paths to where their value came from, for error messages.
 	origins map[string]origin
@@ -222,6 +226,28 @@ type Exports struct {
 	// "" and [] = the built-in wording.
 	Purpose    string   `yaml:"purpose"`
 	Recipients []string `yaml:"recipients"`
+}
+
+// Rights configures the data-protection officer's toolkit (erase, certificates).
+type Rights struct {
+	// EraseKeeps is what stays of an erased receipt: nothing, or statistics (an
+	// anonymous tombstone that stats counts).
+	EraseKeeps string `yaml:"erase_keeps"`
+	// EraseMaxRecordings, if > 0, is the most recordings an erase deletes unless it says
+	// confirm: true.
+	EraseMaxRecordings int `yaml:"erase_max_recordings"`
+	// SigningKey is the Ed25519 seed (base64 of 32 bytes) that signs receipts and
+	// erasure certificates; "" = generated once into <data_dir>/signing.key.
+	SigningKey string `yaml:"signing_key"`
+}
+
+// RetentionRule keeps the calls of a route from callers of a region. Route "" or "*" is
+// every route, Region "" or "*" every caller, "EU" the EU/EEA; Keep 0 keeps them until
+// erased.
+type RetentionRule struct {
+	Route  string   `yaml:"route"`
+	Region string   `yaml:"region"`
+	Keep   Duration `yaml:"keep"`
 }
 
 // HTTP configures the metrics, health and phone page listener.

@@ -52,6 +52,9 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 			RequestKeys:  []string{"crm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "dpo:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="}},
 		Exports: Exports{Expires: Duration(48 * time.Hour), Purpose: "Quality assurance and documentation of telephone agreements.",
 			Recipients: []string{"Example Contact Center A/S", "Example Storage Ltd (processor)"}},
+		Rights: Rights{EraseKeeps: "statistics", EraseMaxRecordings: 200, SigningKey: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},
+		Retention: []RetentionRule{{Route: "support", Region: "US", Keep: Duration(2160 * time.Hour)},
+			{Route: "*", Region: "EU"}},
 		HTTP: HTTP{Listen: "0.0.0.0:9090"},
 	}
 	if got := comparable(c); !reflect.DeepEqual(got, want) {

@@ -11,7 +11,7 @@ import (
 const redactedMark = "REDACTED"
 
 // Redacted returns a copy safe to print or log: storage.s3.secret_key, subjects.hmac_key,
-// nats.password, the passwords of sip.auth.users, the keys of nats.request_keys and any password in nats.url are replaced (empty secrets stay empty).
+// rights.signing_key, nats.password, the passwords of sip.auth.users, the keys of nats.request_keys and any password in nats.url are replaced (empty secrets stay empty).
 func (c *Config) Redacted() *Config {
 	r := *c
 	r.SIP.Listen = slices.Clone(c.SIP.Listen)
@@ -20,6 +20,8 @@ func (c *Config) Redacted() *Config {
 	r.Storage.S3.SecretKey = redact(c.Storage.S3.SecretKey)
 	r.Storage.S3.SSECKey = redact(c.Storage.S3.SSECKey)
 	r.Subjects.HMACKey = redact(c.Subjects.HMACKey)
+	r.Rights.SigningKey = redact(c.Rights.SigningKey)
+	r.Retention = slices.Clone(c.Retention)
 	r.NATS.URL = redactURLs(c.NATS.URL)
 	r.NATS.Password = redact(c.NATS.Password)
 	r.NATS.RequestKeys = make([]string, len(c.NATS.RequestKeys))

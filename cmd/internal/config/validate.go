@@ -44,6 +44,8 @@ func (c *Config) Validate() error {
 	v.network()
 	v.natsAuth()
 	v.exports()
+	v.rights()
+	v.retention()
 	return errors.Join(v.errs...)
 }
 
