@@ -38,6 +38,15 @@ func LoadOrCreateKey(dataDir, configured string) ([]byte, error) {
 	return readKeyFile(path)
 }
 
+// LoadKey returns the key LoadOrCreateKey would, without creating one: tools that
+// compute pseudonyms for an operator must find the gateway's key, not make a new one.
+func LoadKey(dataDir, configured string) ([]byte, error) {
+	if configured != "" {
+		return LoadOrCreateKey(dataDir, configured)
+	}
+	return readKeyFile(filepath.Join(dataDir, KeyFileName))
+}
+
 func readKeyFile(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
