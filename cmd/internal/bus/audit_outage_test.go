@@ -33,8 +33,8 @@ type loggedRecord struct {
 func newLogRecorder() *logRecorder { return &logRecorder{changed: make(chan struct{})} }
 
 func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler      { return r }
-func (r *logRecorder) WithGroup(string) slog.Handler           { return r }
+func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *logRecorder) WithGroup(string) slog.Handler            { return r }
 
 func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
 	lr := loggedRecord{level: rec.Level, msg: rec.Message, attrs: map[string]string{}}
