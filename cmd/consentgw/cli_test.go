@@ -16,6 +16,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/consent/subject"
 )
 
 func runCLI(args ...string) (int, string, string) {
@@ -130,5 +131,42 @@ func TestSignedEraseNamesTheSigner(t *testing.T) {
 	code, _, stderr = runCLI("erase", "--subject", "tel:+4512345678", "--sign-key", filepath.Join(t.TempDir(), "missing"))
 	if code != exitUsage || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("missing key file: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// An operator with a Call-ID from a trunk's CDR gets the key the gateway logs and
+// publishes for it, from the gateway's own key in data_dir; a data_dir without a key is
+// an error, not a new key.
+func TestPseudonymPrintsTheKeysTheGatewayUses(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "consentgw.yaml")
+	if err := os.WriteFile(cfgFile, []byte("data_dir: "+dir+"\nsubjects:\n  default_region: DK\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI("pseudonym", "-c", cfgFile, "x@h")
+	if code != exitFailed || !strings.Contains(stderr, "no subject key") {
+		t.Fatalf("without a key: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, subject.KeyFileName)); err == nil {
+		t.Fatal("pseudonym made a subject key")
+	}
+	key, err := subject.LoadOrCreateKey(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := subject.NewPseudonymizer(key)
+	const callID = "+4512345678-1@trunk"
+	code, out, stderr := runCLI("pseudonym", "-c", cfgFile, "--type", "call-id", callID)
+	if code != exitOK || out != p.CallIDKey(callID)+"\n" {
+		t.Fatalf("call-id: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	want, _ := p.NormalizedKey(subject.Subject{Type: subject.TypeTel, Value: "+4512345678"}, "DK")
+	code, out, _ = runCLI("pseudonym", "-c", cfgFile, "--type", "tel", "12 34 56 78")
+	if code != exitOK || out != want+"\n" {
+		t.Fatalf("tel: exit %d, stdout %q, want the key of +4512345678", code, out)
+	}
+	code, _, stderr = runCLI("pseudonym", "-c", cfgFile, "--type", "email", "a@b")
+	if code != exitUsage || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("unknown type: exit %d, stderr %q", code, stderr)
 	}
 }

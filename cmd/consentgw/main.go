@@ -14,6 +14,7 @@ commands:
   serve [-c FILE]   run the gateway (no file: embedded defaults)
   erase --subject TYPE:VALUE [--requested-by WHO]   erase a data subject's data (SPEC §6)
   export --subject TYPE:VALUE -o FILE.zip            export a data subject's data
+  pseudonym [--type call-id|tel|customer|agent] VALUE  print the key logs and events use for VALUE
   version           print the version
 
 Run 'consentgw <command> -h' for a command's flags.
@@ -42,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return erase(args[1:], stdout, stderr)
 	case "export":
 		return export(args[1:], stdout, stderr)
+	case "pseudonym":
+		return pseudonym(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		return version(stdout)
 	case "help", "-h", "--help":

@@ -229,6 +229,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		TLS:        sipTLSConfig,
 		SRTP:       sdpneg.SRTP(cfg.Media.SRTP),
 		WebRTC:     webrtcMedia(mediaIP, g.ports),
+		CallIDKey:  pseudonyms.CallIDKey,
 	})
 	if err != nil {
 		return g, err
