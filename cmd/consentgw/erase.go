@@ -11,9 +11,9 @@ import (
 )
 
 // erase sends an erase request (SPEC §2, §6), waits and prints the result.
-func erase(args []string, stdout, stderr io.Writer) int {
+func erase(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f clientFlags
-	if err := parseClient("erase", args, stderr, &f, nil); err != nil {
+	if err := parseClient("erase", args, stdin, stderr, &f, nil); err != nil {
 		return fail(stderr, "erase", err)
 	}
 	body, err := f.payload(0)

@@ -15,13 +15,14 @@ commands:
   erase --subject TYPE:VALUE [--requested-by WHO]   erase a data subject's data (SPEC §6)
   export --subject TYPE:VALUE -o FILE.zip            export a data subject's data
   pseudonym [--type call-id|tel|customer|agent] VALUE  print the key logs and events use for VALUE
+  nats-user [--nkey FILE] NAME                        print an entry of nats.authorization
   version           print the version
 
 Run 'consentgw <command> -h' for a command's flags.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // Exit statuses of SPEC §2.
@@ -31,7 +32,7 @@ const (
 	exitUsage  = 2
 )
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -40,11 +41,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(args[1:], stderr)
 	case "erase":
-		return erase(args[1:], stdout, stderr)
+		return erase(args[1:], stdin, stdout, stderr)
 	case "export":
-		return export(args[1:], stdout, stderr)
+		return export(args[1:], stdin, stdout, stderr)
+	case "nats-user":
+		return natsUser(args[1:], stdin, stdout, stderr)
 	case "pseudonym":
-		return pseudonym(args[1:], os.Stdin, stdout, stderr)
+		return pseudonym(args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		return version(stdout)
 	case "help", "-h", "--help":
