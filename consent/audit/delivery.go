@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -9,8 +10,8 @@ import (
 
 // What the log says about an event is what is known about it, no more:
 //   - "audit event dropped": the event was never handed to NATS (queue full, publisher
-//     closed, not encodable, or NATS still away when the publisher stopped), so the
-//     stream cannot hold it;
+//     closed, not encodable, or NATS still away when the publisher stopped), or the
+//     stream refused it for good (4xx), so the stream does not hold it;
 //   - "audit event unconfirmed": it was sent but no acknowledgement came before the
 //     publisher stopped. NATS may still deliver it (a client buffers what it publishes
 //     while reconnecting, and a server that was only slow stores it late), so the stream
@@ -112,6 +113,10 @@ func (p *Publisher) deliverAll(batch []Event) {
 				expired = true // the rest get no more waiting than their own retry
 			}
 		}
+		if refused(err) {
+			p.drop(batch[i], err)
+			continue
+		}
 		p.wait(batch[i], err)
 		p.deliver(batch[i], 1) // a repeat of a stored event is deduplicated by its id
 	}
@@ -138,6 +143,10 @@ func (p *Publisher) deliver(ev Event, sent int) {
 				p.stored(ev, ack)
 				return
 			}
+			if refused(err) {
+				p.drop(ev, err)
+				return
+			}
 		}
 		if p.stopping() {
 			p.stopFailed = true
@@ -160,6 +169,15 @@ func (p *Publisher) stopping() bool {
 	default:
 		return false
 	}
+}
+
+// refused tells a final answer of the stream (4xx: no such stream, a message it will
+// not take) from an outage: retrying would hold every event behind this one for good.
+// An earlier copy that was stored would have made this publish a duplicate, not an
+// error, so the stream does not hold the event.
+func refused(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && api.Code >= 400 && api.Code < 500
 }
 
 func (p *Publisher) connected() bool { return p.o.JS.Conn().IsConnected() }
@@ -198,8 +216,8 @@ func (p *Publisher) giveUp(ev Event, sent int, err error) {
 		"kind", ev.Kind, "event_id", ev.ID, "attempts", sent, "error", err)
 }
 
-// drop reports an event that never reached NATS.
+// drop reports an event the stream does not hold: never sent, or refused.
 func (p *Publisher) drop(ev Event, why error) {
 	p.dropped.Add(1)
-	p.log.Error("audit event dropped: never sent, so the stream does not hold it", "kind", ev.Kind, "event_id", ev.ID, "error", why)
+	p.log.Error("audit event dropped: the stream does not hold it", "kind", ev.Kind, "event_id", ev.ID, "error", why)
 }
