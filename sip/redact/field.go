@@ -16,7 +16,13 @@ const MaxField = 4096
 // control and format characters (line breaks, escapes, bidi overrides) turned into
 // spaces, and cut to MaxField bytes. Redaction runs again after the line breaks are
 // gone, so a number split over two lines is masked too.
-func Field(s string) string { return cut(Message(oneLine(Message(s)))) }
+func Field(s string) string {
+	s = Message(s)
+	if one := oneLine(s); one != s {
+		s = Message(one)
+	}
+	return cut(s)
+}
 
 // Clean is Field without the redaction: for strings of the gateway's own making (ids,
 // keys, addresses) that must keep their digits, logged through a handler that cleans
