@@ -15,11 +15,11 @@ import (
 
 // erase sends an erase request (SPEC §2, §6), waits and prints the result; with
 // --certificate it also downloads the signed certificate.
-func erase(args []string, stdout, stderr io.Writer) int {
+func erase(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f clientFlags
 	var scope, call, certificate string
 	var dryRun, confirm bool
-	err := parseClient("erase", args, stderr, &f, subjectOptional, func(fs *flag.FlagSet) {
+	err := parseClient("erase", args, stdin, stderr, &f, subjectOptional, func(fs *flag.FlagSet) {
 		fs.StringVar(&scope, "scope", "", "what to erase: `subject` (everything of it, the default), recordings (audio only; receipts stay) or call (one call: give --call)")
 		fs.StringVar(&call, "call", "", "the receipt or recording `ID` (or key) of the call to erase; implies --scope call")
 		fs.BoolVar(&dryRun, "dry-run", false, "only say what the erase would delete")

@@ -12,11 +12,11 @@ import (
 )
 
 // export sends an export request, downloads the bundle to -o and checks its sha256.
-func export(args []string, stdout, stderr io.Writer) int {
+func export(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f clientFlags
 	var out string
 	var expires time.Duration
-	err := parseClient("export", args, stderr, &f, subjectRequired, func(fs *flag.FlagSet) {
+	err := parseClient("export", args, stdin, stderr, &f, subjectRequired, func(fs *flag.FlagSet) {
 		fs.StringVar(&out, "o", "", "write the bundle to `FILE.zip`")
 		fs.DurationVar(&expires, "expires", 0, "how long the bundle and its link last (default: exports.expires of the gateway)")
 	})

@@ -13,10 +13,10 @@ import (
 )
 
 // holdCmd places a legal hold on a subject or a call.
-func holdCmd(args []string, stdout, stderr io.Writer) int {
+func holdCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f clientFlags
 	var call, reason string
-	err := parseClient("hold", args, stderr, &f, subjectOptional, func(fs *flag.FlagSet) {
+	err := parseClient("hold", args, stdin, stderr, &f, subjectOptional, func(fs *flag.FlagSet) {
 		fs.StringVar(&call, "call", "", "hold one call: its receipt or recording `ID` (or key)")
 		fs.StringVar(&reason, "reason", "", "why the data must be kept (a case, a claim); required")
 	})
@@ -37,10 +37,10 @@ func holdCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // release lifts holds: one by id, or every hold on a subject or call.
-func release(args []string, stdout, stderr io.Writer) int {
+func release(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f clientFlags
 	var call, id, reason string
-	err := parseClient("release", args, stderr, &f, subjectOptional, func(fs *flag.FlagSet) {
+	err := parseClient("release", args, stdin, stderr, &f, subjectOptional, func(fs *flag.FlagSet) {
 		fs.StringVar(&id, "hold", "", "the hold's `ID` (the request id that placed it)")
 		fs.StringVar(&call, "call", "", "release every hold on this call `ID`")
 		fs.StringVar(&reason, "reason", "", "why the hold ends, for the audit trail")
@@ -68,9 +68,9 @@ func release(args []string, stdout, stderr io.Writer) int {
 }
 
 // holds lists the holds in force.
-func holds(args []string, stdout, stderr io.Writer) int {
+func holds(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f clientFlags
-	if err := parseClient("holds", args, stderr, &f, subjectNone, nil); err != nil {
+	if err := parseClient("holds", args, stdin, stderr, &f, subjectNone, nil); err != nil {
 		return fail(stderr, "holds", err)
 	}
 	var res rights.HoldsResult

@@ -11,9 +11,9 @@ import (
 )
 
 // lookup asks what the store holds of a subject (counts and keys, no audio).
-func lookup(args []string, stdout, stderr io.Writer) int {
+func lookup(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f clientFlags
-	if err := parseClient("lookup", args, stderr, &f, subjectRequired, nil); err != nil {
+	if err := parseClient("lookup", args, stdin, stderr, &f, subjectRequired, nil); err != nil {
 		return fail(stderr, "lookup", err)
 	}
 	var res rights.LookupResult

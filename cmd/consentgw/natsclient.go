@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -31,6 +33,9 @@ type clientFlags struct {
 	signKeyFile string
 	inboxPrefix string
 	signer      *rights.SigningKey
+	// The requester's NATS login; any of them replaces the configuration's.
+	user, password, credsFile, nkeyFile string
+	auth                                *bus.Auth
 }
 
 func (f *clientFlags) register(fs *flag.FlagSet) {
@@ -41,7 +46,40 @@ func (f *clientFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long to wait for the gateway's reply")
 	fs.BoolVar(&f.jsonOut, "json", false, "print the gateway's reply as JSON")
 	fs.StringVar(&f.signKeyFile, "sign-key", "", "`FILE` holding this requester's NAME:BASE64KEY (an entry of nats.request_keys): the request is signed and requested_by is NAME")
-	fs.StringVar(&f.inboxPrefix, "inbox-prefix", "", "NATS reply subject `PREFIX` (default _INBOX); a least-privilege NATS user may only subscribe to its own, e.g. _INBOX_crm")
+	fs.StringVar(&f.inboxPrefix, "inbox-prefix", "", "NATS reply subject `PREFIX` (default _INBOX_<user> with --user, else _INBOX); a least-privilege NATS user may only subscribe to its own, e.g. _INBOX_crm")
+	fs.StringVar(&f.user, "user", "", "NATS user `NAME` (with --password)")
+	fs.StringVar(&f.password, "password", "", "NATS `PASSWORD` of --user; - reads it from standard input (keeps it out of ps and shell history)")
+	fs.StringVar(&f.credsFile, "creds", "", "NATS credentials `FILE` (user JWT and nkey seed)")
+	fs.StringVar(&f.nkeyFile, "nkey", "", "`FILE` holding this requester's nkey seed (SU…); give --inbox-prefix _INBOX_<name> too")
+}
+
+// login is the NATS login the flags give, if any; at most one kind.
+func (f *clientFlags) login(stdin io.Reader) (*bus.Auth, error) {
+	n := 0
+	for _, s := range []string{f.user, f.credsFile, f.nkeyFile} {
+		if s != "" {
+			n++
+		}
+	}
+	switch {
+	case n == 0 && f.password != "":
+		return nil, usageError{"--password needs --user"}
+	case n == 0:
+		return nil, nil
+	case n > 1:
+		return nil, usageError{"give one login: --user and --password, --creds or --nkey"}
+	}
+	if f.password == "-" {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, usageError{fmt.Sprintf("--password -: %v", err)}
+		}
+		f.password = strings.TrimRight(line, "\r\n")
+	}
+	if f.user != "" && f.inboxPrefix == "" {
+		f.inboxPrefix = bus.InboxPrefix(f.user)
+	}
+	return &bus.Auth{User: f.user, Password: f.password, CredentialsFile: f.credsFile, NKeySeedFile: f.nkeyFile}, nil
 }
 
 func defaultRequester() string {
@@ -68,7 +106,7 @@ const (
 )
 
 // parseClient reads a client command's flags; FILE.zip-style checks are the caller's.
-func parseClient(name string, args []string, stderr io.Writer, f *clientFlags, use subjectUse, extra func(*flag.FlagSet)) error {
+func parseClient(name string, args []string, stdin io.Reader, stderr io.Writer, f *clientFlags, use subjectUse, extra func(*flag.FlagSet)) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.register(fs)
@@ -96,6 +134,11 @@ func parseClient(name string, args []string, stderr io.Writer, f *clientFlags, u
 	if f.timeout <= 0 {
 		return usageError{"--timeout must be positive"}
 	}
+	login, err := f.login(stdin)
+	if err != nil {
+		return err
+	}
+	f.auth = login
 	if f.signKeyFile != "" {
 		b, err := os.ReadFile(f.signKeyFile)
 		if err != nil {
@@ -132,8 +175,10 @@ func (f *clientFlags) payload(fields map[string]any) ([]byte, error) {
 	return json.Marshal(req)
 }
 
-// connect opens NATS as the configuration says, unless --nats names the server.
-func (f *clientFlags) connect() (*nats.Conn, string, error) {
+// connect opens NATS as the configuration says, unless --nats or the login flags say
+// otherwise. refused is told of a permission violation, which NATS reports apart from
+// the request it refused.
+func (f *clientFlags) connect(refused func(error)) (*nats.Conn, string, error) {
 	cfg, err := config.Load(f.configFile, os.Environ())
 	if err != nil {
 		return nil, "", usageError{err.Error()}
@@ -145,16 +190,27 @@ func (f *clientFlags) connect() (*nats.Conn, string, error) {
 	if url == "" {
 		url = "nats://" + cfg.NATS.Listen
 	}
-	opts, err := natsAuthOf(cfg.NATS).Options()
+	auth := natsAuthOf(cfg.NATS)
+	if f.auth != nil {
+		auth.User, auth.Password, auth.CredentialsFile, auth.NKeySeedFile = f.auth.User, f.auth.Password, f.auth.CredentialsFile, f.auth.NKeySeedFile
+	}
+	opts, err := auth.Options()
 	if err != nil {
 		return nil, url, err
 	}
-	opts = append(opts, nats.Name("consentgw-cli"), nats.Timeout(5*time.Second))
+	opts = append(opts, nats.Name("consentgw-cli"), nats.Timeout(5*time.Second), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		if refused != nil && errors.Is(err, nats.ErrPermissionViolation) {
+			refused(err)
+		}
+	}))
 	if f.inboxPrefix != "" {
 		opts = append(opts, nats.CustomInboxPrefix(f.inboxPrefix))
 	}
 	nc, err := nats.Connect(url, opts...)
-	if err != nil {
+	switch {
+	case errors.Is(err, nats.ErrAuthorization):
+		return nil, url, fmt.Errorf("NATS at %s refused the login (%v): give --user and --password, --creds or --nkey of a user allowed to do this", url, err)
+	case err != nil:
 		return nil, url, fmt.Errorf("cannot reach NATS at %s (%v): is 'consentgw serve' running? Give the address with --nats", url, err)
 	}
 	return nc, url, nil
@@ -176,19 +232,24 @@ type reply struct {
 // call sends the request on consentgw.rpc.<verb> and returns the raw reply of a completed
 // request; a rejected or failed one is an error that says what to do.
 func (f *clientFlags) call(verb rights.Verb, body []byte) ([]byte, error) {
-	nc, url, err := f.connect()
+	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	defer cancel()
+	ctx, refuse := context.WithCancelCause(ctx)
+	defer refuse(nil)
+	nc, url, err := f.connect(refuse)
 	if err != nil {
 		return nil, err
 	}
 	defer nc.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
-	defer cancel()
 	req := nats.NewMsg(rights.RPCPrefix + string(verb))
 	req.Data = body
 	if f.signer != nil {
 		req.Header.Set(rights.SignatureHeader, f.signer.Sign(verb, body))
 	}
 	msg, err := nc.RequestMsgWithContext(ctx, req)
+	if cause := context.Cause(ctx); err != nil && errors.Is(cause, nats.ErrPermissionViolation) {
+		return nil, fmt.Errorf("NATS refused the %s request (%v): this login may not do it", verb, cause)
+	}
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):
 		return nil, fmt.Errorf("no gateway serves requests on %s: is 'consentgw serve' running there?", url)

@@ -12,11 +12,11 @@ import (
 )
 
 // requests lists requests and their state (consentgw.rpc.status).
-func requests(args []string, stdout, stderr io.Writer) int {
+func requests(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f clientFlags
 	var of, state string
 	var limit int
-	err := parseClient("requests", args, stderr, &f, subjectNone, func(fs *flag.FlagSet) {
+	err := parseClient("requests", args, stdin, stderr, &f, subjectNone, func(fs *flag.FlagSet) {
 		fs.StringVar(&of, "of", "", "show the request with this `ID` only")
 		fs.StringVar(&state, "state", "", "show requests in this `STATE` only: pending, running, retrying, failed, rejected, completed or partial")
 		fs.IntVar(&limit, "limit", 50, "show at most `N` requests, newest first")

@@ -11,10 +11,10 @@ import (
 
 // stats counts decisions by day, route, method and mode, over live receipts and the
 // anonymous statistics of erased ones.
-func stats(args []string, stdout, stderr io.Writer) int {
+func stats(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f clientFlags
 	var from, to, route string
-	err := parseClient("stats", args, stderr, &f, subjectNone, func(fs *flag.FlagSet) {
+	err := parseClient("stats", args, stdin, stderr, &f, subjectNone, func(fs *flag.FlagSet) {
 		fs.StringVar(&from, "from", "", "first `DAY` to count, e.g. 2026-11-01 (default: six days before --to)")
 		fs.StringVar(&to, "to", "", "last `DAY` to count (default: today, UTC)")
 		fs.StringVar(&route, "route", "", "count this route's calls only")

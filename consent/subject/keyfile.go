@@ -22,7 +22,19 @@ func LoadOrCreateKey(dataDir, configured string) ([]byte, error) {
 		}
 		return []byte(configured), nil
 	}
-	key, err := keyfile.LoadOrCreate(dataDir, KeyFileName, MinKeyLen)
+	return keyFileResult(keyfile.LoadOrCreate(dataDir, KeyFileName, MinKeyLen))
+}
+
+// LoadKey returns the key LoadOrCreateKey would, without creating one: tools that
+// compute pseudonyms for an operator must find the gateway's key, not make a new one.
+func LoadKey(dataDir, configured string) ([]byte, error) {
+	if configured != "" {
+		return LoadOrCreateKey(dataDir, configured)
+	}
+	return keyFileResult(keyfile.Load(dataDir, KeyFileName, MinKeyLen))
+}
+
+func keyFileResult(key []byte, err error) ([]byte, error) {
 	if errors.Is(err, keyfile.ErrBadFile) {
 		return nil, fmt.Errorf("reading subject key: %w: %w", ErrBadKeyFile, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/consentgw/consentgw/cmd/internal/bus"
 )
 
 // Config is the whole configuration file. Every key is optional.
@@ -208,6 +210,41 @@ type NATS struct {
 	// RequestKeys are the data-subject requesters' HMAC keys, "NAME:BASE64"; when any is
 	// set, every erase and export must be signed by one of them (README "Security").
 	RequestKeys []string `yaml:"request_keys"`
+	// Authorization lists who may log in to the embedded server, by role; with any
+	// entry, no one else may (the gateway logs in with a key of its own).
+	Authorization NATSAuthorization `yaml:"authorization"`
+}
+
+// NATSAuthorization is the embedded server's users with the rights of
+// testdata/nats/authz.conf: "NAME:BCRYPT-HASH" or "NAME:NKEY" (a public user nkey, U…).
+// NAME's replies go to _INBOX_NAME.
+type NATSAuthorization struct {
+	CRM         []string `yaml:"crm"`          // may erase
+	DPO         []string `yaml:"dpo"`          // may erase, export and read the audit trail
+	CallControl []string `yaml:"call_control"` // may withdraw, pause and resume running calls
+}
+
+// roleList is one role's entries of nats.authorization.
+type roleList struct {
+	role    bus.Role
+	entries []string
+}
+
+func (a NATSAuthorization) lists() []roleList {
+	return []roleList{{bus.RoleCRM, a.CRM}, {bus.RoleDPO, a.DPO}, {bus.RoleCallControl, a.CallControl}}
+}
+
+// Users are the embedded server's logins; entries Validate rejects are left out.
+func (a NATSAuthorization) Users() []bus.User {
+	var out []bus.User
+	for _, l := range a.lists() {
+		for _, e := range l.entries {
+			if u, err := bus.ParseUser(l.role, e); err == nil {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
 }
 
 // NATSTLS names PEM files for TLS to an external server: ca verifies the server, cert

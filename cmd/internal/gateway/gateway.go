@@ -126,6 +126,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if g.bus, err = bus.Open(bus.Options{
 		URL: cfg.NATS.URL, Listen: cfg.NATS.Listen, StoreDir: cfg.DataDir + "/nats",
 		Name: cfg.NodeName, Logger: log, Auth: natsAuth(cfg.NATS), EventsMaxAge: cfg.NATS.EventsMaxAge.Std(),
+		Users: cfg.NATS.Authorization.Users(),
 	}); err != nil {
 		return g, err
 	}
@@ -238,6 +239,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		TLS:        sipTLSConfig,
 		SRTP:       sdpneg.SRTP(cfg.Media.SRTP),
 		WebRTC:     webrtcMedia(mediaIP, g.ports),
+		CallIDKey:  pseudonyms.CallIDKey,
 	})
 	if err != nil {
 		return g, err
