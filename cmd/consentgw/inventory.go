@@ -97,17 +97,17 @@ func inventoryOf(cfg *config.Config) Inventory {
 	const parties = "callers, CRM customers, agents"
 	return Inventory{Purpose: purpose, Recipients: recipients, Places: []Place{
 		{"consent receipts", at("consent/YYYY/MM/DD/<id>.json"), "subject keys (pseudonyms), SIP Call-ID, route, times, decision, digit, caller's country", parties, kept, "erase (scopes subject, call); retention"},
-		{"recordings", at("recordings/YYYY/MM/DD/<id>.wav and .json"), "the call's audio (both parties); metadata: Call-ID, subject keys, times", "callers, agents", kept, "erase (every scope); retention"},
+		{"recordings", at("recordings/YYYY/MM/DD/<id>.wav and .json"), "the call's audio (both parties); metadata: the Call-ID's key, subject keys, times", "callers, agents", kept, "erase (every scope); retention"},
 		{"subject index", at("subjects/<subject-key>/"), "which calls and export bundles belong to a subject key", parties, "as its call", "erase; retention"},
 		{"export bundles", at("exports/<request-id>.zip"), "copies of a subject's receipts and recordings (with the other party's voice)", parties, cfg.Exports.Expires.String() + " (exports.expires)", "expiry; erase of the subject"},
 		{"request records", at("requests/<sha256>.json"), "subject keys, requesters, an erase's plan while it runs", "subjects, requesters", "kept: proof of each request", "the operator"},
 		{"erasure certificates", at(rights.CertificatePrefix + "<request-id>.json"), "subject key and the keys erased", "subjects, requesters", "kept: proof of erasure (Art. 5(2))", "the operator"},
 		{"legal holds", at("holds/<id>.json"), "subject key or call id, reason, requester", "subjects, requesters", "until released", "release"},
 		{"anonymous statistics", at(rights.AnonymizedPrefix + "YYYY/MM/DD/"), "none: route, hour, decision, method, mode, policy, prompt", "none", anonymized, "the operator"},
-		{"spool", filepath.Join(cfg.DataDir, "spool"), "receipts and audio of calls in progress or not stored yet", "callers, agents", "until stored (longer while the store is away)", "upload; erase (every node)"},
+		{"spool", filepath.Join(cfg.DataDir, "spool"), "receipts (with the raw Call-ID) and audio of calls in progress or not stored yet", "callers, agents", "until stored (longer while the store is away)", "upload; erase (every node)"},
 		{"durable requests", nats + ": stream CONSENTGW_REQUESTS", "requests as sent: phone numbers and customer ids in clear, requesters", "subjects, requesters", "until a gateway has done the request", "processing"},
-		{"audit trail", nats + ": stream CONSENTGW_EVENTS", "receipts (Call-ID, subject keys), request results, object keys", parties + ", requesters", events, "stream age limit"},
-		{"logs", "stderr (log.format " + cfg.Log.Format + ", level " + cfg.Log.Level + ")", "Call-IDs, receipt ids, shortened subject keys; at debug, SIP with numbers masked", "callers, agents", "the log collector's policy", "the log collector"},
+		{"audit trail", nats + ": stream CONSENTGW_EVENTS", "receipts without their Call-ID (its key instead), subject keys, request results, object keys", parties + ", requesters", events, "stream age limit"},
+		{"logs", "stderr (log.format " + cfg.Log.Format + ", level " + cfg.Log.Level + ")", "Call-ID keys, receipt ids, shortened subject keys; at debug, SIP with numbers and Call-IDs masked", "callers, agents", "the log collector's policy", "the log collector"},
 		{"keys", filepath.Join(cfg.DataDir, subject.KeyFileName) + ", " + filepath.Join(cfg.DataDir, signing.KeyFileName), "none (secrets: the HMAC key links numbers to subject keys)", "none", "kept", "the operator"},
 		{"metrics", "http://" + cfg.HTTP.Listen + "/metrics", "none (counts only)", "none", "the scraper's", "the scraper"},
 	}}
