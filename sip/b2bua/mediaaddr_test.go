@@ -1,7 +1,6 @@
 package b2bua
 
 import (
-	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // ipv6Offer is sdpOffer with its addresses on host, an IPv6 literal (linphone's
@@ -21,7 +21,7 @@ func ipv6Offer(host string, port int, formats ...string) string {
 // newPoolOn is newPool on another address.
 func newPoolOn(t *testing.T, ip netip.Addr, pairs int) *media.PortPool {
 	t.Helper()
-	base := 20000 + 2*rand.IntN(5000)
+	base := testports.Block(t, testports.UDP, 2*pairs)
 	pool, err := media.NewPortPool(ip, base, base+2*pairs-1)
 	if err != nil {
 		t.Fatal(err)

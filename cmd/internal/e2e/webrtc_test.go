@@ -12,6 +12,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/sip/testports"
 	"github.com/consentgw/consentgw/sip/webrtcleg/webrtctest"
 )
 
@@ -20,7 +21,7 @@ import (
 // listener is wss: on a self-signed certificate, and the returned config trusts it.
 func startWebRTCGateway(t *testing.T, agent *sipptest.Process, secure bool) (*gatewaytest.Gateway, string, *tls.Config) {
 	t.Helper()
-	wsAddr := "127.0.0.1:" + strconv.Itoa(sipptest.FreePort(t, "tcp"))
+	wsAddr := "127.0.0.1:" + strconv.Itoa(testports.Port(t, testports.TCP))
 	listener := "ws:" + wsAddr
 	var certFile, keyFile string
 	var client *tls.Config

@@ -21,7 +21,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // ModuleDir is where Debian's kamailio installs its modules.
@@ -69,7 +69,7 @@ func Require(t testing.TB) {
 func Start(t testing.TB, opts Options) *Proxy {
 	t.Helper()
 	Require(t)
-	p := &Proxy{ip: "127.0.0.1", port: sipptest.FreePort(t, "udp"), log: &syncBuffer{}, done: make(chan struct{})}
+	p := &Proxy{ip: "127.0.0.1", port: testports.Port(t, testports.UDP), log: &syncBuffer{}, done: make(chan struct{})}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "kamailio.cfg")
 	if err := writeConfig(cfg, p, opts); err != nil {

@@ -15,11 +15,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // InstallCommand builds the MinIO server this harness expects.
@@ -275,16 +278,10 @@ func minioEnv(user, password string) []string {
 	)
 }
 
-// freeAddr picks a loopback port that is free now. Another process could
-// take it before MinIO binds; on a test machine that is rare enough.
+// freeAddr reserves a loopback port for MinIO until the test ends (sip/testports).
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(testports.Port(t, testports.TCP)))
 }
 
 func randomBytes(t testing.TB, n int) []byte {
