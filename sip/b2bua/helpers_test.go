@@ -14,6 +14,7 @@ import (
 
 	"github.com/consentgw/consentgw/sip/media"
 	"github.com/consentgw/consentgw/sip/sdpneg"
+	"github.com/consentgw/consentgw/sip/siptest"
 	"github.com/consentgw/consentgw/sip/testports"
 )
 
@@ -104,7 +105,7 @@ func startGatewayAdjusted(t *testing.T, network string, pairs int, h CallHandler
 	if err := srv.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	g := &gateway{Server: srv, pool: pool, uri: sipURI("100", addr, network)}
+	g := &gateway{Server: srv, pool: pool, uri: siptest.URI("100", addr, network)}
 	t.Cleanup(func() {
 		g.shutdown(t)
 		if n := pool.InUse(); n != 0 {
@@ -131,16 +132,6 @@ func freePort(t *testing.T, network string) int {
 func newPool(t *testing.T, pairs int) *media.PortPool {
 	t.Helper()
 	return newPoolOn(t, loopback, pairs)
-}
-
-func sipURI(user, hostPort, network string) sip.Uri {
-	host, portStr, _ := net.SplitHostPort(hostPort)
-	port, _ := strconv.Atoi(portStr)
-	u := sip.Uri{Scheme: "sip", User: user, Host: host, Port: port, UriParams: sip.NewParams(), Headers: sip.NewParams()}
-	if network == "tcp" || network == "tls" {
-		u.UriParams.Add("transport", network)
-	}
-	return u
 }
 
 // recv waits for one value or fails the test after testWait.

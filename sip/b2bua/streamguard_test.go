@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 // deadlineRecorder is a net.Conn that only notes its read deadline.
@@ -100,8 +102,8 @@ func TestHalfSentMessageOverTCPIsCutOff(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	trunk := newPeer(t, "tcp", nil)
-	if res := trunk.request(t, sip.NewRequest(sip.OPTIONS, g.uri)); res.StatusCode != sip.StatusOK {
+	trunk := siptest.NewPeer(t, "tcp", nil)
+	if res := trunk.Request(t, sip.NewRequest(sip.OPTIONS, g.uri)); res.StatusCode != sip.StatusOK {
 		t.Errorf("OPTIONS on a connection of its own answered %d, want 200", res.StatusCode)
 	}
 
