@@ -72,7 +72,7 @@ func TestMaxCallsAnswered503WithRetryAfter(t *testing.T) {
 	if first.Err != nil {
 		t.Fatalf("first call: %v", first.Err)
 	}
-	recv(t, legs, "first call")
+	siptest.Recv(t, legs, "first call")
 
 	var retryAfter string
 	second := trunk.InviteWatching(t, g.uri, siptest.Offer(30002, "", siptest.PCMU), func(res *sip.Response) {
@@ -96,7 +96,7 @@ func TestMaxCallsAnswered503WithRetryAfter(t *testing.T) {
 	if third.Err != nil {
 		t.Fatalf("call after the first ended: %v", third.Err)
 	}
-	recv(t, legs, "third call")
+	siptest.Recv(t, legs, "third call")
 	third.Bye(t)
 }
 

@@ -44,7 +44,7 @@ func TestDialOffersCallersCodecAndPassesHoldAndBye(t *testing.T) {
 			}
 			defer out.Close()
 
-			inv := recv(t, a.Invites, "agent INVITE")
+			inv := siptest.Recv(t, a.Invites, "agent INVITE")
 			for name, want := range map[string]string{"X-Recording-Consent": "granted", "X-Consent-ID": "01TESTRECEIPT"} {
 				if h := inv.GetHeader(name); h == nil || h.Value() != want {
 					t.Errorf("agent INVITE %s = %v, want %q", name, h, want)
@@ -63,12 +63,12 @@ func TestDialOffersCallersCodecAndPassesHoldAndBye(t *testing.T) {
 			if !slices.ContainsFunc(offer.Formats, func(f sdpneg.Format) bool { return f.Is(sdpneg.NameTelephoneEvent, 8000) }) {
 				t.Errorf("agent offer %+v has no telephone-event", offer.Formats)
 			}
-			agentDlg := recv(t, a.Answered, "agent answer")
+			agentDlg := siptest.Recv(t, a.Answered, "agent answer")
 
 			if err := out.Hold(ctx, "sendonly"); err != nil {
 				t.Fatalf("Hold: %v", err)
 			}
-			reinv := recv(t, a.Reinvites, "agent re-INVITE")
+			reinv := siptest.Recv(t, a.Reinvites, "agent re-INVITE")
 			held, err := sdpneg.Parse(reinv.Body())
 			if err != nil {
 				t.Fatalf("re-INVITE SDP: %v", err)
@@ -125,7 +125,7 @@ func TestDialFailureLeavesNoLegBehind(t *testing.T) {
 				}
 				result <- err
 			}()
-			err := recv(t, result, "Dial to give up")
+			err := siptest.Recv(t, result, "Dial to give up")
 
 			if err == nil {
 				t.Fatal("Dial succeeded, want an error")
@@ -134,12 +134,12 @@ func TestDialFailureLeavesNoLegBehind(t *testing.T) {
 				t.Errorf("Dial error %v has status %d, want one of %v", err, code, tt.want)
 			}
 			if tt.cancelled {
-				dlg := recv(t, a.Ringing, "the agent to ring")
+				dlg := siptest.Recv(t, a.Ringing, "the agent to ring")
 				closed(t, dlg.Context().Done(), "CANCEL to the ringing agent")
 			}
 			if tt.answered {
-				dlg := recv(t, a.Answered, "the agent's answer")
-				recv(t, a.Acks, "ACK to the agent's answer")
+				dlg := siptest.Recv(t, a.Answered, "the agent's answer")
+				siptest.Recv(t, a.Acks, "ACK to the agent's answer")
 				closed(t, dlg.Context().Done(), "BYE to the agent whose answer was refused")
 			}
 			if n := g.pool.InUse(); n != 1 {

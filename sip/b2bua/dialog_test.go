@@ -41,7 +41,7 @@ func answeredCall(t *testing.T, offer string) (*gateway, siptest.Call, *Inbound)
 	if call.Err != nil {
 		t.Fatalf("call not answered: %v", call.Err)
 	}
-	return g, call, recv(t, legs, "answered call")
+	return g, call, siptest.Recv(t, legs, "answered call")
 }
 
 func TestAnswerKeepsCallersFirstG711Codec(t *testing.T) {
@@ -198,7 +198,7 @@ func TestCancelBeforeAnswerEndsInboundLeg(t *testing.T) {
 	if got := dlg.InviteResponse.StatusCode; got != sip.StatusRequestTerminated {
 		t.Errorf("cancelled INVITE ended with %d, want 487", got)
 	}
-	if err := recv(t, ended, "the handler to see the leg end"); err == nil {
+	if err := siptest.Recv(t, ended, "the handler to see the leg end"); err == nil {
 		t.Error("Inbound.Done did not close on CANCEL, or Answer succeeded after it")
 	}
 	g.shutdown(t)

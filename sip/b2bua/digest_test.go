@@ -62,7 +62,7 @@ func TestDigestAdmitsKnownUsersFromOutsideTheTrustedNetworks(t *testing.T) {
 	if err != nil {
 		t.Fatalf("alice with her password: %v", err)
 	}
-	recv(t, legs, "alice's call")
+	siptest.Recv(t, legs, "alice's call")
 	siptest.Call{Dialog: dlg}.Bye(t)
 	waitUntil(t, func() bool { return g.ActiveCalls() == 0 }, "alice's call to end")
 	if rejected.get(RejectChallenged) < 2 || rejected.get(RejectAuthFailed) != 1 {

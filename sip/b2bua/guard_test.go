@@ -38,7 +38,7 @@ func TestPanicInOneCallLeavesTheGatewayServing(t *testing.T) {
 	if next.Err != nil {
 		t.Fatalf("call after the panic: %v", next.Err)
 	}
-	recv(t, legs, "call after the panic")
+	siptest.Recv(t, legs, "call after the panic")
 	next.Bye(t)
 }
 

@@ -134,19 +134,6 @@ func newPool(t *testing.T, pairs int) *media.PortPool {
 	return newPoolOn(t, loopback, pairs)
 }
 
-// recv waits for one value or fails the test after testWait.
-func recv[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(testWait):
-		t.Fatalf("timed out waiting for %s", what)
-		var zero T
-		return zero
-	}
-}
-
 // closed waits for ch to close or fails the test after testWait.
 func closed(t *testing.T, ch <-chan struct{}, what string) {
 	t.Helper()
@@ -160,7 +147,7 @@ func closed(t *testing.T, ch <-chan struct{}, what string) {
 // nextEvent waits for the next leg event.
 func nextEvent(t *testing.T, events <-chan Event) Event {
 	t.Helper()
-	return recv(t, events, "leg event")
+	return siptest.Recv(t, events, "leg event")
 }
 
 // waitUntil polls cond until it holds, failing the test after testWait.

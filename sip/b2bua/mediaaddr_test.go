@@ -50,7 +50,7 @@ func TestIPv6OfferWithoutIPv6MediaIsRefused488(t *testing.T) {
 	if call.Err != nil {
 		t.Fatalf("IPv4 call after the IPv6 offer: %v", call.Err)
 	}
-	recv(t, legs, "the IPv4 call")
+	siptest.Recv(t, legs, "the IPv4 call")
 	call.Bye(t)
 }
 
@@ -75,7 +75,7 @@ func TestDualStackAnswersEachOfferInItsFamily(t *testing.T) {
 		if call.Err != nil {
 			t.Fatalf("%s offer: %v", tt.name, call.Err)
 		}
-		in := recv(t, legs, tt.name+" call")
+		in := siptest.Recv(t, legs, tt.name+" call")
 		if call.Answer.Addr != tt.want {
 			t.Errorf("%s offer answered with media on %v, want %v", tt.name, call.Answer.Addr, tt.want)
 		}
@@ -97,7 +97,7 @@ func TestReinviteToTheOtherFamilyIsRefused488(t *testing.T) {
 	if call.Err != nil {
 		t.Fatal(call.Err)
 	}
-	in := recv(t, legs, "the call")
+	in := siptest.Recv(t, legs, "the call")
 	before, _ := in.Media.Remote()
 
 	reinvite := sip.NewRequest(sip.INVITE, siptest.RemoteTarget(call.Dialog))

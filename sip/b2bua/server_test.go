@@ -125,7 +125,7 @@ func TestShutdownEndsCallsInProgress(t *testing.T) {
 	if call.Err != nil {
 		t.Fatalf("call not answered: %v", call.Err)
 	}
-	recv(t, legs, "answered call")
+	siptest.Recv(t, legs, "answered call")
 
 	g.shutdown(t)
 
@@ -148,7 +148,7 @@ func TestCallOverTCP(t *testing.T) {
 	if call.Err != nil {
 		t.Fatalf("call over TCP not answered: %v", call.Err)
 	}
-	in := recv(t, legs, "answered call")
+	in := siptest.Recv(t, legs, "answered call")
 	if got := call.Answer.Formats[0].Name; got != "PCMU" {
 		t.Errorf("answered %s, want PCMU", got)
 	}
@@ -178,10 +178,10 @@ func TestCallsLeaveNoGoroutineBehind(t *testing.T) {
 		if call.Err != nil {
 			t.Fatalf("call %d not answered: %v", i, call.Err)
 		}
-		if err := recv(t, dialed, "dial"); err != nil {
+		if err := siptest.Recv(t, dialed, "dial"); err != nil {
 			t.Fatalf("call %d: dial: %v", i, err)
 		}
-		agentDlg := recv(t, agentUA.Answered, "agent answer")
+		agentDlg := siptest.Recv(t, agentUA.Answered, "agent answer")
 		if i%2 == 0 {
 			call.Bye(t)
 			closed(t, agentDlg.Context().Done(), "BYE passed to the agent")

@@ -109,7 +109,7 @@ func TestSRTPCallerMediaIsPlainInsideAndEncryptedOnTheWire(t *testing.T) {
 		if _, err := peer.conn.WriteToUDP(wire, gw); err != nil {
 			t.Fatal(err)
 		}
-		if in := recv(t, got, "decrypted packet at the handler"); !bytes.Equal(in, payload) {
+		if in := siptest.Recv(t, got, "decrypted packet at the handler"); !bytes.Equal(in, payload) {
 			t.Fatalf("handler got %x…, want the peer's payload %x…", in[:4], payload[:4])
 		}
 		peer.conn.SetReadDeadline(time.Now().Add(testWait))

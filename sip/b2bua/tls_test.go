@@ -43,10 +43,10 @@ func TestCallOverTLSBothWays(t *testing.T) {
 	if call.Err != nil {
 		t.Fatalf("INVITE over TLS: %v", call.Err)
 	}
-	if err := recv(t, dialed, "dial over TLS"); err != nil {
+	if err := siptest.Recv(t, dialed, "dial over TLS"); err != nil {
 		t.Fatalf("dialing the TLS agent: %v", err)
 	}
-	if inv := recv(t, agent.Invites, "agent INVITE"); inv.Transport() != "TLS" {
+	if inv := siptest.Recv(t, agent.Invites, "agent INVITE"); inv.Transport() != "TLS" {
 		t.Errorf("agent got the INVITE over %s, want TLS", inv.Transport())
 	}
 	if c := call.Dialog.InviteResponse.Contact(); c == nil || c.Address.UriParams == nil {

@@ -118,7 +118,7 @@ func (a *viaAgent) responses(req *sip.Request) []*sip.Response {
 func (a *viaAgent) next(t *testing.T, method string) agentRequest {
 	t.Helper()
 	for {
-		r := recv(t, a.got, method+" at the agent")
+		r := siptest.Recv(t, a.got, method+" at the agent")
 		if r.method == method {
 			return r
 		}
@@ -155,7 +155,7 @@ func TestAgentLegRequestsLeaveFromTheListenerSocket(t *testing.T) {
 		t.Fatal(call.Err)
 	}
 	invite := agentPhone.next(t, "INVITE")
-	if err := recv(t, dialed, "the agent leg"); err != nil {
+	if err := siptest.Recv(t, dialed, "the agent leg"); err != nil {
 		t.Fatalf("agent leg not bridged: %v", err)
 	}
 	ack := agentPhone.next(t, "ACK")
@@ -191,7 +191,7 @@ func TestCallerCancelReachesARingingAgent(t *testing.T) {
 	if cancel.from != listener {
 		t.Errorf("CANCEL came from %v, want the listener %v", cancel.from, listener)
 	}
-	if err := recv(t, dialed, "the dial's end"); !errors.Is(err, ErrDialAbandoned) {
+	if err := siptest.Recv(t, dialed, "the dial's end"); !errors.Is(err, ErrDialAbandoned) {
 		t.Errorf("dial ended with %v, want ErrDialAbandoned (a caller cancel, not a target failure)", err)
 	}
 	agentPhone.next(t, "ACK") // the ACK to the 487 (RFC 3261 §17.1.1.3): the 487 arrived

@@ -102,24 +102,11 @@ func TestWebRTCCallerOverWebSocket(t *testing.T) {
 				t.Fatal(err)
 			}
 			mustSucceed(t, "agent", agent)
-			gw.WaitIdle(t, waitLimit)
-			if recorded {
-				gw.WaitArchived(t, "recording", 1, waitLimit)
-			} else {
-				gw.WaitArchived(t, "receipt", 1, waitLimit)
-			}
-			r := onlyReceipt(t, gw)
+			r := waitCallStored(t, gw, recorded)
 			if r.Decision != tc.decision || r.Method != tc.method || r.Digit != string(tc.digit) {
 				t.Errorf("receipt says %s by %s (%q), want %s by %s (%c)", r.Decision, r.Method, r.Digit, tc.decision, tc.method, tc.digit)
 			}
-			if recorded {
-				if r.Recording == nil {
-					t.Fatal("granted call's receipt names no recording")
-				}
-				assertRecordingChannels(t, gw, *r.Recording)
-			} else {
-				assertNoAudioWritten(t, gw)
-			}
+			assertRecordedOnlyWhenGranted(t, gw, r, recorded)
 			assertNoRawNumber(t, gw)
 		})
 	}
