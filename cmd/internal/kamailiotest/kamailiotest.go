@@ -52,10 +52,13 @@ type Proxy struct {
 	done chan struct{}
 }
 
-// Require fails the test when kamailio is missing. It never skips: the real-software
-// tests must not pass silently on a machine without it.
+// Require fails the test when kamailio is missing. It skips only under -short (the fast
+// tier): the real-software tests must not pass silently on a machine without it.
 func Require(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test runs Kamailio (the fast tier runs no outside binary)")
+	}
 	if _, err := exec.LookPath("kamailio"); err != nil {
 		t.Fatalf("kamailio is required (%v): install it with `apt-get install -y kamailio` (Kamailio 5.6)", err)
 	}

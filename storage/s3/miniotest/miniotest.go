@@ -78,9 +78,12 @@ func WithoutKMS() Option { return func(c *config) { c.noKMS = true } }
 
 // Start runs a MinIO server until the test ends. Without a MinIO binary the
 // test fails, naming the command that installs one: these tests must not
-// pass by being skipped.
+// pass by being skipped, except under -short (the fast tier runs no outside binary).
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test runs MinIO (the fast tier runs no outside binary)")
+	}
 	var cfg config
 	for _, o := range opts {
 		o(&cfg)

@@ -64,9 +64,12 @@ func WithConfig(path, user, password string) Option {
 }
 
 // Start runs nats-server -js until the test ends. Without a binary the test fails (it is
-// never skipped), naming the command that installs one.
+// skipped only under -short, the fast tier), naming the command that installs one.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test runs nats-server (the fast tier runs no outside binary)")
+	}
 	dir := t.TempDir()
 	s := &Server{bin: findBinary(t), addr: freeAddr(t), storeDir: filepath.Join(dir, "js"), logPath: filepath.Join(dir, "nats.log")}
 	for _, o := range opts {
