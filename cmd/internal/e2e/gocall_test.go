@@ -35,13 +35,10 @@ func TestGoCallerAnswersThePromptAndReachesTheAgent(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			recorded := tc.decision == consent.DecisionGranted
-			agentMedia := siptest.ListenRTP(t)
-			agent := siptest.NewAgent(t, "udp", func(*sip.Request) (int, string) {
-				return sip.StatusOK, siptest.Offer(agentMedia.Port(), "", siptest.PCMU, siptest.TelephoneEvent)
-			})
+			agent := startGoAgent(t)
 			gw := gatewaytest.Start(t, func(c *config.Config) {
-				c.Routes[0].RecordTarget = "sip:agents@" + agent.Addr
-				c.Routes[0].NorecordTarget = "sip:agents@" + agent.Addr
+				c.Routes[0].RecordTarget = "sip:agents@" + agent.Addr()
+				c.Routes[0].NorecordTarget = "sip:agents@" + agent.Addr()
 				c.Routes[0].AnswerTimeout = config.Duration(10 * time.Second)
 			})
 
@@ -57,17 +54,9 @@ func TestGoCallerAnswersThePromptAndReachesTheAgent(t *testing.T) {
 			callerMedia.WaitReceived(t, 10, "the prompt")
 			callerMedia.SendDigit(tc.digit)
 
-			invite := siptest.Recv(t, agent.Invites, "the gateway's INVITE to the agent")
-			if h := invite.GetHeader("X-Recording-Consent"); h == nil || h.Value() != map[bool]string{true: "granted", false: "declined"}[recorded] {
-				t.Errorf("agent told X-Recording-Consent %v, want %s", h, tc.decision)
-			}
-			offer, err := sdpneg.Parse(invite.Body())
-			if err != nil {
-				t.Fatalf("the gateway's offer to the agent: %v", err)
-			}
 			heard := callerMedia.Received()
-			agentMedia.Start(t, offer, agentTone)
-			agentMedia.WaitReceived(t, bridgedPackets, "the caller's audio through the bridge")
+			agent.talk(t, map[bool]string{true: "granted", false: "declined"}[recorded])
+			agent.media.WaitReceived(t, bridgedPackets, "the caller's audio through the bridge")
 			callerMedia.WaitReceived(t, heard+bridgedPackets, "the agent's audio through the bridge")
 			call.Bye(t)
 
@@ -85,4 +74,37 @@ func TestGoCallerAnswersThePromptAndReachesTheAgent(t *testing.T) {
 			assertNoRawNumber(t, gw)
 		})
 	}
+}
+
+// goAgent is the agent as a Go peer (sip/siptest): it answers the gateway's INVITE with
+// PCMU from an RTP socket of its own, and talks with the agent's 1000 Hz tone once told.
+type goAgent struct {
+	sip   *siptest.Agent
+	media *siptest.RTP
+}
+
+func startGoAgent(t *testing.T) *goAgent {
+	t.Helper()
+	media := siptest.ListenRTP(t)
+	return &goAgent{media: media, sip: siptest.NewAgent(t, "udp", func(*sip.Request) (int, string) {
+		return sip.StatusOK, siptest.Offer(media.Port(), "", siptest.PCMU, siptest.TelephoneEvent)
+	})}
+}
+
+// Addr is where the gateway's route sends the call.
+func (a *goAgent) Addr() string { return a.sip.Addr }
+
+// talk waits for the gateway's INVITE, checks that it says X-Recording-Consent: want, as
+// the SIPp agent scenario does, and sends the agent's tone to the media it offers.
+func (a *goAgent) talk(t *testing.T, want string) {
+	t.Helper()
+	invite := siptest.Recv(t, a.sip.Invites, "the gateway's INVITE to the agent")
+	if h := invite.GetHeader("X-Recording-Consent"); h == nil || h.Value() != want {
+		t.Errorf("agent told X-Recording-Consent %v, want %s", h, want)
+	}
+	offer, err := sdpneg.Parse(invite.Body())
+	if err != nil {
+		t.Fatalf("the gateway's offer to the agent: %v", err)
+	}
+	a.media.Start(t, offer, agentTone)
 }
