@@ -11,6 +11,9 @@ import (
 // sipgo held each call's INVITE transactions, with the INVITE and its 200, for 32 s
 // after the BYE, so 200 calls of a second kept over 5 MiB for half a minute.
 func TestEndedCallsReleaseTheirTransactionsAfterTheLinger(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 210 calls, then waits out transactionLinger (5 s)")
+	}
 	const calls = 200
 	legs := make(chan *Inbound, 1)
 	g := startGateway(t, "udp", 2, answerAndWait(legs))

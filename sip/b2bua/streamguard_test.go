@@ -89,6 +89,9 @@ func closedByServer(t *testing.T, c net.Conn) {
 // messageTimeout has passed, and counted; a complete request on another connection is
 // answered.
 func TestHalfSentMessageOverTCPIsCutOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits out messageTimeout (5 s)")
+	}
 	var rejected reasons
 	g := startGatewayWith(t, "tcp", 1, answerAndWait(make(chan *Inbound, 1)), Admission{Rejected: rejected.add})
 	addr := g.Addrs()[0].String()
