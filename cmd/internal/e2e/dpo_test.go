@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
@@ -42,6 +44,15 @@ func bucketRetention(t *testing.T, m *miniotest.Server) int {
 func TestTheDPOsToolkitOnMinIOAfterRealCalls(t *testing.T) {
 	sipptest.RequireSIPp(t)
 	m := miniotest.Start(t)
+	// The bucket is versioned before the gateway starts: MinIO keeps versioning and
+	// lifecycle in one bucket-metadata document, and enabling versioning while the
+	// gateway wrote its lifecycle rules lost the rules (every run under -race).
+	if err := m.Client(t).MakeBucket(t.Context(), dpoBucket, minio.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Client(t).EnableVersioning(t.Context(), dpoBucket); err != nil {
+		t.Fatal(err)
+	}
 	agent := agentFor(t, 3)
 	gw := gatewaytest.Start(t, func(c *config.Config) {
 		routeTo(agent)(c)
@@ -51,9 +62,6 @@ func TestTheDPOsToolkitOnMinIOAfterRealCalls(t *testing.T) {
 		c.Rights = config.Rights{EraseKeeps: rights.KeepStatistics, EraseMaxRecordings: 1}
 	})
 	waitUntil(t, "store reachable", waitLimit, func() bool { return gw.Store().Ping(t.Context()) == nil })
-	if err := m.Client(t).EnableVersioning(t.Context(), dpoBucket); err != nil {
-		t.Fatal(err)
-	}
 	// The longest rule, 90 days for US callers, is what the bucket may expire by.
 	waitUntil(t, "bucket retention rule of 90 days", waitLimit, func() bool { return bucketRetention(t, m) == 90 })
 
