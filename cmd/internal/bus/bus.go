@@ -31,8 +31,8 @@ type Options struct {
 	Logger   *slog.Logger
 	// Auth is how to authenticate to an external server.
 	Auth Auth
-	// EventsMaxAge bounds how long CONSENTGW_EVENTS keeps events; 0 = forever.
-	EventsMaxAge time.Duration
+	// Streams are the limits and replicas of the gateway's streams.
+	Streams StreamSettings
 }
 
 // Bus is a NATS connection, and the embedded server behind it if there is one.
@@ -94,7 +94,7 @@ func Open(o Options) (*Bus, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
 	defer cancel()
-	if err := EnsureStreams(ctx, b.JS, o.EventsMaxAge); err != nil {
+	if err := EnsureStreams(ctx, b.JS, o.Streams); err != nil {
 		b.Close()
 		return nil, err
 	}

@@ -117,7 +117,8 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	}
 	if g.bus, err = bus.Open(bus.Options{
 		URL: cfg.NATS.URL, Listen: cfg.NATS.Listen, StoreDir: cfg.DataDir + "/nats",
-		Name: cfg.NodeName, Logger: log, Auth: natsAuth(cfg.NATS), EventsMaxAge: cfg.NATS.EventsMaxAge.Std(),
+		Name: cfg.NodeName, Logger: log, Auth: natsAuth(cfg.NATS),
+		Streams: bus.StreamSettings{EventsMaxAge: cfg.NATS.EventsMaxAge.Std(), Replicas: cfg.NATS.Replicas},
 	}); err != nil {
 		return g, err
 	}
