@@ -1,0 +1,259 @@
+// Package registry is the cluster's live-call registry: which node holds which call. It is
+// a JetStream key-value bucket (CONSENTGW_CALLS) replicated like the gateway's streams,
+// where each node writes an entry per call it bridges, keyed by receipt id and by each of
+// the call's subject keys, and rewrites it while the call lives. The bucket's TTL drops
+// the entries of a node that stopped rewriting them (it died), so the registry never
+// names a node for longer than TTL after it last said it holds the call.
+//
+// An erase asks it which nodes hold calls of the subject, and needs each of those to
+// confirm its discard (rights.Broadcast).
+//
+// Keys (pseudonyms and ids only, never a number):
+//
+//	call.<receipt-id>                          → the node's name
+//	subject.<subject-key>.<node>.<receipt-id>  → the node's name
+package registry
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Bucket is the key-value bucket of live calls.
+const Bucket = "CONSENTGW_CALLS"
+
+// DefaultTTL is how long an entry outlives its node's last rewrite. An erase waits out at
+// most this long after a node died before the registry stops naming it.
+const DefaultTTL = 15 * time.Second
+
+// writeTimeout bounds one put or delete; a NATS outage delays entries, never a call.
+const writeTimeout = 2 * time.Second
+
+// Options wire a Registry.
+type Options struct {
+	JS jetstream.JetStream
+	// Node is this gateway's node_name, a NATS subject token.
+	Node string
+	// Replicas is how many JetStream servers keep the bucket (nats.replicas); 0 = 1.
+	Replicas int
+	// TTL is the bucket's TTL, entries are rewritten at a third of it; 0 = DefaultTTL.
+	TTL    time.Duration
+	Logger *slog.Logger
+}
+
+// Registry is this node's view of the bucket: it writes the node's own calls and reads
+// everyone's.
+//
+// Lock order: mu guards the maps only; no NATS call is made while it is held.
+type Registry struct {
+	o  Options
+	kv jetstream.KeyValue
+
+	mu       sync.Mutex
+	held     map[string][]string // receipt id → subject keys, calls this node holds
+	due      map[string]bool     // held calls whose entries are not written yet
+	released map[string][]string // calls ended here whose entries are still to delete
+
+	wake chan struct{}
+	// ctx ends the writer's NATS calls at Close, so an outage never holds up a stop.
+	ctx     context.Context
+	cancel  context.CancelFunc
+	stopped chan struct{}
+}
+
+// Open creates or updates the bucket and starts writing this node's entries.
+func Open(ctx context.Context, o Options) (*Registry, error) {
+	if o.TTL <= 0 {
+		o.TTL = DefaultTTL
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	kv, err := o.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      Bucket,
+		Description: "consentgw live calls: which node holds which call",
+		TTL:         o.TTL,
+		History:     1,
+		// Live calls end with the cluster: nothing here needs a disk.
+		Storage:  jetstream.MemoryStorage,
+		Replicas: max(o.Replicas, 1),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: creating or updating bucket %s with %d replicas: %w", Bucket, max(o.Replicas, 1), err)
+	}
+	r := &Registry{
+		o: o, kv: kv,
+		held: map[string][]string{}, due: map[string]bool{}, released: map[string][]string{},
+		wake: make(chan struct{}, 1), stopped: make(chan struct{}),
+	}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	go r.write()
+	return r, nil
+}
+
+// Hold notes that this node holds call id with these subjects. It never waits on NATS:
+// the entries are written in the background, and rewritten until Release.
+func (r *Registry) Hold(id string, subjects []string) {
+	r.mu.Lock()
+	r.held[id] = subjects
+	r.due[id] = true
+	delete(r.released, id)
+	r.mu.Unlock()
+	r.kick()
+}
+
+// Release notes that the call ended here; its entries are deleted in the background.
+func (r *Registry) Release(id string) {
+	r.mu.Lock()
+	if subjects, ok := r.held[id]; ok {
+		r.released[id] = subjects
+	}
+	delete(r.held, id)
+	delete(r.due, id)
+	r.mu.Unlock()
+	r.kick()
+}
+
+func (r *Registry) kick() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Holders lists the nodes that hold a call of the subject now, each once.
+func (r *Registry) Holders(ctx context.Context, subjectKey string) ([]string, error) {
+	lister, err := r.kv.ListKeysFiltered(ctx, subjectPrefix(subjectKey)+">")
+	if err != nil {
+		return nil, fmt.Errorf("registry: listing the subject's calls: %w", err)
+	}
+	var nodes []string
+	seen := map[string]bool{}
+	for key := range lister.Keys() {
+		node, _, ok := strings.Cut(strings.TrimPrefix(key, subjectPrefix(subjectKey)), ".")
+		if ok && !seen[node] {
+			seen[node] = true
+			nodes = append(nodes, node)
+		}
+	}
+	// The lister ends early, without an error, when ctx does.
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("registry: listing the subject's calls: %w", err)
+	}
+	return nodes, nil
+}
+
+// Close stops writing and deletes this node's entries (a clean stop: the node holds no
+// call any more), within ctx.
+func (r *Registry) Close(ctx context.Context) {
+	r.cancel()
+	<-r.stopped
+	r.mu.Lock()
+	for id, subjects := range r.held {
+		r.released[id] = subjects
+	}
+	r.held, r.due = map[string][]string{}, map[string]bool{}
+	r.mu.Unlock()
+	r.sync(ctx, false)
+}
+
+func subjectPrefix(subjectKey string) string { return "subject." + subjectKey + "." }
+
+func (r *Registry) keys(id string, subjects []string) []string {
+	keys := []string{"call." + id}
+	for _, s := range subjects {
+		keys = append(keys, subjectPrefix(s)+r.o.Node+"."+id)
+	}
+	return keys
+}
+
+// write is the goroutine that puts and deletes entries: new calls at once, every held
+// call again each TTL/3, so that its entries never expire while it lives.
+func (r *Registry) write() {
+	defer close(r.stopped)
+	tick := time.NewTicker(r.o.TTL / 3)
+	defer tick.Stop()
+	for {
+		all := false
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-r.wake:
+		case <-tick.C:
+			all = true
+		}
+		r.sync(r.ctx, all)
+	}
+}
+
+// sync writes the due entries (all held ones when all is set) and deletes the released.
+// A failed put stays due; a failed delete is left to the TTL.
+func (r *Registry) sync(ctx context.Context, all bool) {
+	r.mu.Lock()
+	put := map[string][]string{}
+	for id, subjects := range r.held {
+		if all || r.due[id] {
+			put[id] = subjects
+		}
+	}
+	r.due = map[string]bool{}
+	del := r.released
+	r.released = map[string][]string{}
+	r.mu.Unlock()
+
+	var failed []string
+	var firstErr error
+	for id, subjects := range put {
+		if err := r.each(ctx, r.keys(id, subjects), r.put); err != nil {
+			failed = append(failed, id)
+			firstErr = cmp.Or(firstErr, err)
+		}
+	}
+	for id, subjects := range del {
+		if err := r.each(ctx, r.keys(id, subjects), r.delete); err != nil {
+			firstErr = cmp.Or(firstErr, err)
+		}
+	}
+	if len(failed) > 0 {
+		r.mu.Lock()
+		for _, id := range failed {
+			if _, ok := r.held[id]; ok {
+				r.due[id] = true
+			}
+		}
+		r.mu.Unlock()
+	}
+	if firstErr != nil && ctx.Err() == nil {
+		r.o.Logger.Warn("live-call registry not updated; retrying", "calls", len(failed), "error", firstErr)
+	}
+}
+
+func (r *Registry) each(ctx context.Context, keys []string, op func(context.Context, string) error) error {
+	var errs []error
+	for _, k := range keys {
+		errs = append(errs, op(ctx, k))
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Registry) put(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	_, err := r.kv.PutString(ctx, key, r.o.Node)
+	return err
+}
+
+func (r *Registry) delete(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	// Purge, not Delete: the key leaves no marker behind for watchers to skip.
+	return r.kv.Purge(ctx, key)
+}
