@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/subject"
@@ -32,9 +33,13 @@ func erase(args []string, stdout, stderr io.Writer) int {
 	if err := json.Unmarshal(raw, &res); err != nil {
 		return fail(stderr, "erase", fmt.Errorf("the gateway's reply is not an erase result: %w", err))
 	}
-	fmt.Fprintf(stdout, "erased %s subject %s: %d recordings, %d receipts, %d index entries, %d export bundles deleted; %d live recordings discarded (request %s)\n",
+	nodes := ""
+	if len(res.Nodes) > 0 {
+		nodes = " by " + strings.Join(res.Nodes, ", ")
+	}
+	fmt.Fprintf(stdout, "erased %s subject %s: %d recordings, %d receipts, %d index entries, %d export bundles deleted; %d live recordings discarded%s (request %s)\n",
 		res.SubjectType, subject.Redact(res.SubjectKey), res.RecordingsDeleted, res.ReceiptsDeleted, res.IndexEntriesDeleted,
-		res.ExportsDeleted, res.LiveRecordingsDiscarded, res.RequestID)
+		res.ExportsDeleted, res.LiveRecordingsDiscarded, nodes, res.RequestID)
 	return exitOK
 }
 

@@ -43,6 +43,10 @@ type controlReply struct {
 type Broadcast struct {
 	Conn   *nats.Conn
 	Logger *slog.Logger
+	// Holders, when set, names the nodes that must answer: the broadcast waits up to
+	// gatherFirst for each node holding a live call of the subject, and fails with
+	// ErrHolderSilent if one never does.
+	Holders HolderLookup
 }
 
 // Discard asks every node to discard the subject's live recordings and spooled jobs.
@@ -60,8 +64,17 @@ func (b Broadcast) Discard(ctx context.Context, subjectKey string) (Discarded, e
 	if err := b.Conn.PublishRequest(ControlErase, inbox, body); err != nil {
 		return Discarded{}, fmt.Errorf("broadcasting erase: %w", err)
 	}
+	holders := newHolderWait(nil)
+	if b.Holders != nil {
+		nodes, err := b.Holders.Holders(ctx, subjectKey)
+		if err != nil {
+			return Discarded{}, fmt.Errorf("finding the gateways that hold the subject's calls: %w", err)
+		}
+		holders = newHolderWait(nodes)
+	}
 	var d Discarded
 	wait := gatherFirst
+	holdersBy := time.Now().Add(gatherFirst)
 	for {
 		wctx, cancel := context.WithTimeout(ctx, wait)
 		msg, err := sub.NextMsgWithContext(wctx)
@@ -69,6 +82,9 @@ func (b Broadcast) Discard(ctx context.Context, subjectKey string) (Discarded, e
 		if err != nil {
 			if ctx.Err() != nil {
 				return d, fmt.Errorf("broadcasting erase: %w", ctx.Err())
+			}
+			if err := holders.err(); err != nil {
+				return d, err
 			}
 			if d.Nodes == 0 && b.Logger != nil {
 				b.Logger.Warn("no gateway answered the erase broadcast; erasing the store anyway", "subject", subject.Redact(subjectKey))
@@ -82,7 +98,12 @@ func (b Broadcast) Discard(ctx context.Context, subjectKey string) (Discarded, e
 		d.Nodes++
 		d.Live += r.Live
 		d.Spooled += r.Spooled
+		d.Names = append(d.Names, r.Node)
+		holders.confirmed(r.Node)
 		wait = gatherIdle
+		if holders.err() != nil {
+			wait = max(time.Until(holdersBy), gatherIdle)
+		}
 	}
 }
 

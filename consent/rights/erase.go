@@ -95,6 +95,7 @@ func (s *Service) Erase(ctx context.Context, req Request) (EraseResult, error) {
 		Status:                  StatusCompleted,
 		LiveRecordingsDiscarded: discarded.Live,
 		SpooledJobsDiscarded:    discarded.Spooled,
+		Nodes:                   sortedNames(discarded.Names),
 		SubjectType:             string(req.Subject.Type),
 		SubjectKey:              key,
 		RequestedBy:             req.RequestedBy,

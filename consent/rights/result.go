@@ -20,13 +20,15 @@ type EraseResult struct {
 	IndexEntriesDeleted int    `json:"index_entries_deleted"`
 	// Beyond SPEC §6: earlier export bundles of the subject, and what the nodes
 	// discarded before it was stored (calls being recorded, jobs in a spool).
-	ExportsDeleted          int       `json:"exports_deleted"`
-	LiveRecordingsDiscarded int       `json:"live_recordings_discarded"`
-	SpooledJobsDiscarded    int       `json:"spooled_jobs_discarded"`
-	SubjectType             string    `json:"subject_type"`
-	SubjectKey              string    `json:"subject_key"`
-	RequestedBy             string    `json:"requested_by,omitempty"`
-	CompletedAt             time.Time `json:"completed_at"`
+	ExportsDeleted          int `json:"exports_deleted"`
+	LiveRecordingsDiscarded int `json:"live_recordings_discarded"`
+	SpooledJobsDiscarded    int `json:"spooled_jobs_discarded"`
+	// Nodes are the gateways that confirmed the discard, sorted.
+	Nodes       []string  `json:"nodes,omitempty"`
+	SubjectType string    `json:"subject_type"`
+	SubjectKey  string    `json:"subject_key"`
+	RequestedBy string    `json:"requested_by,omitempty"`
+	CompletedAt time.Time `json:"completed_at"`
 }
 
 // ExportResult is the reply to an export (SPEC §6), and the subject.exported event.
