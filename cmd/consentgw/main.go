@@ -14,6 +14,8 @@ commands:
   serve [-c FILE]   run the gateway (no file: embedded defaults)
   erase --subject TYPE:VALUE [--requested-by WHO]   erase a data subject's data (SPEC §6)
   export --subject TYPE:VALUE -o FILE.zip            export a data subject's data
+  drain [-c FILE]   take the gateway on this host out of service: finish its calls,
+                    upload its spool, then it exits (rolling restarts)
   version           print the version
 
 Run 'consentgw <command> -h' for a command's flags.
@@ -42,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return erase(args[1:], stdout, stderr)
 	case "export":
 		return export(args[1:], stdout, stderr)
+	case "drain":
+		return drain(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		return version(stdout)
 	case "help", "-h", "--help":

@@ -24,6 +24,7 @@ import (
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/callctl"
+	"github.com/consentgw/consentgw/consent/callctl/registry"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/subject"
 	"github.com/consentgw/consentgw/ivr"
@@ -54,6 +55,7 @@ type Gateway struct {
 	events    *audit.Publisher
 	rights    *rights.Listener
 	callctl   *callctl.Listener
+	registry  *registry.Registry
 	ports     *media.PortPool
 	dualStack *b2bua.MediaAddr // the other family's media address, if media.ip has one
 	recorders *recorder.Scheduler
@@ -67,6 +69,7 @@ type Gateway struct {
 	// background ends the gateway's own goroutines (retention sweep) at Shutdown.
 	background context.CancelFunc
 	sweeping   chan struct{}
+	drain      drainer
 }
 
 // Option adjusts a gateway beyond its configuration, for embedding and tests.
@@ -81,7 +84,8 @@ func WithArchiveHook(hook func(kind string, err error)) Option {
 // Start builds every part from cfg and starts serving SIP and HTTP. On error, whatever
 // was started is stopped again.
 func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, err error) {
-	g = &Gateway{cfg: cfg, log: log}
+	log = log.With("node", cfg.NodeName)
+	g = &Gateway{cfg: cfg, log: log, drain: newDrainer()}
 	for _, o := range opts {
 		o(g)
 	}
@@ -123,6 +127,9 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		return g, err
 	}
 	g.events = audit.New(audit.Options{JS: g.bus.JS, Node: cfg.NodeName, Logger: log})
+	if err := g.openRegistry(); err != nil {
+		return g, err
+	}
 
 	publicHost, mediaIPs, err := addresses(cfg)
 	if err != nil {
@@ -145,7 +152,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		g.dualStack = &b2bua.MediaAddr{IP: mediaIPs[1], Ports: pool}
 	}
 	var sipServer *b2bua.Server
-	g.metrics = metrics.New(metrics.Gauges{
+	g.metrics = metrics.New(cfg.NodeName, metrics.Gauges{
 		ActiveCalls: func() float64 {
 			if sipServer == nil {
 				return 0
@@ -201,6 +208,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		Logger:   log,
 		Observer: g.metrics,
 		Events:   g.events,
+		Holdings: g.registry,
 	})
 	if err := g.startRights(pseudonyms); err != nil {
 		return g, err
@@ -267,6 +275,7 @@ func (g *Gateway) startRetention() {
 // Shutdown ends calls (BYE to both legs), stores what they left, and stops everything.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	var errs []error
+	g.drain.close()
 	if g.rights != nil {
 		errs = append(errs, g.rights.Close(ctx))
 	}
@@ -288,6 +297,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	if g.recorders != nil {
 		g.recorders.Close() // and every recording with it
+	}
+	if g.registry != nil {
+		g.registry.Close(ctx) // no call is held here any more
 	}
 	if g.http != nil {
 		errs = append(errs, g.http.Shutdown(ctx))

@@ -22,6 +22,10 @@ func (g *Gateway) startHTTP() error {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if g.Draining() {
+			http.Error(w, "draining: no new calls", http.StatusServiceUnavailable)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := g.store.Ping(ctx); err != nil {
@@ -34,6 +38,8 @@ func (g *Gateway) startHTTP() error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	mux.HandleFunc("GET /drain", g.serveDrain)
+	mux.HandleFunc("POST /drain", g.serveDrain)
 	page := phone.Handler(g.webSockets())
 	mux.Handle("GET /phone", page)
 	mux.Handle("GET /phone/", page)

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
+	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+)
+
+// consentgw drain takes an idle gateway out of service: /readyz fails from then on, and
+// the drain finishes at once (no call, nothing spooled).
+func TestDrainCommandTakesTheGatewayOutOfService(t *testing.T) {
+	gw := gatewaytest.Start(t, nil)
+	code, out, stderr := runCLI("drain", "--http", gw.HTTPAddr(), "--wait=false")
+	if code != exitOK || !strings.Contains(out, "node test-node draining: 0 calls in progress, 0 jobs in the spool") {
+		t.Fatalf("drain: exit %d\nstdout %s\nstderr %s", code, out, stderr)
+	}
+	select {
+	case <-gw.Drained():
+	case <-time.After(10 * time.Second):
+		t.Fatal("an idle gateway did not finish draining")
+	}
+	res, err := http.Get("http://" + gw.HTTPAddr() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz while draining answered %d, want 503", res.StatusCode)
+	}
+}
+
+func TestDrainWithoutAGatewayFailsWithOneLine(t *testing.T) {
+	port := sipptest.FreePort(t, "tcp")
+	code, _, stderr := runCLI("drain", "--http", "127.0.0.1:"+strconv.Itoa(port))
+	if code != exitFailed || !strings.Contains(stderr, "consentgw drain: asking 127.0.0.1:") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestLocalAddrDialsWildcardListenersOnLoopback(t *testing.T) {
+	for listen, want := range map[string]string{
+		"0.0.0.0:8080":   "127.0.0.1:8080",
+		"[::]:8080":      "[::1]:8080",
+		":8080":          "127.0.0.1:8080",
+		"10.0.0.5:8080":  "10.0.0.5:8080",
+		"127.0.0.1:9090": "127.0.0.1:9090",
+	} {
+		if got := localAddr(listen); got != want {
+			t.Errorf("localAddr(%q) = %q, want %q", listen, got, want)
+		}
+	}
+}
