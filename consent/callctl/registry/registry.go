@@ -37,6 +37,11 @@ const DefaultTTL = 15 * time.Second
 // writeTimeout bounds one put or delete; a NATS outage delays entries, never a call.
 const writeTimeout = 2 * time.Second
 
+// listTimeout bounds Holders. The listing is a consumer on the bucket's stream, and one
+// created while the stream elects a new leader (a NATS server was lost: about 6 s) may
+// never deliver; the erase waiting on it fails instead, and is retried.
+const listTimeout = 5 * time.Second
+
 // Options wire a Registry.
 type Options struct {
 	JS jetstream.JetStream
@@ -131,6 +136,8 @@ func (r *Registry) kick() {
 
 // Holders lists the nodes that hold a call of the subject now, each once.
 func (r *Registry) Holders(ctx context.Context, subjectKey string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, listTimeout)
+	defer cancel()
 	lister, err := r.kv.ListKeysFiltered(ctx, subjectPrefix(subjectKey)+">")
 	if err != nil {
 		return nil, fmt.Errorf("registry: listing the subject's calls: %w", err)
