@@ -215,6 +215,13 @@ func TestClusterOfGatewaysBehindKamailio(t *testing.T) {
 				b.Start(t)
 			}
 		}()
+		// B's audio of the call waits in its spool: an erase of the caller cannot be
+		// complete while B is away, so it fails (a durable one is retried).
+		var failed rights.Rejection
+		request(t, nc, rights.NodeRPCSubject(rights.VerbErase, "gw-a"), `{"request_id":"cluster-erase-dead","subject":{"type":"tel","value":"`+cut+`"}}`, &failed)
+		if failed.Status != rights.StatusFailed || !strings.Contains(failed.Error, "gw-b") {
+			t.Errorf("erase while B is dead: %+v, want failed naming gw-b", failed)
+		}
 		mustSucceed(t, "caller while B is dead", clusterCalls(t, bal.Addr(), meanwhile, 1, 1000))
 		if got := gatewaysOf(waitRecorded(t, s3, subjectKey(t, c, meanwhile), 1)); !slices.Equal(got, []string{"gw-a"}) {
 			t.Errorf("the call while B was dead was taken by %v", got)
@@ -229,6 +236,12 @@ func TestClusterOfGatewaysBehindKamailio(t *testing.T) {
 			if !m.Repaired || m.DurationMS < 2000 || r.Gateway != "gw-b" {
 				t.Errorf("call %s: metadata %+v, receipt by %s; want a repaired recording of at least 2 s by gw-b", id, m, r.Gateway)
 			}
+		}
+		// B is back: the same erase, sent again, completes with B confirming.
+		var res rights.EraseResult
+		request(t, nc, rights.NodeRPCSubject(rights.VerbErase, "gw-a"), `{"request_id":"cluster-erase-dead","subject":{"type":"tel","value":"`+cut+`"}}`, &res)
+		if res.Status != rights.StatusCompleted || res.RecordingsDeleted != 1 || !slices.Contains(res.Nodes, "gw-b") {
+			t.Errorf("erase after B came back: %+v", res)
 		}
 		waitIdle(t, b)
 		bal.WaitUp(t, b.Addr(), true, clusterWait)

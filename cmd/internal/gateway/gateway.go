@@ -216,6 +216,9 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if err := g.startCallControl(); err != nil {
 		return g, err
 	}
+	// This node's erase discards reach its spool now: the calls an earlier run held (it
+	// died) need no longer hold up erases.
+	g.registry.Forget()
 
 	listeners, err := sipListeners(cfg)
 	if err != nil {
@@ -298,14 +301,16 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	if g.recorders != nil {
 		g.recorders.Close() // and every recording with it
 	}
-	if g.registry != nil {
-		g.registry.Close(ctx) // no call is held here any more
-	}
 	if g.http != nil {
 		errs = append(errs, g.http.Shutdown(ctx))
 	}
 	if g.archive != nil {
 		errs = append(errs, g.archive.Close(ctx))
+	}
+	if g.registry != nil {
+		// Audio left in the spool keeps this node named: erases of its subjects wait
+		// for the next start.
+		g.registry.Close(ctx, g.archive == nil || g.archive.Pending() == 0)
 	}
 	if g.events != nil {
 		errs = append(errs, g.events.Close(ctx))

@@ -1,12 +1,15 @@
-// Package registry is the cluster's live-call registry: which node holds which call. It is
-// a JetStream key-value bucket (CONSENTGW_CALLS) replicated like the gateway's streams,
-// where each node writes an entry per call it bridges, keyed by receipt id and by each of
-// the call's subject keys, and rewrites it while the call lives. The bucket's TTL drops
-// the entries of a node that stopped rewriting them (it died), so the registry never
-// names a node for longer than TTL after it last said it holds the call.
+// Package registry is the cluster's call registry: which node holds which call, and so
+// which nodes an erase must hear from. It is a JetStream key-value bucket
+// (CONSENTGW_CALLS) replicated like the gateway's streams, where each node writes an
+// entry per call it bridges, keyed by receipt id and by each of the call's subject keys,
+// and rewrites it while the call lives.
 //
 // An erase asks it which nodes hold calls of the subject, and needs each of those to
-// confirm its discard (rights.Broadcast).
+// confirm its discard (rights.Broadcast). A node that dies mid-call keeps the call's audio
+// in its spool, so its entries stay: erases of those subjects fail (durable ones are
+// retried) until the node is back, forgets its earlier run's entries (Forget) and confirms
+// with its spool in reach, or until the bucket's TTL (a day) drops them. A node that stops
+// cleanly with an empty spool deletes its entries (Close).
 //
 // Keys (pseudonyms and ids only, never a number):
 //
@@ -30,9 +33,9 @@ import (
 // Bucket is the key-value bucket of live calls.
 const Bucket = "CONSENTGW_CALLS"
 
-// DefaultTTL is how long an entry outlives its node's last rewrite. An erase waits out at
-// most this long after a node died before the registry stops naming it.
-const DefaultTTL = 15 * time.Second
+// DefaultTTL is how long an entry outlives its node's last rewrite: how long erases of a
+// dead node's subjects wait for it to come back before they complete without it.
+const DefaultTTL = 24 * time.Hour
 
 // writeTimeout bounds one put or delete; a NATS outage delays entries, never a call.
 const writeTimeout = 2 * time.Second
@@ -66,6 +69,7 @@ type Registry struct {
 	held     map[string][]string // receipt id → subject keys, calls this node holds
 	due      map[string]bool     // held calls whose entries are not written yet
 	released map[string][]string // calls ended here whose entries are still to delete
+	forget   bool                // Forget asked, not done yet
 
 	wake chan struct{}
 	// ctx ends the writer's NATS calls at Close, so an outage never holds up a stop.
@@ -87,8 +91,8 @@ func Open(ctx context.Context, o Options) (*Registry, error) {
 		Description: "consentgw live calls: which node holds which call",
 		TTL:         o.TTL,
 		History:     1,
-		// Live calls end with the cluster: nothing here needs a disk.
-		Storage:  jetstream.MemoryStorage,
+		// On disk: a dead node's entries must outlive a restart of the NATS cluster.
+		Storage:  jetstream.FileStorage,
 		Replicas: max(o.Replicas, 1),
 	})
 	if err != nil {
@@ -158,11 +162,58 @@ func (r *Registry) Holders(ctx context.Context, subjectKey string) ([]string, er
 	return nodes, nil
 }
 
-// Close stops writing and deletes this node's entries (a clean stop: the node holds no
-// call any more), within ctx.
-func (r *Registry) Close(ctx context.Context) {
+// Forget has the entries an earlier run of this node left (it died holding calls)
+// deleted, in the background and until it succeeds. Call it once this node answers erase
+// broadcasts, whose spool discard reaches those calls' audio now.
+func (r *Registry) Forget() {
+	r.mu.Lock()
+	r.forget = true
+	r.mu.Unlock()
+	r.kick()
+}
+
+// forgetEarlier queues the deletes of Forget; false if the listing failed.
+func (r *Registry) forgetEarlier(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, listTimeout)
+	defer cancel()
+	lister, err := r.kv.ListKeysFiltered(ctx, "subject.*."+r.o.Node+".*")
+	if err != nil {
+		return false
+	}
+	stale := map[string][]string{}
+	for key := range lister.Keys() {
+		parts := strings.Split(key, ".") // subject, key, node, id
+		if len(parts) == 4 {
+			stale[parts[3]] = append(stale[parts[3]], parts[1])
+		}
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for id, subjects := range stale {
+		if _, held := r.held[id]; !held {
+			r.released[id] = subjects
+			n++
+		}
+	}
+	if n > 0 {
+		r.o.Logger.Info("registry: forgetting the calls an earlier run of this node held", "calls", n)
+	}
+	return true
+}
+
+// Close stops writing. With release set (the node holds no call and its spool is empty)
+// it deletes the node's entries within ctx; without, they stay until Forget or the TTL,
+// so that erases wait for the audio the spool still holds.
+func (r *Registry) Close(ctx context.Context, release bool) {
 	r.cancel()
 	<-r.stopped
+	if !release {
+		return
+	}
 	r.mu.Lock()
 	for id, subjects := range r.held {
 		r.released[id] = subjects
@@ -188,22 +239,46 @@ func (r *Registry) write() {
 	defer close(r.stopped)
 	tick := time.NewTicker(r.o.TTL / 3)
 	defer tick.Stop()
+	var retry <-chan time.Time // armed while writes failed (NATS away)
 	for {
 		all := false
 		select {
 		case <-r.ctx.Done():
 			return
 		case <-r.wake:
+		case <-retry:
 		case <-tick.C:
 			all = true
 		}
 		r.sync(r.ctx, all)
+		retry = nil
+		if r.unfinished() {
+			retry = time.After(retryEvery)
+		}
 	}
+}
+
+// retryEvery is how soon failed writes are tried again.
+const retryEvery = 2 * time.Second
+
+// unfinished reports whether puts or a Forget failed and wait for a retry.
+func (r *Registry) unfinished() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.forget || len(r.due) > 0
 }
 
 // sync writes the due entries (all held ones when all is set) and deletes the released.
 // A failed put stays due; a failed delete is left to the TTL.
 func (r *Registry) sync(ctx context.Context, all bool) {
+	r.mu.Lock()
+	forget := r.forget
+	r.mu.Unlock()
+	if forget && r.forgetEarlier(ctx) {
+		r.mu.Lock()
+		r.forget = false
+		r.mu.Unlock()
+	}
 	r.mu.Lock()
 	put := map[string][]string{}
 	for id, subjects := range r.held {

@@ -25,7 +25,7 @@ func openOn(t *testing.T, js jetstream.JetStream, node string, ttl time.Duration
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { r.Close(context.Background()) })
+	t.Cleanup(func() { r.Close(context.Background(), true) })
 	return r
 }
 
@@ -118,15 +118,22 @@ func TestEntriesOfANodeThatDiesExpire(t *testing.T) {
 	}
 }
 
-// Close deletes the node's entries at once: a drained node is not named by the next
-// erase.
-func TestCloseDeletesTheNodesEntries(t *testing.T) {
+// A stop with the spool uploaded deletes the node's entries at once: a drained node is
+// not named by the next erase. A stop that leaves audio in the spool keeps them.
+func TestCloseDeletesTheNodesEntriesWhenItHoldsNothing(t *testing.T) {
 	js := jetStream(t)
+	kept := openOn(t, js, "gw-k", 0)
+	kept.Hold(id2, []string{keyB})
 	a := openOn(t, js, "gw-a", 0)
 	b := openOn(t, js, "gw-b", 0)
 	a.Hold(id1, []string{keyA})
 	waitHolders(t, b, keyA, "gw-a")
-	a.Close(t.Context())
+	waitHolders(t, b, keyB, "gw-k")
+	kept.Close(t.Context(), false)
+	a.Close(t.Context(), true)
+	if got, err := b.Holders(t.Context(), keyB); err != nil || !slices.Equal(got, []string{"gw-k"}) {
+		t.Fatalf("holders after a stop with a full spool = %v, %v; want gw-k still", got, err)
+	}
 	got, err := b.Holders(t.Context(), keyA)
 	if err != nil || len(got) != 0 {
 		t.Fatalf("holders after Close = %v, %v; want none", got, err)
@@ -134,5 +141,26 @@ func TestCloseDeletesTheNodesEntries(t *testing.T) {
 	keys, err := b.kv.Keys(t.Context())
 	if err == nil && slices.ContainsFunc(keys, func(k string) bool { return strings.Contains(k, id1) }) {
 		t.Fatalf("keys after Close: %v", keys)
+	}
+}
+
+// A node back from a crash forgets the calls its earlier run held (its spool discard now
+// reaches their audio), and keeps the calls it holds now.
+func TestForgetDropsTheEntriesOfAnEarlierRun(t *testing.T) {
+	js := jetStream(t)
+	first := openOn(t, js, "gw-a", 0)
+	first.Hold(id1, []string{keyA, keyB})
+	waitHolders(t, first, keyB, "gw-a")
+	first.cancel() // killed: nothing deleted
+	<-first.stopped
+
+	again := openOn(t, js, "gw-a", 0)
+	again.Hold(id2, []string{keyA})
+	waitHolders(t, again, keyA, "gw-a")
+	again.Forget()
+	waitHolders(t, again, keyB)
+	waitHolders(t, again, keyA, "gw-a")
+	if _, err := again.kv.Get(t.Context(), "call."+id1); err == nil {
+		t.Errorf("call.%s left after Forget", id1)
 	}
 }
