@@ -360,6 +360,7 @@ func TestEraseDuringARecordedCallOnAnotherGateway(t *testing.T) {
 	first := gatewaytest.Start(t, func(c *config.Config) { routeTo(agent)(c); c.Subjects.HMACKey = key })
 	second := gatewaytest.Start(t, func(c *config.Config) {
 		routeTo(agent)(c)
+		c.NodeName = "test-node-2"
 		c.Subjects.HMACKey = key
 		c.NATS.URL = first.NATSURL()
 		c.Storage.Dir = first.Config.ObjectDir()

@@ -127,7 +127,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		return g, err
 	}
 	g.events = audit.New(audit.Options{JS: g.bus.JS, Node: cfg.NodeName, Logger: log})
-	if err := g.openRegistry(); err != nil {
+	if err := g.openRegistry(key); err != nil {
 		return g, err
 	}
 

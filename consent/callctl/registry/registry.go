@@ -15,6 +15,7 @@
 //
 //	call.<receipt-id>                          → the node's name
 //	subject.<subject-key>.<node>.<receipt-id>  → the node's name
+//	node.<node>.<setting>                      → a fingerprint (CheckSame)
 package registry
 
 import (
@@ -23,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -70,6 +72,7 @@ type Registry struct {
 	due      map[string]bool     // held calls whose entries are not written yet
 	released map[string][]string // calls ended here whose entries are still to delete
 	forget   bool                // Forget asked, not done yet
+	settings map[string]string   // node.<node>.<name> → value, see CheckSame
 
 	wake chan struct{}
 	// ctx ends the writer's NATS calls at Close, so an outage never holds up a stop.
@@ -100,7 +103,7 @@ func Open(ctx context.Context, o Options) (*Registry, error) {
 	}
 	r := &Registry{
 		o: o, kv: kv,
-		held: map[string][]string{}, due: map[string]bool{}, released: map[string][]string{},
+		held: map[string][]string{}, due: map[string]bool{}, released: map[string][]string{}, settings: map[string]string{},
 		wake: make(chan struct{}, 1), stopped: make(chan struct{}),
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
@@ -219,8 +222,18 @@ func (r *Registry) Close(ctx context.Context, release bool) {
 		r.released[id] = subjects
 	}
 	r.held, r.due = map[string][]string{}, map[string]bool{}
+	settings := r.settings
 	r.mu.Unlock()
 	r.sync(ctx, false)
+	for key := range settings {
+		_ = r.delete(ctx, key)
+	}
+}
+
+func (r *Registry) settingsCopy() map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.settings)
 }
 
 func subjectPrefix(subjectKey string) string { return "subject." + subjectKey + "." }
@@ -291,8 +304,17 @@ func (r *Registry) sync(ctx context.Context, all bool) {
 	r.released = map[string][]string{}
 	r.mu.Unlock()
 
+	var settings map[string]string
+	if all {
+		settings = r.settingsCopy()
+	}
 	var failed []string
 	var firstErr error
+	for key, value := range settings {
+		if err := r.putValue(ctx, key, value); err != nil {
+			firstErr = cmp.Or(firstErr, err)
+		}
+	}
 	for id, subjects := range put {
 		if err := r.each(ctx, r.keys(id, subjects), r.put); err != nil {
 			failed = append(failed, id)
@@ -326,10 +348,12 @@ func (r *Registry) each(ctx context.Context, keys []string, op func(context.Cont
 	return errors.Join(errs...)
 }
 
-func (r *Registry) put(ctx context.Context, key string) error {
+func (r *Registry) put(ctx context.Context, key string) error { return r.putValue(ctx, key, r.o.Node) }
+
+func (r *Registry) putValue(ctx context.Context, key, value string) error {
 	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
-	_, err := r.kv.PutString(ctx, key, r.o.Node)
+	_, err := r.kv.PutString(ctx, key, value)
 	return err
 }
 
