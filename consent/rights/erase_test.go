@@ -51,8 +51,8 @@ func TestEraseDeletesTheSubjectsCallsAndNothingElse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := EraseResult{RequestID: "erase-1", Status: StatusCompleted, RecordingsDeleted: 2, ReceiptsDeleted: 3,
-		IndexEntriesDeleted: 6, LiveRecordingsDiscarded: 1, SubjectType: "tel", SubjectKey: aliceKey, RequestedBy: "dpo"}
+	want := EraseResult{RequestID: "erase-1", Status: StatusCompleted, Scope: ScopeSubject, EraseCounts: EraseCounts{RecordingsDeleted: 2, ReceiptsDeleted: 3,
+		IndexEntriesDeleted: 6, LiveRecordingsDiscarded: 1, VersionsRemoved: 13}, SubjectType: "tel", SubjectKey: aliceKey, RequestedBy: "dpo"}
 	res.CompletedAt = time.Time{}
 	if !reflect.DeepEqual(res, want) {
 		t.Fatalf("result %+v\nwant   %+v", res, want)

@@ -3,16 +3,36 @@ package rights
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/nats-io/nats.go"
 )
 
-// HolderLookup names the nodes that hold a live call of a subject: the cluster's
-// live-call registry (consent/callctl/registry).
+// HolderLookup names the nodes that hold a call of a subject, or a call: the cluster's
+// call registry (consent/callctl/registry).
 type HolderLookup interface {
 	Holders(ctx context.Context, subjectKey string) ([]string, error)
+	CallHolders(ctx context.Context, id string) ([]string, error)
+}
+
+// holders is what the broadcast of t waits for: the nodes holding calls of its subject,
+// or its call.
+func (b Broadcast) holders(ctx context.Context, t DiscardTarget) (*holderWait, error) {
+	var nodes []string
+	var err error
+	switch {
+	case b.Holders == nil:
+	case t.SubjectKey != "":
+		nodes, err = b.Holders.Holders(ctx, t.SubjectKey)
+	case t.Call != "":
+		nodes, err = b.Holders.CallHolders(ctx, t.Call)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("finding the gateways that hold the calls to erase: %w", err)
+	}
+	return newHolderWait(nodes), nil
 }
 
 // ErrHolderSilent fails an erase when a node that holds a live call of the subject did

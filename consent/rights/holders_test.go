@@ -17,7 +17,8 @@ import (
 // holdersOf is a HolderLookup that names the same nodes for every subject.
 type holdersOf []string
 
-func (h holdersOf) Holders(context.Context, string) ([]string, error) { return h, nil }
+func (h holdersOf) Holders(context.Context, string) ([]string, error)     { return h, nil }
+func (h holdersOf) CallHolders(context.Context, string) ([]string, error) { return h, nil }
 
 // serveNode answers the erase broadcast as node name would.
 func serveNode(t *testing.T, nc *nats.Conn, name string) *counter {
@@ -36,7 +37,7 @@ func TestBroadcastNamesTheNodesThatConfirmed(t *testing.T) {
 	serveNode(t, nc, "gw-a")
 	serveNode(t, nc, "gw-b")
 	nc.Flush()
-	d, err := Broadcast{Conn: nc, Holders: holdersOf{"gw-b"}}.Discard(t.Context(), keyOf(t, subject.TypeTel, aliceNumber))
+	d, err := Broadcast{Conn: nc, Holders: holdersOf{"gw-b"}}.Discard(t.Context(), DiscardTarget{Scope: ScopeSubject, SubjectKey: keyOf(t, subject.TypeTel, aliceNumber)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,7 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
 		Mode:      choice.Mode,
 		Policy:    choice.Info,
 	}
+	receipt.SIPCallIDKey = in.CallIDKey() // names the call in events; the raw Call-ID stays in the receipt object
 	lang := s.language(route, choice.Info.Region)
 	s.setPrompt(&receipt, lang)
 	log = log.With("mode", receipt.Mode)
@@ -112,7 +113,7 @@ func (s *Splitter) decide(log *slog.Logger, r *consent.Receipt, o ivr.Outcome) {
 	if err := s.opts.Archive.Receipt(*r); err != nil {
 		log.Error("consent receipt could not be spooled", "error", err)
 	}
-	s.opts.Events.Emit("consent.captured", *r)
+	s.opts.Events.Emit("consent.captured", r.AuditView())
 }
 
 // dial places the agent leg, cancelling it if the caller hangs up meanwhile.

@@ -39,7 +39,7 @@ func (b *bridged) withdrawConsent(via string) error {
 	} else if err := b.s.opts.Archive.Withdrawn(*r); err != nil {
 		b.log.Error("withdrawn receipt could not be spooled", "error", err)
 	}
-	b.s.opts.Events.Emit(audit.KindConsentWithdrawn, *r)
+	b.s.opts.Events.Emit(audit.KindConsentWithdrawn, r.AuditView())
 	b.s.opts.Observer.CallControl("withdrawn")
 	b.log.Info("consent withdrawn during the call: recording stopped and discarded", "via", via, "discarded", discarded)
 	b.playConfirmation()

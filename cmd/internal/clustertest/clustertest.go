@@ -75,7 +75,8 @@ func Start(t *testing.T, o Options) *Cluster {
 }
 
 // writeConfig is the one file all nodes share: the NATS cluster with three replicas,
-// the MinIO bucket, one subjects.hmac_key (every node must pseudonymize alike), the
+// the MinIO bucket, one subjects.hmac_key and rights.signing_key (every node must
+// pseudonymize and sign alike), the
 // short test prompt, and the agent route.
 func (c *Cluster) writeConfig(t *testing.T, o Options) string {
 	t.Helper()
@@ -85,6 +86,7 @@ func (c *Cluster) writeConfig(t *testing.T, o Options) string {
 	m := c.MinIO.Servers[0]
 	cfg.Storage.S3 = config.S3{Endpoint: m.Endpoint, Bucket: Bucket, AccessKey: c.MinIO.AccessKey, SecretKey: c.MinIO.SecretKey}
 	cfg.Subjects.HMACKey = "cluster-test-subject-key-0123456789"
+	cfg.Rights.SigningKey = "Y2x1c3Rlci10ZXN0LXNpZ25pbmcta2V5LTAxMjM0NTY="
 	cfg.Media.IP = "127.0.0.1"
 	cfg.Consent.Prompt = sipptest.AudioPath("prompt-short.wav")
 	cfg.Consent.Timeout = config.Duration(time.Second)

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,11 +11,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/consentgw/consentgw/cmd/internal/phone"
+	"github.com/consentgw/consentgw/consent/signing"
 )
 
 // startHTTP serves /metrics, /healthz (the process is up), /readyz (storage and NATS
-// reachable, so a load balancer only sends calls to a gateway that can keep receipts) and
-// the browser phone page /phone/.
+// reachable, so a load balancer only sends calls to a gateway that can keep receipts),
+// the deployment's public signing key at /.well-known/consentgw-keys (RFC 7517 key set),
+// and the browser phone page /phone/.
 func (g *Gateway) startHTTP() error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.metrics.Registry, promhttp.HandlerOpts{}))
@@ -40,6 +43,10 @@ func (g *Gateway) startHTTP() error {
 	})
 	mux.HandleFunc("GET /drain", g.serveDrain)
 	mux.HandleFunc("POST /drain", g.serveDrain)
+	mux.HandleFunc("GET "+signing.WellKnownPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		json.NewEncoder(w).Encode(signing.KeySet{g.signer.Public()}.JWKS())
+	})
 	page := phone.Handler(g.webSockets())
 	mux.Handle("GET /phone", page)
 	mux.Handle("GET /phone/", page)

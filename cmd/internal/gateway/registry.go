@@ -15,8 +15,10 @@ import (
 const registryTimeout = 30 * time.Second
 
 // openRegistry joins the cluster's call registry, replicated like the streams, and checks
-// that this node pseudonymizes subjects with the same key as the others: a node with
-// another subjects.hmac_key would index its calls where no erase of theirs looks.
+// that this node pseudonymizes subjects and signs with the same keys as the others: a
+// node with another subjects.hmac_key would index its calls where no erase of theirs
+// looks, and one with another rights.signing_key would sign what the deployment's
+// published key does not verify.
 func (g *Gateway) openRegistry(subjectKey []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), registryTimeout)
 	defer cancel()
@@ -27,6 +29,9 @@ func (g *Gateway) openRegistry(subjectKey []byte) error {
 	g.registry = r
 	if err := r.CheckSame(ctx, "subjects-key", keyFingerprint(subjectKey)); err != nil {
 		return fmt.Errorf("subjects.hmac_key: %w", err)
+	}
+	if err := r.CheckSame(ctx, "signing-key", g.signer.Public().ID); err != nil {
+		return fmt.Errorf("rights.signing_key: %w", err)
 	}
 	return nil
 }

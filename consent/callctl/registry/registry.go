@@ -208,6 +208,20 @@ func (r *Registry) forgetEarlier(ctx context.Context) bool {
 	return true
 }
 
+// CallHolders names the node that holds call id, if one does.
+func (r *Registry) CallHolders(ctx context.Context, id string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, listTimeout)
+	defer cancel()
+	e, err := r.kv.Get(ctx, "call."+id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: looking up call %s: %w", id, err)
+	}
+	return []string{string(e.Value())}, nil
+}
+
 // Close stops writing. With release set (the node holds no call and its spool is empty)
 // it deletes the node's entries within ctx; without, they stay until Forget or the TTL,
 // so that erases wait for the audio the spool still holds.

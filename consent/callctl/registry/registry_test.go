@@ -86,8 +86,11 @@ func TestHoldersAreTheNodesWithACallOfTheSubject(t *testing.T) {
 	a.Release(id1)
 	waitHolders(t, b, keyB)
 	waitHolders(t, b, keyA, "gw-b")
-	if e, err := a.kv.Get(t.Context(), "call."+id2); err != nil || string(e.Value()) != "gw-b" {
-		t.Fatalf("call.%s = %v, %v; want gw-b", id2, e, err)
+	if got, err := a.CallHolders(t.Context(), id2); err != nil || !slices.Equal(got, []string{"gw-b"}) {
+		t.Fatalf("holders of call %s = %v, %v; want gw-b", id2, got, err)
+	}
+	if got, err := a.CallHolders(t.Context(), id1); err != nil || len(got) != 0 {
+		t.Fatalf("holders of the ended call %s = %v, %v; want none", id1, got, err)
 	}
 }
 

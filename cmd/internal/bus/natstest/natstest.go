@@ -89,6 +89,27 @@ func (s *Server) Stop() {
 	<-done
 }
 
+// Pause freezes the server (SIGSTOP): its connections stay open and take what clients
+// write, but nothing is answered, as with a server stuck on a slow disk. Resume lets it
+// go on with what it was sent.
+func (s *Server) Pause(t testing.TB) { s.signal(t, syscall.SIGSTOP) }
+
+// Resume continues a paused server.
+func (s *Server) Resume(t testing.TB) { s.signal(t, syscall.SIGCONT) }
+
+func (s *Server) signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil {
+		t.Fatalf("nats-server on %s is not running", s.addr)
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, sig); err != nil {
+		t.Fatalf("signalling nats-server: %v", err)
+	}
+}
+
 // Restart stops the server if it runs and starts it again on the same port and store.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
