@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,5 +54,18 @@ func TestLocalAddrDialsWildcardListenersOnLoopback(t *testing.T) {
 		if got := localAddr(listen); got != want {
 			t.Errorf("localAddr(%q) = %q, want %q", listen, got, want)
 		}
+	}
+}
+
+// kill -USR1 drains a running gateway: with no call in progress it stops at once, and
+// exits 0 as a clean stop does.
+func TestSIGUSR1DrainsAndExits(t *testing.T) {
+	gw := gatewaytest.StartProcess(t, gatewaytest.Config(t, nil))
+	gw.Signal(t, syscall.SIGUSR1)
+	if code := gw.WaitExit(t, 60*time.Second); code != 0 {
+		t.Fatalf("exit %d after SIGUSR1:\n%s", code, gw.Logs())
+	}
+	if logs := gw.Logs(); !strings.Contains(logs, `msg="drained: stopping" node=test-node`) {
+		t.Fatalf("no drain in the log:\n%s", logs)
 	}
 }

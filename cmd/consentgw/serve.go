@@ -37,16 +37,19 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	g, err := gateway.Start(cfg, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "consentgw: %v\n", err)
-		return exitFailed
-	}
+	// Signals are taken from before the start: one that arrives while the gateway starts
+	// (it answers /readyz before Start returns) is acted on once it runs.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	drain := make(chan os.Signal, 1)
 	signal.Notify(drain, syscall.SIGUSR1)
 	defer signal.Stop(drain)
+	g, err := gateway.Start(cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "consentgw: %v\n", err)
+		return exitFailed
+	}
+	log = log.With("node", cfg.NodeName) // as every line the gateway writes
 	if waitStop(ctx, g, drain) {
 		log.Info("drained: stopping")
 	} else {
