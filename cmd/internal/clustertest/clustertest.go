@@ -87,6 +87,7 @@ func (c *Cluster) writeConfig(t *testing.T, o Options) string {
 	cfg.Storage.S3 = config.S3{Endpoint: m.Endpoint, Bucket: Bucket, AccessKey: c.MinIO.AccessKey, SecretKey: c.MinIO.SecretKey}
 	cfg.Subjects.HMACKey = "cluster-test-subject-key-0123456789"
 	cfg.Rights.SigningKey = "Y2x1c3Rlci10ZXN0LXNpZ25pbmcta2V5LTAxMjM0NTY="
+	cfg.SIP.InviteRate = 0 // every INVITE comes from the balancer (README "Running several gateways")
 	cfg.Media.IP = "127.0.0.1"
 	cfg.Consent.Prompt = sipptest.AudioPath("prompt-short.wav")
 	cfg.Consent.Timeout = config.Duration(time.Second)
