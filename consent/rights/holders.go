@@ -35,10 +35,11 @@ func (b Broadcast) holders(ctx context.Context, t DiscardTarget) (*holderWait, e
 	return newHolderWait(nodes), nil
 }
 
-// ErrHolderSilent fails an erase when a node that holds a live call of the subject did
-// not confirm the discard: its recording may still be running, so the erase is not
-// complete. A durable erase is retried; the registry stops naming a dead node after its TTL.
-var ErrHolderSilent = errors.New("a gateway holding a live call of the subject did not confirm the erase")
+// ErrHolderSilent fails an erase when a node that holds a call of the subject did not
+// confirm the discard: its recording may still be running, or its spool may store the
+// audio later, so the erase is not complete. A durable erase is retried; the registry
+// stops naming a node once it is back (it then confirms) or after the registry's TTL.
+var ErrHolderSilent = errors.New("a gateway holding a call of the subject did not confirm the erase")
 
 // NodeRPCSubject is the synchronous API of one node: consentgw.rpc.<verb>.<node>, served
 // by that node alone (no queue group), for operators and tests that must pick the node
