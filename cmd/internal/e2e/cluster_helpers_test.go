@@ -165,14 +165,34 @@ func assertStoredOnce(t *testing.T, s3 *minio.Client, calls map[string]consent.R
 	}
 }
 
-// events reads every event of kind in the audit trail so far.
+// events reads every event of kind in the audit trail so far, trying again while the
+// cluster does not answer (a JetStream request on a loaded machine sometimes gets "no
+// responders" while the servers' routes catch up, more so right after a server was lost).
 func events(t *testing.T, js jetstream.JetStream, kind string) []audit.Event {
 	t.Helper()
-	evs, err := readEvents(t, js, kind)
-	if err != nil {
-		t.Fatalf("reading %s events: %v", kind, err)
-	}
+	var evs []audit.Event
+	retryJS(t, "reading "+kind+" events", func() (err error) {
+		evs, err = readEvents(t, js, kind)
+		return err
+	})
 	return evs
+}
+
+// retryJS runs fn until it succeeds, for up to clusterWait.
+func retryJS(t *testing.T, what string, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(clusterWait)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %v", what, err)
+		}
+		t.Logf("%s (trying again): %v", what, err)
+		time.Sleep(250 * time.Millisecond)
+	}
 }
 
 // readEvents is events for a poll: while the cluster elects new leaders (a server was

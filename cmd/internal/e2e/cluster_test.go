@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -309,23 +310,31 @@ func publishDurable(t *testing.T, js jetstream.JetStream, requestID, number stri
 // streamLeader is the server that leads the stream's replicas.
 func streamLeader(t *testing.T, js jetstream.JetStream, name string) string {
 	t.Helper()
-	s, err := js.Stream(t.Context(), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := s.CachedInfo().Cluster; c != nil && c.Leader != "" {
-		return c.Leader
-	}
-	t.Fatalf("%s has no leader", name)
-	return ""
+	var leader string
+	retryJS(t, "finding the leader of "+name, func() error {
+		s, err := js.Stream(t.Context(), name)
+		if err != nil {
+			return err
+		}
+		if c := s.CachedInfo().Cluster; c != nil && c.Leader != "" {
+			leader = c.Leader
+			return nil
+		}
+		return errors.New("no leader")
+	})
+	return leader
 }
 
 // requestsLeft is how many durable requests the work queue still holds.
 func requestsLeft(t *testing.T, js jetstream.JetStream) uint64 {
 	t.Helper()
-	s, err := js.Stream(t.Context(), rights.Stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.CachedInfo().State.Msgs
+	var n uint64
+	retryJS(t, "reading "+rights.Stream, func() error {
+		s, err := js.Stream(t.Context(), rights.Stream)
+		if err == nil {
+			n = s.CachedInfo().State.Msgs
+		}
+		return err
+	})
+	return n
 }
