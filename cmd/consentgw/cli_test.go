@@ -17,8 +17,8 @@ import (
 
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
-	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent/subject"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 func runCLI(args ...string) (int, string, string) { return runCLIWith("", args...) }
@@ -81,7 +81,7 @@ func TestBadUsageExitsTwoWithOneLine(t *testing.T) {
 }
 
 func TestNoGatewayIsAFailedRequest(t *testing.T) {
-	port := sipptest.FreePort(t, "tcp")
+	port := testports.Port(t, testports.TCP)
 	code, _, stderr := runCLI("erase", "--nats", "nats://127.0.0.1:"+strconv.Itoa(port), "--subject", "tel:+4512345678")
 	if code != exitFailed || !strings.Contains(stderr, "is 'consentgw serve' running") || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)

@@ -106,6 +106,9 @@ func (in *Inbound) Hold(ctx context.Context, peerDirection string) error {
 }
 
 func (in *Inbound) handle(req *sip.Request, tx sip.ServerTransaction) {
+	if req.Method != sip.INFO && req.Method != sip.ACK {
+		in.order.done(req.CSeq().SeqNo) // takes its number; only INFOs wait for a turn
+	}
 	switch req.Method {
 	case sip.ACK:
 		_ = in.dlg.ReadAck(req, tx) // an ACK to a re-INVITE's 2xx fails the CSeq check: harmless

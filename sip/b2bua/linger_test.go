@@ -3,27 +3,32 @@ package b2bua
 import (
 	"testing"
 	"time"
+
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 // Ended calls give their memory back once their transactions' linger is over: before,
 // sipgo held each call's INVITE transactions, with the INVITE and its 200, for 32 s
 // after the BYE, so 200 calls of a second kept over 5 MiB for half a minute.
 func TestEndedCallsReleaseTheirTransactionsAfterTheLinger(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 210 calls, then waits out transactionLinger (5 s)")
+	}
 	const calls = 200
 	legs := make(chan *Inbound, 1)
 	g := startGateway(t, "udp", 2, answerAndWait(legs))
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 	// Each call is a subtest, so the peer's dialog is closed when it ends: the heap then
 	// holds only what the gateway kept.
 	place := func(n int) {
 		for range n {
 			t.Run("call", func(t *testing.T) {
-				call := trunk.invite(t, g.uri, sdpOffer(30000, "", fmtPCMU, fmtEvent))
-				if call.err != nil {
-					t.Fatalf("call not answered: %v", call.err)
+				call := trunk.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMU, siptest.TelephoneEvent))
+				if call.Err != nil {
+					t.Fatalf("call not answered: %v", call.Err)
 				}
-				recv(t, legs, "answered call")
-				byeCaller(t, call)
+				siptest.Recv(t, legs, "answered call")
+				call.Bye(t)
 				waitUntil(t, func() bool { return g.admittedCalls() == 0 }, "the call to end")
 			})
 		}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -68,6 +69,9 @@ type Options struct {
 	TLS *tls.Config
 	// WebRTC answers offers of DTLS-SRTP media (browsers); nil refuses them with 488.
 	WebRTC WebRTCFactory
+	// reorderWait bounds the wait of an in-dialog INFO for the one before it (tests set
+	// it); 0 = defaultReorderWait.
+	reorderWait time.Duration
 }
 
 // Server is the B2BUA. Each call is owned by the goroutine that received its INVITE.
@@ -406,6 +410,8 @@ func (s *Server) accept(log *slog.Logger, req *sip.Request, tx sip.ServerTransac
 
 // serveCall hands an accepted INVITE to the call handler until the call ends.
 func (s *Server) serveCall(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, in *Inbound) {
+	// The caller's next request is the INVITE's CSeq + 1 (RFC 3261 §12.2.1.1).
+	in.order = cseqOrder{wait: s.opts.reorderWait, last: req.CSeq().SeqNo}
 	s.legs.Store(in.dlg.ID, in)
 	defer s.legs.Delete(in.dlg.ID)
 	s.reply(log, req, tx, sip.StatusTrying, "Trying")

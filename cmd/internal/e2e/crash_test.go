@@ -75,7 +75,23 @@ func TestGatewayKilledMidCallStoresTheRepairedRecordingAtRestart(t *testing.T) {
 		t.Fatalf("metadata %+v: want a repaired recording of at least 2 s", m)
 	}
 	assertWAVChannels(t, filepath.Join(cfg.ObjectDir(), m.Recording))
-	if entries, _ := filepath.Glob(filepath.Join(cfg.SpoolDir(), "*")); len(entries) != 0 {
-		t.Fatalf("spool still holds %v", entries)
+	// The archive stores the WAV and then its metadata, and only then lets go of the
+	// spooled copy: the spool empties a moment after the metadata appears.
+	waitSpoolEmpty(t, cfg.SpoolDir(), waitLimit)
+}
+
+// waitSpoolEmpty waits until nothing is left in the spool directory.
+func waitSpoolEmpty(t *testing.T, dir string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		entries, _ := filepath.Glob(filepath.Join(dir, "*"))
+		if len(entries) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("spool still holds %v after %v", entries, timeout)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not a synchronisation
 	}
 }
