@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
-	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // consentgw drain takes an idle gateway out of service: /readyz fails from then on, and
@@ -36,7 +36,7 @@ func TestDrainCommandTakesTheGatewayOutOfService(t *testing.T) {
 }
 
 func TestDrainWithoutAGatewayFailsWithOneLine(t *testing.T) {
-	port := sipptest.FreePort(t, "tcp")
+	port := testports.Port(t, testports.TCP)
 	code, _, stderr := runCLI("drain", "--http", "127.0.0.1:"+strconv.Itoa(port))
 	if code != exitFailed || !strings.Contains(stderr, "consentgw drain: asking 127.0.0.1:") || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 // A draining server answers new INVITEs and OPTIONS probes 503 with Retry-After, while
@@ -13,28 +15,28 @@ func TestDrainRefusesNewCallsAndProbesButKeepsTheCallInProgress(t *testing.T) {
 	legs := make(chan *Inbound, 2)
 	var rejected reasons
 	g := startGatewayWith(t, "udp", 4, answerAndWait(legs), Admission{RetryAfter: 7 * time.Second, Rejected: rejected.add})
-	trunk := newPeer(t, "udp", nil)
-	first := trunk.invite(t, g.uri, sdpOffer(30000, "", fmtPCMU))
-	if first.err != nil {
-		t.Fatalf("call before the drain: %v", first.err)
+	trunk := siptest.NewPeer(t, "udp", nil)
+	first := trunk.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMU))
+	if first.Err != nil {
+		t.Fatalf("call before the drain: %v", first.Err)
 	}
-	recv(t, legs, "call before the drain")
+	siptest.Recv(t, legs, "call before the drain")
 
 	g.Drain()
 	if !g.Draining() {
 		t.Fatal("Draining() false after Drain")
 	}
-	probe := trunk.request(t, sip.NewRequest(sip.OPTIONS, g.uri))
+	probe := trunk.Request(t, sip.NewRequest(sip.OPTIONS, g.uri))
 	if probe.StatusCode != sip.StatusServiceUnavailable || probe.GetHeader("Retry-After") == nil || probe.GetHeader("Retry-After").Value() != "7" {
 		t.Fatalf("OPTIONS while draining answered %d (Retry-After %v), want 503 with Retry-After 7", probe.StatusCode, probe.GetHeader("Retry-After"))
 	}
 	var retryAfter string
-	second := trunk.inviteWatching(t, g.uri, sdpOffer(30002, "", fmtPCMU), func(res *sip.Response) {
+	second := trunk.InviteWatching(t, g.uri, siptest.Offer(30002, "", siptest.PCMU), func(res *sip.Response) {
 		if h := res.GetHeader("Retry-After"); h != nil {
 			retryAfter = h.Value()
 		}
 	})
-	if got := second.finalStatus(t); got != sip.StatusServiceUnavailable || retryAfter != "7" {
+	if got := second.FinalStatus(t); got != sip.StatusServiceUnavailable || retryAfter != "7" {
 		t.Fatalf("INVITE while draining answered %d (Retry-After %q), want 503 with Retry-After 7", got, retryAfter)
 	}
 	if n := rejected.get(RejectDraining); n != 2 {
@@ -43,6 +45,6 @@ func TestDrainRefusesNewCallsAndProbesButKeepsTheCallInProgress(t *testing.T) {
 	if n := g.AdmittedCalls(); n != 1 {
 		t.Fatalf("%d calls admitted while draining, want the first one only", n)
 	}
-	byeCaller(t, first)
+	first.Bye(t)
 	waitUntil(t, func() bool { return g.AdmittedCalls() == 0 }, "the call in progress to end")
 }

@@ -25,8 +25,12 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/kamailiotest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/sip/testports"
 	"github.com/consentgw/consentgw/storage/s3/miniotest"
 )
+
+// mediaPorts is each node's media range: 64 RTP/RTCP pairs, more than a check holds.
+const mediaPorts = 128
 
 // Bucket is the cluster's recordings bucket, versioned, so an erase must remove every
 // version.
@@ -113,16 +117,17 @@ func (c *Cluster) writeConfig(t *testing.T, o Options) string {
 // range, and the MinIO process it talks to (they alternate).
 func (c *Cluster) nodeEnv(t *testing.T, i int) []string {
 	t.Helper()
-	sip := freePort(t)
-	media := 20000 + 2000*i
+	// Reserved for the whole test (sip/testports): a node restarts on the same ports.
+	sip := testports.Port(t, testports.UDPAndTCP)
+	media := testports.Block(t, testports.UDP, mediaPorts)
 	m := c.MinIO.Servers[i%len(c.MinIO.Servers)]
 	return []string{
 		config.EnvName("node_name") + "=" + NodeName(i),
 		config.EnvName("data_dir") + "=" + t.TempDir(),
 		config.EnvName("sip.listen") + fmt.Sprintf("=udp:127.0.0.1:%d,tcp:127.0.0.1:%d", sip, sip),
-		config.EnvName("http.listen") + "=127.0.0.1:" + strconv.Itoa(freePort(t)),
+		config.EnvName("http.listen") + "=127.0.0.1:" + strconv.Itoa(testports.Port(t, testports.TCP)),
 		config.EnvName("media.port_min") + "=" + strconv.Itoa(media),
-		config.EnvName("media.port_max") + "=" + strconv.Itoa(media+1999),
+		config.EnvName("media.port_max") + "=" + strconv.Itoa(media+mediaPorts-1),
 		config.EnvName("storage.s3.endpoint") + "=" + m.Endpoint,
 	}
 }

@@ -15,6 +15,9 @@ import (
 // (CONSENTGW_NODE_NAME, CONSENTGW_SIP_LISTEN, ...). It returns once /readyz answers 200.
 func StartNode(t testing.TB, file string, env []string) *Process {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test builds and runs the consentgw binary")
+	}
 	environ := append(os.Environ(), env...)
 	cfg, err := config.Load(file, environ)
 	if err != nil {

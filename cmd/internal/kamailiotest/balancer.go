@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // BalancerConfig is the dispatcher configuration this harness runs, the one
@@ -27,7 +28,7 @@ type Balancer struct {
 func StartBalancer(t testing.TB, nodes []string) *Balancer {
 	t.Helper()
 	Require(t)
-	p := &Proxy{ip: "127.0.0.1", port: sipptest.FreePort(t, "udp"), log: &syncBuffer{}, done: make(chan struct{})}
+	p := &Proxy{ip: "127.0.0.1", port: testports.Port(t, testports.UDP), log: &syncBuffer{}, done: make(chan struct{})}
 	dir := t.TempDir()
 	list := filepath.Join(dir, "dispatcher.list")
 	var b strings.Builder

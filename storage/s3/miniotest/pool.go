@@ -27,6 +27,9 @@ type Pool struct {
 // MINIO_CI_CD lifts the root-drive check; outside a container the first is not read.
 func StartPool(t testing.TB, processes, drives int) *Pool {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test runs MinIO (the fast tier runs no outside binary)")
+	}
 	dir := t.TempDir()
 	p := &Pool{AccessKey: "user-" + randomHex(t, 6), SecretKey: randomHex(t, 20)}
 	bin := findBinary(t)

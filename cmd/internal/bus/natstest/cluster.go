@@ -23,6 +23,9 @@ type Cluster struct {
 // (a meta leader is elected). Server i is named "n<i+1>".
 func StartCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test runs nats-server (the fast tier runs no outside binary)")
+	}
 	dir := t.TempDir()
 	bin := findBinary(t)
 	routes := make([]string, n)
