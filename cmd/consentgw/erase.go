@@ -85,9 +85,13 @@ func printErase(w io.Writer, res rights.EraseResult) {
 	case res.Scope == rights.ScopeRecordings:
 		verb = "erased the recordings of"
 	}
-	fmt.Fprintf(w, "%s %s: %d recordings, %d receipts (%d kept as anonymous statistics), %d index entries, %d export bundles deleted; %d live recordings discarded (request %s)\n",
+	nodes := ""
+	if len(res.Nodes) > 0 {
+		nodes = " by " + strings.Join(res.Nodes, ", ")
+	}
+	fmt.Fprintf(w, "%s %s: %d recordings, %d receipts (%d kept as anonymous statistics), %d index entries, %d export bundles deleted; %d live recordings discarded%s (request %s)\n",
 		verb, who, res.RecordingsDeleted, res.ReceiptsDeleted, res.ReceiptsAnonymized, res.IndexEntriesDeleted,
-		res.ExportsDeleted, res.LiveRecordingsDiscarded, res.RequestID)
+		res.ExportsDeleted, res.LiveRecordingsDiscarded, nodes, res.RequestID)
 	for _, h := range res.Held {
 		what := "everything of the subject"
 		if h.Call != "" {

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/consentgw/consentgw/cmd/internal/config"
+	"github.com/consentgw/consentgw/consent/callctl/registry"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/signing"
 	"github.com/consentgw/consentgw/consent/subject"
@@ -106,6 +107,7 @@ func inventoryOf(cfg *config.Config) Inventory {
 		{"anonymous statistics", at(rights.AnonymizedPrefix + "YYYY/MM/DD/"), "none: route, hour, decision, method, mode, policy, prompt", "none", anonymized, "the operator"},
 		{"spool", filepath.Join(cfg.DataDir, "spool"), "receipts (with the raw Call-ID) and audio of calls in progress or not stored yet", "callers, agents", "until stored (longer while the store is away)", "upload; erase (every node)"},
 		{"durable requests", nats + ": stream CONSENTGW_REQUESTS", "requests as sent: phone numbers and customer ids in clear, requesters", "subjects, requesters", "until a gateway has done the request", "processing"},
+		{"call registry", nats + ": key-value bucket " + registry.Bucket, "which node holds which call: receipt ids and the subject keys of calls in progress", parties, "while the call lasts; a dead node's for a day", "the call's end; the node's next start; the bucket's TTL"},
 		{"audit trail", nats + ": stream CONSENTGW_EVENTS", "receipts without their Call-ID (its key instead), subject keys, request results, object keys", parties + ", requesters", events, "stream age limit"},
 		{"logs", "stderr (log.format " + cfg.Log.Format + ", level " + cfg.Log.Level + ")", "Call-ID keys, receipt ids, shortened subject keys; at debug, SIP with numbers and Call-IDs masked", "callers, agents", "the log collector's policy", "the log collector"},
 		{"keys", filepath.Join(cfg.DataDir, subject.KeyFileName) + ", " + filepath.Join(cfg.DataDir, signing.KeyFileName), "none (secrets: the HMAC key links numbers to subject keys)", "none", "kept", "the operator"},

@@ -27,6 +27,8 @@ commands:
   pseudonym [--type call-id|tel|customer|agent] VALUE
                                                      print the key logs and events use for VALUE
   nats-user [--nkey FILE] NAME                       print an entry of nats.authorization
+  drain [-c FILE]                                    take the gateway on this host out of service: it
+                                                     finishes its calls, uploads its spool and exits
   version           print the version
 
 Run 'consentgw <command> -h' for a command's flags.
@@ -77,6 +79,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return natsUser(args[1:], stdin, stdout, stderr)
 	case "pseudonym":
 		return pseudonym(args[1:], stdin, stdout, stderr)
+	case "drain":
+		return drain(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		return version(stdout)
 	case "help", "-h", "--help":

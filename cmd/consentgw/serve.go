@@ -37,15 +37,24 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	log := newLogger(cfg.Log, stderr)
 
+	// Signals are taken from before the start: one that arrives while the gateway starts
+	// (it answers /readyz before Start returns) is acted on once it runs.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	drain := make(chan os.Signal, 1)
+	signal.Notify(drain, syscall.SIGUSR1)
+	defer signal.Stop(drain)
 	g, err := gateway.Start(cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "consentgw: %v\n", err)
 		return exitFailed
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
-	log.Info("stopping: ending calls and storing what they left")
+	log = log.With("node", cfg.NodeName) // as every line the gateway writes
+	if waitStop(ctx, g, drain) {
+		log.Info("drained: stopping")
+	} else {
+		log.Info("stopping: ending calls and storing what they left")
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := g.Shutdown(shutdownCtx); err != nil {
@@ -53,6 +62,22 @@ func serve(args []string, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// waitStop returns when the gateway should stop: true when a drain (SIGUSR1, POST
+// /drain, consentgw drain) finished, false on SIGINT or SIGTERM, which also cut a drain
+// short.
+func waitStop(ctx context.Context, g *gateway.Gateway, drain <-chan os.Signal) bool {
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-drain:
+			g.Drain()
+		case <-g.Drained():
+			return true
+		}
+	}
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {

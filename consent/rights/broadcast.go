@@ -82,6 +82,10 @@ type controlReply struct {
 type Broadcast struct {
 	Conn   *nats.Conn
 	Logger *slog.Logger
+	// Holders, when set, names the nodes that must answer: the broadcast waits up to
+	// gatherFirst for each node holding a live call of the subject, and fails with
+	// ErrHolderSilent if one never does.
+	Holders HolderLookup
 }
 
 // Discard asks every node to discard what it holds of the target: live recordings and
@@ -100,8 +104,13 @@ func (b Broadcast) Discard(ctx context.Context, t DiscardTarget) (Discarded, err
 	if err := b.Conn.PublishRequest(ControlErase, inbox, body); err != nil {
 		return Discarded{}, fmt.Errorf("broadcasting erase: %w", err)
 	}
+	holders, err := b.holders(ctx, t)
+	if err != nil {
+		return Discarded{}, err
+	}
 	var d Discarded
 	wait := gatherFirst
+	holdersBy := time.Now().Add(gatherFirst)
 	for {
 		wctx, cancel := context.WithTimeout(ctx, wait)
 		msg, err := sub.NextMsgWithContext(wctx)
@@ -109,6 +118,9 @@ func (b Broadcast) Discard(ctx context.Context, t DiscardTarget) (Discarded, err
 		if err != nil {
 			if ctx.Err() != nil {
 				return d, fmt.Errorf("broadcasting erase: %w", ctx.Err())
+			}
+			if err := holders.err(); err != nil {
+				return d, err
 			}
 			if d.Nodes == 0 && b.Logger != nil {
 				b.Logger.Warn("no gateway answered the erase broadcast; erasing the store anyway", "subject", subject.Redact(t.SubjectKey), "call", t.Call)
@@ -122,7 +134,12 @@ func (b Broadcast) Discard(ctx context.Context, t DiscardTarget) (Discarded, err
 		d.Nodes++
 		d.Live += r.Live
 		d.Spooled += r.Spooled
+		d.Names = append(d.Names, r.Node)
+		holders.confirmed(r.Node)
 		wait = gatherIdle
+		if holders.err() != nil {
+			wait = max(time.Until(holdersBy), gatherIdle)
+		}
 	}
 }
 

@@ -177,6 +177,7 @@ func (s *Service) runErase(ctx context.Context, req Request, t eraseTarget, rec 
 	}
 	res := s.eraseResult(req, t, rec.Plan, held)
 	res.LiveRecordingsDiscarded, res.SpooledJobsDiscarded = discarded.Live, discarded.Spooled
+	res.Nodes = sortedNames(discarded.Names)
 	for _, id := range rec.Plan.ids() {
 		c := rec.Plan.Calls[id]
 		if c.Recording != "" {

@@ -92,6 +92,12 @@ func Listen(o ListenOptions) (*Listener, error) {
 		return fail(fmt.Errorf("rights: subscribing to %s*: %w", RPCPrefix, err))
 	}
 	l.subs = append(l.subs, sub)
+	if o.Node != "" {
+		if sub, err = o.Conn.Subscribe(NodeRPCSubject("*", o.Node), l.onNodeRPC); err != nil {
+			return fail(fmt.Errorf("rights: subscribing to %s: %w", NodeRPCSubject("*", o.Node), err))
+		}
+		l.subs = append(l.subs, sub)
+	}
 	cons, err := o.JS.CreateOrUpdateConsumer(ctx, Stream, jetstream.ConsumerConfig{
 		Durable:       Durable,
 		Description:   "consentgw gateways: data-subject requests",

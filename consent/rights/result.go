@@ -50,6 +50,9 @@ type EraseResult struct {
 	Status    string `json:"status"`
 	Scope     Scope  `json:"scope"`
 	EraseCounts
+	// Nodes are the gateways that confirmed the discard, sorted: among them every node
+	// the call registry named as holding a call of the subject.
+	Nodes []string `json:"nodes,omitempty"`
 	// Held lists what legal holds kept from the erase, and why (Status is then partial).
 	Held []HeldItem `json:"held,omitempty"`
 	// WouldDelete lists the keys a dry run would delete.

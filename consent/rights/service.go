@@ -36,6 +36,8 @@ type Discarded struct {
 	Nodes   int `json:"nodes"`
 	Live    int `json:"live"`
 	Spooled int `json:"spooled"`
+	// Names are the nodes that answered.
+	Names []string `json:"names,omitempty"`
 }
 
 // ExportPolicy is what an export bundle says and how long it lasts.

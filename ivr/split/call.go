@@ -156,6 +156,8 @@ func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbou
 	// the recording is queued for the store (see liveCall.record and finish).
 	s.live.Store(r.ID, live)
 	defer s.live.Delete(r.ID)
+	s.opts.Holdings.Hold(r.ID, live.subjects)
+	defer s.opts.Holdings.Release(r.ID)
 	var rec *recorder.Recorder
 	var recStarted time.Time
 	if r.Decision.Records() {

@@ -59,6 +59,16 @@ type Options struct {
 	Events EventSink
 	// HangupTimeout bounds each BYE at the end of a call.
 	HangupTimeout time.Duration
+	// Holdings is told which calls this node bridges (the cluster's live-call registry);
+	// nil tells no one.
+	Holdings Holdings
+}
+
+// Holdings notes the calls this node holds, by receipt id and subject keys, so an erase
+// knows which nodes must confirm it. Neither method may wait on the network.
+type Holdings interface {
+	Hold(id string, subjectKeys []string)
+	Release(id string)
 }
 
 // Splitter runs calls; it is the b2bua.CallHandler of the gateway.
@@ -74,6 +84,9 @@ func New(opts Options) *Splitter {
 	}
 	if opts.Events == nil {
 		opts.Events = nopEvents{}
+	}
+	if opts.Holdings == nil {
+		opts.Holdings = nopHoldings{}
 	}
 	if opts.HangupTimeout == 0 {
 		opts.HangupTimeout = 5 * time.Second
@@ -95,6 +108,11 @@ func (nopObserver) CallerCancelled()                         {}
 func (nopObserver) RecordingStarted()                        {}
 func (nopObserver) RecordingFinished(int64, int64)           {}
 func (nopObserver) CallControl(string)                       {}
+
+type nopHoldings struct{}
+
+func (nopHoldings) Hold(string, []string) {}
+func (nopHoldings) Release(string)        {}
 
 type nopEvents struct{}
 

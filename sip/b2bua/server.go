@@ -106,6 +106,7 @@ type Server struct {
 	admit    sync.Mutex
 	admitted int // calls between admitCall and callDone; under admit
 	closing  atomic.Bool
+	draining atomic.Bool // see Drain
 	bound    []net.Addr
 	closers  []func() error
 	limiter  *sourceLimiter // nil = no per-source INVITE limit
@@ -305,7 +306,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.inDialog(req, tx)
 		return
 	}
-	if !s.gate(req, tx, true) {
+	if !s.gate(req, tx, true) || s.refusedForDrain(req, tx) {
 		return
 	}
 	s.trace(req)
@@ -520,6 +521,9 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if !s.gate(req, tx, false) {
 		return // a scanner's probe learns nothing but 403
+	}
+	if s.refusedForDrain(req, tx) {
+		return // a balancer's probe takes the node out
 	}
 	s.trace(req)
 	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)

@@ -48,7 +48,7 @@ done
 curl -fsS --max-time 1 "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null || { cat "$TMP/gateway.log"; exit 1; }
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$GW_PID/status"; }
-metric() { curl -fsS --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" | awk -v m="$1" '$1 == m {printf "%d", $2}'; }
+metric() { curl -fsS --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" | awk -v m="$1" '{ n = $1; gsub(/node="[^"]*",?/, "", n); sub(/,}$/, "}", n); sub(/{}$/, "", n) } n == m {printf "%d", $2}'; }
 sample() { printf '%-22s RSS %7d KiB   Go heap in use %7d KiB\n' "$1" "$(rss_kib)" "$(( $(metric go_memstats_heap_inuse_bytes) / 1024 ))"; }
 
 sample "before the flood"

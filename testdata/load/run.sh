@@ -410,7 +410,7 @@ run_phase() {
 		while kill -0 "${sys_pids[0]}" 2>/dev/null; do
 			local active=NA socks
 			if [ -n "$gw_pid" ]; then
-				active=$(curl -fsS --max-time 1 "$http/metrics" 2>/dev/null | awk '$1 == "consentgw_active_calls" {print $2}' || true)
+				active=$(curl -fsS --max-time 1 "$http/metrics" 2>/dev/null | awk '{ n = $1; gsub(/node="[^"]*",?/, "", n); sub(/,}$/, "}", n); sub(/{}$/, "", n) } n == "consentgw_active_calls" {print $2}' || true)
 			fi
 			socks=$(udp_sockets "$media_min" "$media_max" | tee -a "$dir/drops.txt" | wc -l)
 			echo "$EPOCHREALTIME $(cpu_ticks "${sys_pids[@]}") $(mem_kib "${sys_pids[@]}") ${active:-NA} $socks $(cpu_ticks "${sipp_pids[@]}")"
@@ -569,7 +569,7 @@ run_phase() {
 		valid="$good of $n_con"
 		[ "$good" -eq "$n_con" ] && [ "$recordings" -eq "$n_con" ] ||
 			problem "recordings: $recordings stored, $good valid, want $n_con"
-		rec_dropped=$(awk '$1 == "consentgw_recorder_dropped_packets_total" {s += $2} END{print s + 0}' "$dir/metrics.txt")
+		rec_dropped=$(awk '{ n = $1; gsub(/node="[^"]*",?/, "", n); sub(/,}$/, "}", n); sub(/{}$/, "", n) } n == "consentgw_recorder_dropped_packets_total" {s += $2} END{print s + 0}' "$dir/metrics.txt")
 		local errors
 		errors=$(grep -c 'level=ERROR' "$dir/gateway.log" || true)
 		[ "$errors" -eq 0 ] || problem "$errors ERROR lines in the gateway log"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/callctl"
+	"github.com/consentgw/consentgw/consent/callctl/registry"
 	"github.com/consentgw/consentgw/consent/rights"
 )
 
@@ -81,9 +82,10 @@ func permissions(role Role, name string) *server.Permissions {
 		return &server.Permissions{
 			Publish: &server.SubjectPermission{Allow: []string{
 				"$JS.API.>", "$JS.ACK." + rights.Stream + ".>", audit.SubjectPrefix + ">", rights.ControlErase,
+				"$KV." + registry.Bucket + ".>",
 			}},
 			Subscribe: &server.SubjectPermission{Allow: []string{
-				rights.RPCPrefix + "*", rights.ControlErase, callctl.SubjectPrefix + "*.*", "_INBOX.>",
+				rights.RPCPrefix + "*", rights.NodeRPCSubject("*", "*"), rights.ControlErase, callctl.SubjectPrefix + "*.*", "_INBOX.>",
 			}},
 			Response: &server.ResponsePermission{}, // the defaults: one reply per request received, within 2 minutes
 		}

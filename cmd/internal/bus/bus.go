@@ -35,12 +35,12 @@ type Options struct {
 	Logger   *slog.Logger
 	// Auth is how to authenticate to an external server.
 	Auth Auth
+	// Streams are the limits and replicas of the gateway's streams.
+	Streams StreamSettings
 	// Users may log in to the embedded server, each with its role's rights; with any,
 	// no one else may (the gateway logs in with an nkey made at start). None = anyone
 	// who reaches Listen may do anything.
 	Users []User
-	// EventsMaxAge bounds how long CONSENTGW_EVENTS keeps events; 0 = forever.
-	EventsMaxAge time.Duration
 }
 
 // Bus is a NATS connection, and the embedded server behind it if there is one.
@@ -104,7 +104,7 @@ func Open(o Options) (*Bus, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
 	defer cancel()
-	if err := EnsureStreams(ctx, b.JS, o.EventsMaxAge); err != nil {
+	if err := EnsureStreams(ctx, b.JS, o.Streams); err != nil {
 		b.Close()
 		return nil, err
 	}

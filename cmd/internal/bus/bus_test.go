@@ -32,7 +32,7 @@ func streamConfig(t *testing.T, js jetstream.JetStream, name string) jetstream.S
 }
 
 func TestEmbeddedServerGetsTheStreams(t *testing.T) {
-	b, err := Open(Options{Listen: freeListen(t), StoreDir: t.TempDir(), Name: "t", EventsMaxAge: 48 * time.Hour})
+	b, err := Open(Options{Listen: freeListen(t), StoreDir: t.TempDir(), Name: "t", Streams: StreamSettings{EventsMaxAge: 48 * time.Hour}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestEmbeddedServerGetsTheStreams(t *testing.T) {
 
 func TestStreamsAreUpdatedAtStart(t *testing.T) {
 	srv := natstest.Start(t)
-	first, err := Open(Options{URL: srv.URL, Name: "a", EventsMaxAge: time.Hour})
+	first, err := Open(Options{URL: srv.URL, Name: "a", Streams: StreamSettings{EventsMaxAge: time.Hour}})
 	if err != nil {
 		t.Fatal(err)
 	}

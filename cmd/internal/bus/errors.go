@@ -9,4 +9,7 @@ var (
 	ErrNoCertificates = errors.New("no PEM certificate in file")
 	// ErrCertWithoutKey is returned when only one of a client certificate and its key is set.
 	ErrCertWithoutKey = errors.New("cert and key must be set together")
+	// ErrStreamMismatch is returned when an existing stream has a retention or storage
+	// the gateway cannot change in place.
+	ErrStreamMismatch = errors.New("stream settings cannot be changed in place")
 )

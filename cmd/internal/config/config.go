@@ -14,8 +14,11 @@ import (
 
 // Config is the whole configuration file. Every key is optional.
 type Config struct {
-	DataDir  string   `yaml:"data_dir"`
-	NodeName string   `yaml:"node_name"` // name in receipts' "gateway" field
+	DataDir string `yaml:"data_dir"`
+	// NodeName names this gateway in receipts, events, metrics, logs and the cluster's
+	// live-call registry; it is a NATS subject token, so each node of a cluster has its
+	// own (CONSENTGW_NODE_NAME in one shared file).
+	NodeName string   `yaml:"node_name"`
 	Log      Log      `yaml:"log"`
 	SIP      SIP      `yaml:"sip"`
 	Media    Media    `yaml:"media"`
@@ -207,6 +210,9 @@ type NATS struct {
 	TLS          NATSTLS `yaml:"tls"`
 	// EventsMaxAge is how long the audit trail (CONSENTGW_EVENTS) keeps events; 0 = forever.
 	EventsMaxAge Duration `yaml:"events_max_age"`
+	// Replicas is how many JetStream servers keep each of the gateway's streams and its
+	// live-call registry: 1 (the embedded server), 3 or 5 (a cluster).
+	Replicas int `yaml:"replicas"`
 	// RequestKeys are the data-subject requesters' HMAC keys, "NAME:BASE64"; when any is
 	// set, every erase and export must be signed by one of them (README "Security").
 	RequestKeys []string `yaml:"request_keys"`

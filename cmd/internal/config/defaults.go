@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"strings"
 	"time"
 )
 
@@ -36,7 +37,7 @@ func Default() *Config {
 		})},
 		Storage:  Storage{S3: S3{Bucket: "recordings"}, SpoolMaxMB: 10240},
 		Subjects: Subjects{CustomerHeader: "X-Customer-ID"},
-		NATS:     NATS{Listen: "127.0.0.1:4222"},
+		NATS:     NATS{Listen: "127.0.0.1:4222", Replicas: 1},
 		Exports:  Exports{Expires: Duration(24 * time.Hour)},
 		Rights:   Rights{EraseKeeps: "nothing"},
 		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
@@ -52,11 +53,28 @@ func withRouteDefaults(r Route) Route {
 	return r
 }
 
+// defaultNodeName is this host's name as a node name (nodeNameOf).
 func defaultNodeName() string {
-	if h, err := os.Hostname(); err == nil && h != "" {
-		return h
+	h, _ := os.Hostname()
+	return nodeNameOf(h)
+}
+
+// nodeNameOf is a host name up to its first dot, with any character a NATS subject token
+// may not hold turned into '-'; "consentgw" when that leaves nothing.
+func nodeNameOf(host string) string {
+	h, _, _ := strings.Cut(host, ".")
+	if h == "" {
+		return "consentgw"
 	}
-	return "consentgw"
+	if len(h) > maxNodeName {
+		h = h[:maxNodeName]
+	}
+	return strings.Map(func(r rune) rune {
+		if validNodeRune(r) {
+			return r
+		}
+		return '-'
+	}, h)
 }
 
 // DefaultTrusted is sip.trusted out of the box: loopback and the private ranges (RFC 1918,

@@ -26,7 +26,7 @@ func TestDefaultsAreTheDocumentedOnes(t *testing.T) {
 			AnswerTimeout: Duration(30 * time.Second)}},
 		Storage:  Storage{S3: S3{Bucket: "recordings"}, SpoolMaxMB: 10240},
 		Subjects: Subjects{CustomerHeader: "X-Customer-ID"},
-		NATS:     NATS{Listen: "127.0.0.1:4222"},
+		NATS:     NATS{Listen: "127.0.0.1:4222", Replicas: 1},
 		Exports:  Exports{Expires: Duration(24 * time.Hour)},
 		Rights:   Rights{EraseKeeps: "nothing"},
 		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
@@ -78,5 +78,20 @@ func TestListenersOfDefaults(t *testing.T) {
 	want := []Listener{{"udp", "0.0.0.0", 5060}, {"tcp", "0.0.0.0", 5060}}
 	if !reflect.DeepEqual(ls, want) {
 		t.Errorf("Listeners() = %+v, want %+v", ls, want)
+	}
+}
+
+func TestNodeNameFromTheHostNameIsASubjectToken(t *testing.T) {
+	for host, want := range map[string]string{
+		"gw-cph-1":            "gw-cph-1",
+		"gw1.dc1.example.com": "gw1",
+		"host with space":     "host-with-space",
+		"":                    "consentgw",
+		".leading-dot":        "consentgw",
+		"n\u00f8de_7":         "n-de_7",
+	} {
+		if got := nodeNameOf(host); got != want {
+			t.Errorf("nodeNameOf(%q) = %q, want %q", host, got, want)
+		}
 	}
 }

@@ -49,6 +49,7 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 			Credentials:   "/etc/consentgw/nats.creds",
 			TLS:           NATSTLS{CA: "/etc/consentgw/nats-ca.pem", Cert: "/etc/consentgw/nats-client.pem", Key: "/etc/consentgw/nats-client-key.pem"},
 			EventsMaxAge:  Duration(8760 * time.Hour),
+			Replicas:      3,
 			RequestKeys:   []string{"crm:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "dpo:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="},
 			Authorization: NATSAuthorization{CRM: []string{}, DPO: []string{}, CallControl: []string{}}},
 		Exports: Exports{Expires: Duration(48 * time.Hour), Purpose: "Quality assurance and documentation of telephone agreements.",

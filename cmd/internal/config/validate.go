@@ -17,6 +17,14 @@ import (
 	"github.com/consentgw/consentgw/consent/rights"
 )
 
+// maxNodeName bounds node_name, which is part of NATS subjects and registry keys.
+const maxNodeName = 64
+
+// validNodeRune is what a node name may hold: a NATS subject token's safe characters.
+func validNodeRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
+}
+
 // minHMACKeyLen keeps operator-chosen pseudonym keys out of guessing range; generated keys
 // are longer.
 const minHMACKeyLen = 16
@@ -66,8 +74,8 @@ func (v *validator) top() {
 	if c.DataDir == "" {
 		v.check("data_dir", invalid("must not be empty"))
 	}
-	if c.NodeName == "" || strings.ContainsFunc(c.NodeName, unicode.IsControl) {
-		v.check("node_name", invalid("must be a non-empty name without control characters"))
+	if c.NodeName == "" || len(c.NodeName) > maxNodeName || strings.ContainsFunc(c.NodeName, func(r rune) bool { return !validNodeRune(r) }) {
+		v.check("node_name", invalid("%q: want 1-%d letters, digits, '-' or '_' (it names the node in NATS subjects; set CONSENTGW_NODE_NAME per node)", c.NodeName, maxNodeName))
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
@@ -463,6 +471,12 @@ func (v *validator) natsAuth() {
 	}
 	if n.EventsMaxAge < 0 {
 		v.check("nats.events_max_age", invalid("%s must not be negative", n.EventsMaxAge))
+	}
+	switch {
+	case n.Replicas != 1 && n.Replicas != 3 && n.Replicas != 5:
+		v.check("nats.replicas", invalid("%d: want 1, 3 or 5 (a JetStream cluster keeps a majority of them)", n.Replicas))
+	case n.Replicas > 1 && n.URL == "":
+		v.check("nats.replicas", invalid("the embedded server is one server and keeps one replica: set nats.url to a JetStream cluster"))
 	}
 	var keys []rights.SigningKey
 	for i, s := range n.RequestKeys {

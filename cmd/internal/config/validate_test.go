@@ -26,6 +26,10 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"leaf is a list", "data_dir: [a]\n", "config: data_dir: want a single value", ErrInvalidValue},
 		{"routes is a mapping", "routes:\n  name: a\n", "config: routes: want a list", ErrInvalidValue},
 		{"empty data_dir", "data_dir: ''\n", "config: data_dir: must not be empty (line 1)", ErrInvalidValue},
+		{"node name with a dot", "node_name: gw.cph.1\n", "config: node_name: \"gw.cph.1\": want 1-64 letters, digits", ErrInvalidValue},
+		{"node name with a space", "node_name: gw 1\n", "config: node_name:", ErrInvalidValue},
+		{"replicas 2", "nats:\n  url: nats://a:4222\n  replicas: 2\n", "config: nats.replicas: 2: want 1, 3 or 5", ErrInvalidValue},
+		{"replicas on the embedded server", "nats:\n  replicas: 3\n", "config: nats.replicas: the embedded server is one server", ErrInvalidValue},
 		{"bad log level", "log:\n  level: verbose\n", "config: log.level: unknown level \"verbose\"", ErrInvalidValue},
 		{"bad log format", "log:\n  format: xml\n", "config: log.format: unknown format", ErrInvalidValue},
 

@@ -357,10 +357,13 @@ func TestEraseDuringARecordedCallOnAnotherGateway(t *testing.T) {
 	sipptest.RequireSIPp(t)
 	agent := startAgent(t, "agent.xml", pcmu, "granted", nil)
 	const key = "e2e-shared-hmac-key-0123456789abcdef"
-	first := gatewaytest.Start(t, func(c *config.Config) { routeTo(agent)(c); c.Subjects.HMACKey = key })
+	const signing = "ZTJlLXNoYXJlZC1zaWduaW5nLWtleS0wMTIzNDU2Nzg="
+	first := gatewaytest.Start(t, func(c *config.Config) { routeTo(agent)(c); c.Subjects.HMACKey = key; c.Rights.SigningKey = signing })
 	second := gatewaytest.Start(t, func(c *config.Config) {
 		routeTo(agent)(c)
+		c.NodeName = "test-node-2"
 		c.Subjects.HMACKey = key
+		c.Rights.SigningKey = signing
 		c.NATS.URL = first.NATSURL()
 		c.Storage.Dir = first.Config.ObjectDir()
 	})

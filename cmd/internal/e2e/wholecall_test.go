@@ -181,9 +181,9 @@ func TestPauseLeavesASilentGapOfItsLength(t *testing.T) {
 		t.Fatal("paused call has no recording")
 	}
 	metrics := scrape(t, gw)
-	for _, want := range []string{`consentgw_call_control_total{action="paused"} 2`, `consentgw_call_control_total{action="resumed"} 1`, `consentgw_call_control_total{action="auto_resumed"} 1`} {
-		if !strings.Contains(metrics, want) {
-			t.Errorf("/metrics lacks %s", want)
+	for series, want := range map[string]float64{`consentgw_call_control_total{action="paused"}`: 2, `consentgw_call_control_total{action="resumed"}`: 1, `consentgw_call_control_total{action="auto_resumed"}`: 1} {
+		if got := gatewaytest.MetricValue(metrics, series); got != want {
+			t.Errorf("/metrics: %s %v, want %v", series, got, want)
 		}
 	}
 	gaps := silentGaps(t, gw.ObjectPath(*rec.Recording), 300*time.Millisecond)

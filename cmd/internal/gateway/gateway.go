@@ -24,6 +24,7 @@ import (
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/callctl"
+	"github.com/consentgw/consentgw/consent/callctl/registry"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/signing"
 	"github.com/consentgw/consentgw/consent/subject"
@@ -55,6 +56,7 @@ type Gateway struct {
 	events    *audit.Publisher
 	rights    *rights.Listener
 	callctl   *callctl.Listener
+	registry  *registry.Registry
 	ports     *media.PortPool
 	dualStack *b2bua.MediaAddr // the other family's media address, if media.ip has one
 	recorders *recorder.Scheduler
@@ -72,6 +74,7 @@ type Gateway struct {
 	sweeper    *retention.Sweeper
 	background context.CancelFunc
 	sweeping   chan struct{}
+	drain      drainer
 }
 
 // Option adjusts a gateway beyond its configuration, for embedding and tests.
@@ -86,7 +89,8 @@ func WithArchiveHook(hook func(kind string, err error)) Option {
 // Start builds every part from cfg and starts serving SIP and HTTP. On error, whatever
 // was started is stopped again.
 func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, err error) {
-	g = &Gateway{cfg: cfg, log: log}
+	log = log.With("node", cfg.NodeName)
+	g = &Gateway{cfg: cfg, log: log, drain: newDrainer()}
 	for _, o := range opts {
 		o(g)
 	}
@@ -125,12 +129,16 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	}
 	if g.bus, err = bus.Open(bus.Options{
 		URL: cfg.NATS.URL, Listen: cfg.NATS.Listen, StoreDir: cfg.DataDir + "/nats",
-		Name: cfg.NodeName, Logger: log, Auth: natsAuth(cfg.NATS), EventsMaxAge: cfg.NATS.EventsMaxAge.Std(),
-		Users: cfg.NATS.Authorization.Users(),
+		Name: cfg.NodeName, Logger: log, Auth: natsAuth(cfg.NATS),
+		Streams: bus.StreamSettings{EventsMaxAge: cfg.NATS.EventsMaxAge.Std(), Replicas: cfg.NATS.Replicas},
+		Users:   cfg.NATS.Authorization.Users(),
 	}); err != nil {
 		return g, err
 	}
 	g.events = audit.New(audit.Options{JS: g.bus.JS, Node: cfg.NodeName, Logger: log})
+	if err := g.openRegistry(key); err != nil {
+		return g, err
+	}
 
 	publicHost, mediaIPs, err := addresses(cfg)
 	if err != nil {
@@ -153,7 +161,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		g.dualStack = &b2bua.MediaAddr{IP: mediaIPs[1], Ports: pool}
 	}
 	var sipServer *b2bua.Server
-	g.metrics = metrics.New(metrics.Gauges{
+	g.metrics = metrics.New(cfg.NodeName, metrics.Gauges{
 		ActiveCalls: func() float64 {
 			if sipServer == nil {
 				return 0
@@ -209,6 +217,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		Logger:   log,
 		Observer: g.metrics,
 		Events:   g.events,
+		Holdings: g.registry,
 	})
 	g.newSweeper()
 	if err := g.startRights(pseudonyms); err != nil {
@@ -217,6 +226,9 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if err := g.startCallControl(); err != nil {
 		return g, err
 	}
+	// This node's erase discards reach its spool now: the calls an earlier run held (it
+	// died) need no longer hold up erases.
+	g.registry.Forget()
 
 	listeners, err := sipListeners(cfg)
 	if err != nil {
@@ -294,6 +306,7 @@ func (g *Gateway) holdsChanged() {
 // Shutdown ends calls (BYE to both legs), stores what they left, and stops everything.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	var errs []error
+	g.drain.close()
 	if g.rights != nil {
 		errs = append(errs, g.rights.Close(ctx))
 	}
@@ -321,6 +334,11 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	if g.archive != nil {
 		errs = append(errs, g.archive.Close(ctx))
+	}
+	if g.registry != nil {
+		// Audio left in the spool keeps this node named: erases of its subjects wait
+		// for the next start.
+		g.registry.Close(ctx, g.archive == nil || g.archive.Pending() == 0)
 	}
 	if g.events != nil {
 		errs = append(errs, g.events.Close(ctx))

@@ -25,6 +25,10 @@ func (g *Gateway) startHTTP() error {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if g.Draining() {
+			http.Error(w, "draining: no new calls", http.StatusServiceUnavailable)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := g.store.Ping(ctx); err != nil {
@@ -37,6 +41,8 @@ func (g *Gateway) startHTTP() error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	mux.HandleFunc("GET /drain", g.serveDrain)
+	mux.HandleFunc("POST /drain", g.serveDrain)
 	mux.HandleFunc("GET "+signing.WellKnownPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/jwk-set+json")
 		json.NewEncoder(w).Encode(signing.KeySet{g.signer.Public()}.JWKS())

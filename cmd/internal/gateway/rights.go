@@ -19,7 +19,7 @@ func (g *Gateway) startRights(pseudonyms *subject.Pseudonymizer) error {
 	cfg := g.cfg
 	svc, err := rights.New(rights.Options{
 		Store: g.store, Pseudonyms: pseudonyms, DefaultRegion: cfg.Subjects.DefaultRegion,
-		Events: g.events, Discard: rights.Broadcast{Conn: g.bus.Conn, Logger: g.log},
+		Events: g.events, Discard: rights.Broadcast{Conn: g.bus.Conn, Logger: g.log, Holders: g.registry},
 		Node: cfg.NodeName, Logger: g.log,
 		Export: rights.ExportPolicy{
 			Expires: cfg.Exports.Expires.Std(), Purpose: cfg.Exports.Purpose, Recipients: cfg.Exports.Recipients,

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,15 +26,28 @@ func (g *Gateway) Metrics(t testing.TB) string {
 }
 
 // MetricValue is the value of one series on a /metrics page, e.g.
-// `consentgw_sip_rejected_total{reason="untrusted"}`; 0 when absent.
+// `consentgw_sip_rejected_total{reason="untrusted"}`; 0 when absent. The node label every
+// series carries is left out of the comparison: a test names a series by its own labels.
 func MetricValue(page, series string) float64 {
+	series = withoutNode(series)
 	sc := bufio.NewScanner(strings.NewReader(page))
 	for sc.Scan() {
 		name, value, ok := strings.Cut(sc.Text(), " ")
-		if ok && name == series {
+		if ok && withoutNode(name) == series {
 			v, _ := strconv.ParseFloat(value, 64)
 			return v
 		}
 	}
 	return 0
+}
+
+// nodeLabel matches the node label of a series, with the comma that joins it to others.
+var nodeLabel = regexp.MustCompile(`node="[^"]*",?`)
+
+// withoutNode is a series name without its node label: `m{node="a",reason="b"}` is
+// `m{reason="b"}`, and `m{node="a"}` is `m`.
+func withoutNode(series string) string {
+	s := nodeLabel.ReplaceAllString(series, "")
+	s = strings.Replace(s, ",}", "}", 1)
+	return strings.TrimSuffix(s, "{}")
 }

@@ -26,8 +26,10 @@ type Process struct {
 	bin     string
 	cfgFile string
 	logFile string
+	env     []string // added to the test's environment: per-node overrides
 	cmd     *exec.Cmd
 	exited  chan struct{}
+	state   *os.ProcessState // of the last run, once exited is closed
 }
 
 // binary builds the gateway once per test binary.
@@ -101,6 +103,7 @@ func (p *Process) Start(t testing.TB) {
 	}
 	defer log.Close()
 	p.cmd = exec.Command(p.bin, "serve", "-c", p.cfgFile)
+	p.cmd.Env = append(os.Environ(), p.env...)
 	p.cmd.Stdout, p.cmd.Stderr = log, log
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := p.cmd.Start(); err != nil {
@@ -108,7 +111,7 @@ func (p *Process) Start(t testing.TB) {
 	}
 	exited := make(chan struct{})
 	p.exited = exited
-	go func(cmd *exec.Cmd) { cmd.Wait(); close(exited) }(p.cmd)
+	go func(cmd *exec.Cmd) { cmd.Wait(); p.state = cmd.ProcessState; close(exited) }(p.cmd)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -78,31 +78,41 @@ func Start(t testing.TB, opts Options) *Proxy {
 	if err := writeConfig(cfg, p, opts); err != nil {
 		t.Fatal(err)
 	}
+	p.run(t, dir, cfg, "relaying to "+opts.NextHop)
+	return p
+}
+
+// run starts Kamailio on cfg, stopped when the test ends, and waits until it answers.
+func (p *Proxy) run(t testing.TB, dir, cfg, what string, args ...string) {
+	t.Helper()
 	// -DD: stay in the foreground (children are still forked); -E: log to stderr;
 	// -Y and -w keep the runtime files in the test's directory.
-	p.cmd = exec.Command("kamailio", "-DD", "-E", "-f", cfg, "-w", dir, "-Y", dir, "-m", "64", "-M", "8")
+	p.cmd = exec.Command("kamailio", append([]string{"-DD", "-E", "-f", cfg, "-w", dir, "-Y", dir, "-m", "64", "-M", "8"}, args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	// Its own process group: Kamailio forks its workers, and the cleanup kills the group.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting kamailio: %v", err)
 	}
-	t.Logf("kamailio (pid %d) on %s relaying to %s", p.cmd.Process.Pid, p.Addr(), opts.NextHop)
+	t.Logf("kamailio (pid %d) on %s %s", p.cmd.Process.Pid, p.Addr(), what)
 	go func() { p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() { p.stop(t) })
 	if err := p.probe(); err != nil {
 		t.Fatalf("kamailio not ready: %v\n%s", err, p.Log())
 	}
-	return p
 }
 
 func writeConfig(path string, p *Proxy, opts Options) error {
-	tmpl, err := template.New("proxy").Parse(proxyTemplate)
+	return writeTemplate(path, proxyTemplate, map[string]any{"IP": p.ip, "Port": p.port, "ModuleDir": ModuleDir, "NextHop": opts.NextHop})
+}
+
+// writeTemplate writes a config template filled with data to path.
+func writeTemplate(path, text string, data map[string]any) error {
+	tmpl, err := template.New("kamailio").Parse(text)
 	if err != nil {
 		return fmt.Errorf("parsing the kamailio config template: %w", err)
 	}
 	var buf bytes.Buffer
-	data := map[string]any{"IP": p.ip, "Port": p.port, "ModuleDir": ModuleDir, "NextHop": opts.NextHop}
 	if err := tmpl.Execute(&buf, data); err != nil {
 		return fmt.Errorf("writing the kamailio config: %w", err)
 	}

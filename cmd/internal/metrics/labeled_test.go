@@ -6,7 +6,7 @@ import "testing"
 func TestMediaRejectsAreCountersByReason(t *testing.T) {
 	counts := map[string]uint64{"unexpected_source": 40, "stun": 3}
 	zero := func() float64 { return 0 }
-	m := New(Gauges{ActiveCalls: zero, PortsInUse: zero, SpoolBytes: zero, ArchivePending: zero,
+	m := New("gw-a", Gauges{ActiveCalls: zero, PortsInUse: zero, SpoolBytes: zero, ArchivePending: zero,
 		MediaRejected: func() map[string]uint64 { return counts }})
 	for _, want := range []map[string]uint64{{"unexpected_source": 40, "stun": 3}, {"unexpected_source": 40, "stun": 4}} {
 		counts["stun"] = want["stun"]
@@ -18,7 +18,14 @@ func TestMediaRejectsAreCountersByReason(t *testing.T) {
 		for _, f := range families {
 			if f.GetName() == "consentgw_media_rejected_total" {
 				for _, s := range f.GetMetric() {
-					got[s.GetLabel()[0].GetValue()] = uint64(s.GetCounter().GetValue())
+					labels := map[string]string{}
+					for _, l := range s.GetLabel() {
+						labels[l.GetName()] = l.GetValue()
+					}
+					if labels["node"] != "gw-a" {
+						t.Errorf("series %v without the node label", labels)
+					}
+					got[labels["reason"]] = uint64(s.GetCounter().GetValue())
 				}
 			}
 		}

@@ -34,8 +34,9 @@ type Gauges struct {
 	MediaRejected func() map[string]uint64
 }
 
-// New registers the metrics.
-func New(g Gauges) *Metrics {
+// New registers the metrics, each with the label node="<node>" so that the series of a
+// cluster's nodes stay apart wherever they are collected.
+func New(node string, g Gauges) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
 		Registry: reg,
@@ -67,7 +68,7 @@ func New(g Gauges) *Metrics {
 			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, challenged, auth_failed, auth_blocked, rate_limited, max_calls, malformed, oversized, too_many_connections, slow_message, bad_request, panic).",
 		}, []string{"reason"}),
 	}
-	reg.MustRegister(m.decisions, m.dialFailures, m.callerCancels, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived, m.callControl, m.sipRejected,
+	prometheus.WrapRegistererWith(prometheus.Labels{"node": node}, reg).MustRegister(m.decisions, m.dialFailures, m.callerCancels, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived, m.callControl, m.sipRejected,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_active_calls", Help: "Calls in progress."}, g.ActiveCalls),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_rtp_port_pairs_in_use", Help: "RTP/RTCP port pairs held by calls."}, g.PortsInUse),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_spool_bytes", Help: "Bytes in the spool: recordings in progress and objects waiting for the store."}, g.SpoolBytes),

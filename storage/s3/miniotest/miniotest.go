@@ -49,7 +49,10 @@ type Server struct {
 
 	bin, console, dataDir, certsDir, logPath string
 	env                                      []string
-	tlsConfig                                *tls.Config
+	// drives are what `minio server` serves when set: every drive of a distributed
+	// pool (StartPool); else dataDir alone.
+	drives    []string
+	tlsConfig *tls.Config
 
 	mu   sync.Mutex
 	proc *process // nil while stopped
@@ -140,14 +143,24 @@ func (s *Server) Restart(t testing.TB) {
 
 func (s *Server) start(t testing.TB) {
 	t.Helper()
+	s.awaitReady(t, s.launch(t))
+}
+
+// launch starts the process.
+func (s *Server) launch(t testing.TB) *process {
+	t.Helper()
 	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logf.Close() // the child keeps its own descriptor
-	cmd := exec.Command(s.bin, "server", "--quiet",
+	drives := s.drives
+	if len(drives) == 0 {
+		drives = []string{s.dataDir}
+	}
+	cmd := exec.Command(s.bin, append([]string{"server", "--quiet",
 		"--address", s.Endpoint, "--console-address", s.console,
-		"--certs-dir", s.certsDir, s.dataDir)
+		"--certs-dir", s.certsDir}, drives...)...)
 	cmd.Env = s.env
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Own process group, so Stop reaches any children; SIGKILL if the
@@ -164,6 +177,12 @@ func (s *Server) start(t testing.TB) {
 	s.mu.Lock()
 	s.proc = p
 	s.mu.Unlock()
+	return p
+}
+
+// awaitReady fails the test unless the launched process gets ready.
+func (s *Server) awaitReady(t testing.TB, p *process) {
+	t.Helper()
 	if err := s.waitReady(p); err != nil {
 		s.Stop()
 		t.Fatalf("MinIO on %s: %v\n%s", s.Endpoint, err, s.logTail())

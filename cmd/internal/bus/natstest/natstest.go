@@ -142,6 +142,12 @@ func (s *Server) options() []nats.Option {
 
 func (s *Server) start(t testing.TB) {
 	t.Helper()
+	s.awaitReady(t, s.launch(t))
+}
+
+// launch starts the process; done is closed when it exits.
+func (s *Server) launch(t testing.TB) (done chan struct{}) {
+	t.Helper()
 	host, port, _ := net.SplitHostPort(s.addr)
 	args := []string{"-a", host, "-p", port, "-js", "-sd", s.storeDir, "-l", s.logPath}
 	switch {
@@ -155,7 +161,7 @@ func (s *Server) start(t testing.TB) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", s.bin, err)
 	}
-	done := make(chan struct{})
+	done = make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
 		close(done)
@@ -163,6 +169,12 @@ func (s *Server) start(t testing.TB) {
 	s.mu.Lock()
 	s.cmd, s.done = cmd, done
 	s.mu.Unlock()
+	return done
+}
+
+// awaitReady fails the test unless the launched server gets ready.
+func (s *Server) awaitReady(t testing.TB, done chan struct{}) {
+	t.Helper()
 	if err := s.waitReady(done); err != nil {
 		s.Stop()
 		log, _ := os.ReadFile(s.logPath)
