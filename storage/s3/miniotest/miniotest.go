@@ -29,7 +29,7 @@ import (
 const InstallCommand = "GOBIN=$HOME/.cache/consentgw/bin go install github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c"
 
 // EnvBinary names a MinIO binary to use instead of the default places.
-const EnvBinary = "CONSENTGW_MINIO"
+const EnvBinary = "MINIO_BINARY"
 
 const (
 	// readyTimeout bounds the wait for readiness (waitReady); MinIO usually

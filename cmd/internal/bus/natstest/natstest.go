@@ -28,7 +28,7 @@ import (
 const InstallCommand = "GOBIN=$HOME/.cache/consentgw/bin go install github.com/nats-io/nats-server/v2@v2.15.2"
 
 // EnvBinary names a nats-server binary to use instead of the default places.
-const EnvBinary = "CONSENTGW_NATS_SERVER"
+const EnvBinary = "NATS_SERVER_BINARY"
 
 const (
 	readyTimeout = 30 * time.Second
