@@ -6,10 +6,7 @@
 package recorder
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -157,7 +154,7 @@ func (r *Recorder) Stop() (Result, error) {
 	if err := r.halt(false); err != nil {
 		return Result{Path: r.path}, fmt.Errorf("stopping recording: %w", err)
 	}
-	sum, err := fileSHA256(r.path)
+	sum, err := wavfile.SHA256(r.path)
 	if err != nil {
 		return Result{Path: r.path}, fmt.Errorf("stopping recording: %w", err)
 	}
@@ -208,17 +205,4 @@ func (r *Recorder) halt(discard bool) error {
 	defer r.work.Unlock()
 	r.finished = true
 	return r.end(now, discard)
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("hashing recording: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hashing recording: %w", err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
