@@ -220,7 +220,7 @@ func (s *Splitter) startRecording(log *slog.Logger, r consent.Receipt, law g711.
 		log.Error("recording could not start", "error", err)
 		return nil, time.Time{}
 	}
-	rec, err := recorder.Start(recorder.Options{Path: s.opts.Archive.WAVPath(r.ID), Law: law, Logger: log, Scheduler: s.opts.Recorders})
+	rec, err := recorder.Start(recorder.Options{Path: s.opts.Archive.WAVPath(r.ID), Codec: law, Logger: log, Scheduler: s.opts.Recorders})
 	if err != nil {
 		log.Error("recording could not start", "error", err)
 		s.opts.Archive.RecordingDiscarded(r.ID)
