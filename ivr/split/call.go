@@ -26,8 +26,7 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
 
 	route, ok := MatchRoute(s.opts.Routes, in.Request.Recipient.User)
 	if !ok {
-		log.Info("no route matches the called number")
-		_ = in.Reject(sip.StatusNotFound, "Not Found")
+		in.Refuse(b2bua.Status(sip.StatusNotFound, "Not Found", errors.New("no route matches the called number")))
 		return
 	}
 	log = log.With("route", route.Name)
