@@ -210,7 +210,7 @@ func (s *Splitter) storeRecording(log *slog.Logger, rec *recorder.Recorder, r co
 // mid-call still ends with the recording stored. It returns nil when the call must go on
 // unrecorded: the spool is full or the disk fails (consent stands, the receipt says so).
 func (s *Splitter) startRecording(log *slog.Logger, r consent.Receipt, law g711.Law) (*recorder.Recorder, time.Time) {
-	if s.opts.Archive.SpoolFull() {
+	if s.opts.Archive.Full() {
 		log.Error("spool full: call goes on unrecorded")
 		return nil, time.Time{}
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/consentgw/consentgw/ivr/prompt"
 	"github.com/consentgw/consentgw/ivr/split"
 	"github.com/consentgw/consentgw/recorder"
+	"github.com/consentgw/consentgw/recorder/spool"
 	"github.com/consentgw/consentgw/sip/b2bua"
 	"github.com/consentgw/consentgw/sip/media"
 	"github.com/consentgw/consentgw/sip/sdpneg"
@@ -50,6 +51,7 @@ type Gateway struct {
 	store     storage.Store
 	closer    func() error // closes the store
 	archive   *archive.Archiver
+	spool     *spool.Spool
 	bus       *bus.Bus
 	events    *audit.Publisher
 	rights    *rights.Listener
@@ -165,18 +167,33 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			}
 			return float64(g.archive.Pending())
 		},
+		SpoolRoom: g.spoolGauge(func(a *archive.Archiver) float64 { return float64(a.Room()) }),
+		SpoolFull: g.spoolGauge(func(a *archive.Archiver) float64 {
+			if a.Full() {
+				return 1
+			}
+			return 0
+		}),
+		SpoolHeld: g.spoolGauge(func(a *archive.Archiver) float64 { return float64(a.Held()) }),
 	})
-	g.archive, err = archive.New(archive.Options{Store: g.store, Logger: log, Dir: cfg.SpoolDir(), MaxSpoolBytes: int64(cfg.Storage.SpoolMaxMB) << 20, Events: g.events, Observe: func(kind string, err error) {
-		g.metrics.Archived(kind, err)
-		if g.archiveHook != nil {
-			g.archiveHook(kind, err)
-		}
-	}})
+	g.archive, err = archive.New(archive.Options{
+		Store: g.store, Logger: log, Dir: cfg.SpoolDir(), Events: g.events,
+		MaxSpoolBytes: int64(cfg.Storage.SpoolMaxMB) << 20, ReserveBytes: int64(cfg.Storage.SpoolReserveMB) << 20,
+		Observe: func(kind string, err error) {
+			g.metrics.Archived(kind, err)
+			if g.archiveHook != nil {
+				g.archiveHook(kind, err)
+			}
+		},
+	})
 	if err != nil {
 		return g, err
 	}
 
 	g.recorders = recorder.NewScheduler(0, 0)
+	g.spool = spool.New(spool.Options{
+		Archive: g.archive, Scheduler: g.recorders, Logger: log, Events: g.events, Observer: g.metrics,
+	})
 	g.splitter = split.New(split.Options{
 		Recorders:      g.recorders,
 		Routes:         routes,
@@ -304,6 +321,16 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		errs = append(errs, g.closer())
 	}
 	return errors.Join(errs...)
+}
+
+// spoolGauge reads the archive for a gauge, 0 before it exists.
+func (g *Gateway) spoolGauge(read func(*archive.Archiver) float64) func() float64 {
+	return func() float64 {
+		if g.archive == nil {
+			return 0
+		}
+		return read(g.archive)
+	}
 }
 
 // Store is the object store, for tests and tools that read what calls left.
