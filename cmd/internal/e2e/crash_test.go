@@ -11,6 +11,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/storage/archive"
 )
 
@@ -75,7 +76,21 @@ func TestGatewayKilledMidCallStoresTheRepairedRecordingAtRestart(t *testing.T) {
 		t.Fatalf("metadata %+v: want a repaired recording of at least 2 s", m)
 	}
 	assertWAVChannels(t, filepath.Join(cfg.ObjectDir(), m.Recording))
-	if entries, _ := filepath.Glob(filepath.Join(cfg.SpoolDir(), "*")); len(entries) != 0 {
-		t.Fatalf("spool still holds %v", entries)
+	// The spool's files go once the store has every object of the job, the receipt last.
+	waitUntil(t, "the spool to empty", waitLimit, func() bool {
+		entries, _ := filepath.Glob(filepath.Join(cfg.SpoolDir(), "*"))
+		return len(entries) == 0
+	})
+	// The receipt says so too, not only the metadata (issue 14).
+	var r consent.Receipt
+	body, err = os.ReadFile(filepath.Join(cfg.ObjectDir(), m.Receipt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.RecordingStatus != consent.RecordingRepaired || r.RecordingReason != consent.ReasonInterrupted || r.Recording == nil || *r.Recording != m.Recording {
+		t.Fatalf("receipt says %s/%s, recording %v: want repaired, interrupted, %s", r.RecordingStatus, r.RecordingReason, r.Recording, m.Recording)
 	}
 }

@@ -195,7 +195,6 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		Archive: g.archive, Scheduler: g.recorders, Logger: log, Events: g.events, Observer: g.metrics,
 	})
 	g.splitter = split.New(split.Options{
-		Recorders:      g.recorders,
 		Routes:         routes,
 		Languages:      langs,
 		WithdrawDigits: cfg.Consent.WithdrawDigits,
@@ -211,12 +210,13 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			DefaultRegion:  cfg.Subjects.DefaultRegion,
 			CustomerHeader: cfg.Subjects.CustomerHeader,
 		},
-		Archive:  g.archive,
-		Node:     cfg.NodeName,
-		IDs:      consent.NewIDSource(),
-		Logger:   log,
-		Observer: g.metrics,
-		Events:   g.events,
+		Receipts:   g.archive,
+		Recordings: g.spool,
+		Node:       cfg.NodeName,
+		IDs:        consent.NewIDSource(),
+		Logger:     log,
+		Observer:   g.metrics,
+		Events:     g.events,
 	})
 	if err := g.startRights(pseudonyms); err != nil {
 		return g, err
@@ -239,10 +239,11 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		MediaIP:    mediaIP,
 		Ports:      g.ports,
 		DualStack:  g.dualStack,
-		Handler:    g.splitter,
+		Handler:    calls{g.splitter},
+		Refused:    g.metrics.InviteRefused,
 		Logger:     log,
 		UserAgent:  "consentgw/" + Version,
-		Admission:  admission(cfg, g.metrics),
+		Admission:  admission(cfg, g.metrics, g.archive.Full),
 		TLS:        sipTLSConfig,
 		SRTP:       sdpneg.SRTP(cfg.Media.SRTP),
 		WebRTC:     webrtcMedia(mediaIP, g.ports),
@@ -322,6 +323,12 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// calls is the call path as the B2BUA's handler: split.Splitter.ServeCall returns why a
+// call ended, which it has logged and counted already.
+type calls struct{ s *split.Splitter }
+
+func (c calls) ServeCall(ctx context.Context, in *b2bua.Inbound) { c.s.ServeCall(ctx, in) }
 
 // spoolGauge reads the archive for a gauge, 0 before it exists.
 func (g *Gateway) spoolGauge(read func(*archive.Archiver) float64) func() float64 {
