@@ -2,6 +2,7 @@ package split
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -99,7 +100,9 @@ func (c *call) run() End {
 	}
 	if err := c.in.Answer(c.ctx); err != nil {
 		c.decide(ivr.Outcome{Decision: consent.DecisionHangup, Method: consent.MethodNone, DecidedAt: time.Now().UTC()})
-		return End{Reason: EndCallerLeft, Err: fmt.Errorf("answering: %w", err)}
+		end := c.left()
+		end.Err = fmt.Errorf("answering: %w", err)
+		return end
 	}
 	outcome := c.ask()
 	target := c.route.Target(outcome.Decision)
@@ -109,7 +112,7 @@ func (c *call) run() End {
 	c.decide(outcome)
 	if outcome.Decision == consent.DecisionHangup {
 		c.hangup(c.in)
-		return End{Reason: EndCallerLeft}
+		return c.left()
 	}
 	if end, ok := c.dial(target); !ok {
 		c.notConnected()
@@ -121,6 +124,15 @@ func (c *call) run() End {
 		c.passHold("caller", b2bua.Event{Kind: b2bua.EventHold, Direction: outcome.CallerDirection}, c.out.Hold)
 	}
 	return c.bridged()
+}
+
+// left is the end of a call that stopped before it was bridged: the caller left, or
+// the gateway is stopping (and ended it).
+func (c *call) left() End {
+	if c.ctx.Err() != nil && !errors.Is(context.Cause(c.ctx), errCallerLeft) {
+		return End{Reason: EndShutdown}
+	}
+	return End{Reason: EndCallerLeft}
 }
 
 // takeRoute finds the call's route by the called number and fills the receipt as far
