@@ -72,7 +72,7 @@ func (s *Splitter) ended(c *call, end End) {
 		return
 	case EndTargetFailed:
 		s.opts.Observer.DialFailed(end.Status)
-	case EndCallerCancelled:
+	case EndCallerLeftRinging:
 		s.opts.Observer.CallerCancelled()
 	}
 	attrs := []any{"reason", end.Reason}

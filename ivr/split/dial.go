@@ -36,7 +36,7 @@ func (c *call) dial(target sip.Uri) (End, bool) {
 		c.out = out
 		return End{}, true
 	case errors.Is(err, b2bua.ErrDialAbandoned) && errors.Is(context.Cause(c.ctx), errCallerLeft):
-		return End{Reason: EndCallerCancelled, Err: errors.New("the caller hung up while the agent rang; agent leg cancelled")}, false
+		return End{Reason: EndCallerLeftRinging, Err: errors.New("the caller hung up while the agent rang; agent leg cancelled")}, false
 	case errors.Is(err, b2bua.ErrDialAbandoned):
 		c.hangup(c.in)
 		return End{Reason: EndShutdown, Err: fmt.Errorf("agent leg cancelled: %w", context.Cause(c.ctx))}, false

@@ -16,8 +16,8 @@ const (
 	EndRefused EndReason = "refused"
 	// EndCallerLeft: the caller hung up before the call was answered or during the IVR.
 	EndCallerLeft EndReason = "caller_left"
-	// EndCallerCancelled: the caller hung up while the agent leg rang; it was cancelled.
-	EndCallerCancelled EndReason = "caller_cancelled"
+	// EndCallerLeftRinging: the caller hung up while the agent leg rang; it was cancelled.
+	EndCallerLeftRinging EndReason = "caller_left_ringing"
 	// EndTargetFailed: the agent leg failed (End.Status: busy, unreachable, ...); the
 	// caller leg was ended with BYE.
 	EndTargetFailed EndReason = "target_failed"

@@ -76,7 +76,7 @@ func New(g Gauges) *Metrics {
 			Name: "consentgw_invites_refused_total", Help: "INVITEs answered with an error after admission (an offer the gateway cannot take, no media port, no route), by SIP status.",
 		}, []string{"status"}),
 		callsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "consentgw_calls_ended_total", Help: "Calls by why they ended (refused, caller_left, caller_cancelled, target_failed, caller_hung_up, agent_hung_up, gateway_stopping).",
+			Name: "consentgw_calls_ended_total", Help: "Calls by why they ended (refused, caller_left, caller_left_ringing, target_failed, caller_hung_up, agent_hung_up, gateway_stopping).",
 		}, []string{"reason"}),
 		recordingsFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "consentgw_recordings_failed_total", Help: "Consenting calls whose recording could not start, failed during the call or could not be kept, by reason (spool_full, no_space, write_error, unrepairable).",
