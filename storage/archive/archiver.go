@@ -49,13 +49,16 @@ type Options struct {
 //
 // Lock order: uploader.mu (held while one job runs, and by the discard methods for its
 // calls; DiscardSubject takes every uploader's, in order), then held.mu (jobs the spool's
-// disk did not take), then an uploader's qmu (its queue). capacity's fields are atomics.
+// disk did not take), then files (a job file's rename or clearing) or an uploader's qmu
+// (its queue). capacity's fields are atomics.
 type Archiver struct {
 	o         Options
 	log       *slog.Logger
 	uploaders []*uploader
 	capacity  capacity
 	held      heldJobs
+	// files orders renaming a job file into place against clearing a stored one.
+	files sync.Mutex
 	closing   chan struct{}
 	done      chan struct{}
 }

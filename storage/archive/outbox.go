@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,12 +108,28 @@ func (a *Archiver) write(id, kind string, body []byte) error {
 		err = cerr
 	}
 	if err == nil {
+		a.files.Lock()
 		err = os.Rename(tmp, a.jobPath(id, kind))
+		a.files.Unlock()
 	}
 	if err != nil {
 		os.Remove(tmp)
 	}
 	return err
+}
+
+// clear removes the job file of j once its content, body, is stored, unless a newer job
+// of the call replaced it meanwhile (a receipt rewritten while the first was being
+// stored): that one is queued too and stored next. files orders the check against the
+// rename of a new job file.
+func (a *Archiver) clear(j job, body []byte) error {
+	a.files.Lock()
+	defer a.files.Unlock()
+	now, err := os.ReadFile(j.path)
+	if err != nil || !bytes.Equal(now, body) {
+		return nil
+	}
+	return os.Remove(j.path)
 }
 
 func (a *Archiver) read(j job, v any) error {
