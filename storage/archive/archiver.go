@@ -58,9 +58,9 @@ type Archiver struct {
 	capacity  capacity
 	held      heldJobs
 	// files orders renaming a job file into place against clearing a stored one.
-	files sync.Mutex
-	closing   chan struct{}
-	done      chan struct{}
+	files   sync.Mutex
+	closing chan struct{}
+	done    chan struct{}
 }
 
 // New starts an archiver over the outbox in o.Dir, including jobs left by an earlier run.
