@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/consentgw/consentgw/cmd/internal/gateway.Version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: build run test vet phone fuzz fuzz-smoke bench load clean
+.PHONY: build run test test-short vet phone fuzz fuzz-smoke bench load clean
 
 PHONE_WEB := cmd/internal/phone/web
 
@@ -19,6 +19,12 @@ run: phone
 test: phone vet
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(MAKE) fuzz-smoke FUZZ_SMOKE=2s
+
+# The fast tier: unit tests, fuzz seeds and calls between Go peers through an in-process
+# gateway, in under a minute; no root and no outside program (tests that need SIPp, MinIO,
+# nats-server, Chromium, baresip or Kamailio skip under -short).
+test-short:
+	$(GO) test -short ./...
 
 vet:
 	$(GO) vet ./...

@@ -53,13 +53,17 @@ type Receipt struct {
 	// say how it had been given). Via is rfc4733, sip-info or nats.
 	WithdrawnAt  time.Time `json:"withdrawn_at,omitzero"`
 	WithdrawnVia string    `json:"withdrawn_via,omitempty"`
+	// SIPCallIDKey is the keyed hash of SIPCallID (subject.Pseudonymizer.CallIDKey) that
+	// names the call in logs and events. Trunks build Call-IDs from the caller's number,
+	// so the raw SIPCallID stays in the receipt object alone, which an erase removes.
+	SIPCallIDKey string `json:"sip_call_id_key,omitempty"`
 }
 
 // receiptWire fixes the encoding of times and lists independently of the
 // values the caller put in the Receipt.
 type receiptWire struct {
 	ID        string       `json:"id"`
-	SIPCallID string       `json:"sip_call_id"`
+	SIPCallID *string      `json:"sip_call_id,omitempty"` // nil in an event's copy (AuditView)
 	Route     string       `json:"route"`
 	StartedAt string       `json:"started_at"`
 	DecidedAt string       `json:"decided_at"`
@@ -79,11 +83,22 @@ type receiptWire struct {
 	// Omitted unless the consent was withdrawn.
 	WithdrawnAt  string `json:"withdrawn_at,omitempty"`
 	WithdrawnVia string `json:"withdrawn_via,omitempty"`
+	SIPCallIDKey string `json:"sip_call_id_key,omitempty"`
 }
 
 // MarshalJSON writes the SPEC §5 form: times in UTC whatever their location,
 // and an empty subject list as [] rather than null.
-func (r Receipt) MarshalJSON() ([]byte, error) {
+func (r Receipt) MarshalJSON() ([]byte, error) { return r.marshal(&r.SIPCallID) }
+
+// AuditView is the receipt as events carry it (consent.captured, consent.withdrawn): the
+// same JSON without sip_call_id, since the audit trail outlives any erase.
+func (r Receipt) AuditView() json.Marshaler { return auditReceipt(r) }
+
+type auditReceipt Receipt
+
+func (a auditReceipt) MarshalJSON() ([]byte, error) { return Receipt(a).marshal(nil) }
+
+func (r Receipt) marshal(callID *string) ([]byte, error) {
 	subjects := r.Subjects
 	if subjects == nil {
 		subjects = []SubjectRef{}
@@ -94,7 +109,7 @@ func (r Receipt) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(receiptWire{
 		ID:        r.ID,
-		SIPCallID: r.SIPCallID,
+		SIPCallID: callID,
 		Route:     r.Route,
 		StartedAt: r.StartedAt.UTC().Format(time.RFC3339Nano),
 		DecidedAt: r.DecidedAt.UTC().Format(time.RFC3339Nano),
@@ -114,6 +129,7 @@ func (r Receipt) MarshalJSON() ([]byte, error) {
 		// Field order is the struct's.
 		WithdrawnAt:  withdrawn,
 		WithdrawnVia: r.WithdrawnVia,
+		SIPCallIDKey: r.SIPCallIDKey,
 	})
 }
 

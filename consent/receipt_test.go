@@ -202,3 +202,28 @@ func TestReceiptValidate(t *testing.T) {
 		})
 	}
 }
+
+// Events outlive erasure, and trunks put the caller's number in the Call-ID: the audit
+// trail's copy of a receipt names the call by its key only.
+func TestAuditViewLeavesOutTheCallIDAndKeepsItsKey(t *testing.T) {
+	r := declinedReceipt()
+	r.SIPCallIDKey = "7d1e"
+	stored, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	event, err := json.Marshal(r.AuditView())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(stored, []byte(`"sip_call_id":"a84b4c76e66710@pc33.example.com"`)) || !bytes.Contains(stored, []byte(`"sip_call_id_key":"7d1e"`)) {
+		t.Errorf("stored receipt lacks the Call-ID or its key: %s", stored)
+	}
+	if bytes.Contains(event, []byte("sip_call_id\"")) || bytes.Contains(event, []byte("a84b4c76e66710")) || !bytes.Contains(event, []byte(`"sip_call_id_key":"7d1e"`)) {
+		t.Errorf("event copy %s: want sip_call_id_key without sip_call_id", event)
+	}
+	var back Receipt
+	if err := json.Unmarshal(event, &back); err != nil || back.ID != r.ID || back.SIPCallIDKey != "7d1e" || back.SIPCallID != "" {
+		t.Errorf("event copy read back as %+v, %v", back, err)
+	}
+}

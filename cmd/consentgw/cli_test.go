@@ -13,14 +13,20 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
-	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/consent/subject"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
-func runCLI(args ...string) (int, string, string) {
+func runCLI(args ...string) (int, string, string) { return runCLIWith("", args...) }
+
+// runCLIWith runs the command with stdin as its standard input.
+func runCLIWith(stdin string, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
-	code := run(args, &out, &errOut)
+	code := run(args, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -75,7 +81,7 @@ func TestBadUsageExitsTwoWithOneLine(t *testing.T) {
 }
 
 func TestNoGatewayIsAFailedRequest(t *testing.T) {
-	port := sipptest.FreePort(t, "tcp")
+	port := testports.Port(t, testports.TCP)
 	code, _, stderr := runCLI("erase", "--nats", "nats://127.0.0.1:"+strconv.Itoa(port), "--subject", "tel:+4512345678")
 	if code != exitFailed || !strings.Contains(stderr, "is 'consentgw serve' running") || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -130,5 +136,103 @@ func TestSignedEraseNamesTheSigner(t *testing.T) {
 	code, _, stderr = runCLI("erase", "--subject", "tel:+4512345678", "--sign-key", filepath.Join(t.TempDir(), "missing"))
 	if code != exitUsage || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("missing key file: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// An operator with a Call-ID from a trunk's CDR gets the key the gateway logs and
+// publishes for it, from the gateway's own key in data_dir; a data_dir without a key is
+// an error, not a new key.
+func TestPseudonymPrintsTheKeysTheGatewayUses(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "consentgw.yaml")
+	if err := os.WriteFile(cfgFile, []byte("data_dir: "+dir+"\nsubjects:\n  default_region: DK\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI("pseudonym", "-c", cfgFile, "x@h")
+	if code != exitFailed || !strings.Contains(stderr, "no subject key") {
+		t.Fatalf("without a key: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, subject.KeyFileName)); err == nil {
+		t.Fatal("pseudonym made a subject key")
+	}
+	key, err := subject.LoadOrCreateKey(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := subject.NewPseudonymizer(key)
+	const callID = "+4512345678-1@trunk"
+	code, out, stderr := runCLI("pseudonym", "-c", cfgFile, "--type", "call-id", callID)
+	if code != exitOK || out != p.CallIDKey(callID)+"\n" {
+		t.Fatalf("call-id: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	want, _ := p.NormalizedKey(subject.Subject{Type: subject.TypeTel, Value: "+4512345678"}, "DK")
+	code, out, _ = runCLI("pseudonym", "-c", cfgFile, "--type", "tel", "12 34 56 78")
+	if code != exitOK || out != want+"\n" {
+		t.Fatalf("tel: exit %d, stdout %q, want the key of +4512345678", code, out)
+	}
+	code, _, stderr = runCLI("pseudonym", "-c", cfgFile, "--type", "email", "a@b")
+	if code != exitUsage || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("unknown type: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// The embedded server of a gateway with nats.authorization: entries made by nats-user
+// (a bcrypt hash for the CRM, an nkey for the DPO) log in with --user/--password and
+// --nkey; the CRM's erase goes through, its export is refused by NATS at once, and a
+// client without a login is turned away.
+func TestCLILogsInToTheEmbeddedServer(t *testing.T) {
+	dir := t.TempDir()
+	code, crmEntry, stderr := runCLIWith("crm-password-for-tests\n", "nats-user", "crm")
+	if code != exitOK || !strings.HasPrefix(crmEntry, "crm:$2a$11$") {
+		t.Fatalf("nats-user crm: exit %d, stdout %q, stderr %q", code, crmEntry, stderr)
+	}
+	seed := filepath.Join(dir, "dpo.nk")
+	code, dpoEntry, stderr := runCLI("nats-user", "--nkey", seed, "dpo")
+	if code != exitOK || !strings.HasPrefix(dpoEntry, "dpo:U") {
+		t.Fatalf("nats-user --nkey: exit %d, stdout %q, stderr %q", code, dpoEntry, stderr)
+	}
+	if fi, err := os.Stat(seed); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("seed file: %v %v", fi, err)
+	}
+	if code, _, _ := runCLI("nats-user", "--nkey", seed, "dpo"); code == exitOK {
+		t.Fatal("nats-user overwrote a seed file")
+	}
+	// The gateway gets the same password at bcrypt's lowest cost: cost 11 takes seconds
+	// under the race detector, and nats-server pings a client whose login takes that
+	// long before it answers the login.
+	if err := bcrypt.CompareHashAndPassword([]byte(strings.TrimSpace(strings.TrimPrefix(crmEntry, "crm:"))), []byte("crm-password-for-tests")); err != nil {
+		t.Fatalf("nats-user's hash does not match the password: %v", err)
+	}
+	fast, _ := bcrypt.GenerateFromPassword([]byte("crm-password-for-tests"), bcrypt.MinCost)
+	gw := gatewaytest.Start(t, func(c *config.Config) {
+		c.NATS.Authorization.CRM = []string{"crm:" + string(fast)}
+		c.NATS.Authorization.DPO = []string{strings.TrimSpace(dpoEntry)}
+	})
+	url := gw.NATSURL()
+
+	code, _, stderr = runCLI("erase", "--nats", url, "--subject", "tel:+4512345678")
+	if code != exitFailed || !strings.Contains(stderr, "refused the login") {
+		t.Fatalf("anonymous erase: exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = runCLIWith("wrong-password\n", "erase", "--nats", url, "--subject", "tel:+4512345678", "--user", "crm", "--password", "-")
+	if code != exitFailed || !strings.Contains(stderr, "refused the login") {
+		t.Fatalf("wrong password: exit %d, stderr %q", code, stderr)
+	}
+	code, out, stderr := runCLIWith("crm-password-for-tests\n", "erase", "--nats", url, "--subject", "tel:+4512345678", "--user", "crm", "--password", "-")
+	if code != exitOK || !strings.Contains(out, "erased tel subject") {
+		t.Fatalf("CRM erase: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	zipPath := filepath.Join(dir, "x.zip")
+	code, _, stderr = runCLI("export", "--nats", url, "--subject", "tel:+4512345678", "-o", zipPath, "--user", "crm", "--password", "crm-password-for-tests")
+	if code != exitFailed || !strings.Contains(stderr, "NATS refused the export request") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("CRM export: exit %d, stderr %q", code, stderr)
+	}
+	code, out, stderr = runCLI("export", "--nats", url, "--subject", "tel:+4512345678", "-o", zipPath, "--nkey", seed, "--inbox-prefix", "_INBOX_dpo")
+	if code != exitOK || !strings.Contains(out, "exported 0 recordings") {
+		t.Fatalf("DPO export: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	code, _, stderr = runCLI("erase", "--subject", "tel:+4512345678", "--password", "x")
+	if code != exitUsage || !strings.Contains(stderr, "--password needs --user") {
+		t.Fatalf("password without user: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -12,11 +12,11 @@ import (
 )
 
 // export sends an export request, downloads the bundle to -o and checks its sha256.
-func export(args []string, stdout, stderr io.Writer) int {
+func export(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f clientFlags
 	var out string
 	var expires time.Duration
-	err := parseClient("export", args, stderr, &f, func(fs *flag.FlagSet) {
+	err := parseClient("export", args, stdin, stderr, &f, subjectRequired, func(fs *flag.FlagSet) {
 		fs.StringVar(&out, "o", "", "write the bundle to `FILE.zip`")
 		fs.DurationVar(&expires, "expires", 0, "how long the bundle and its link last (default: exports.expires of the gateway)")
 	})
@@ -26,7 +26,11 @@ func export(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "export", err)
 	}
-	body, err := f.payload(expires)
+	var fields map[string]any
+	if expires > 0 {
+		fields = map[string]any{"expires": expires.String()}
+	}
+	body, err := f.payload(fields)
 	if err != nil {
 		return fail(stderr, "export", usageError{err.Error()})
 	}

@@ -12,15 +12,28 @@ const usage = `usage: consentgw <command> [flags]
 
 commands:
   serve [-c FILE]   run the gateway (no file: embedded defaults)
-  erase --subject TYPE:VALUE [--requested-by WHO]   erase a data subject's data (SPEC §6)
+  erase --subject TYPE:VALUE [--scope subject|recordings] [--dry-run] [--confirm] [--certificate FILE]
+  erase --call ID                                    erase one call, whoever asks
   export --subject TYPE:VALUE -o FILE.zip            export a data subject's data
+  lookup --subject TYPE:VALUE                        what the store holds of a subject
+  hold --subject TYPE:VALUE|--call ID --reason WHY   place a legal hold
+  release --hold ID|--subject TYPE:VALUE|--call ID   lift legal holds
+  holds                                              list the legal holds in force
+  stats [--from DAY] [--to DAY] [--route NAME]       count decisions by day, route, method, mode
+  requests [--state STATE] [--of ID]                 list requests and their state
+  verify FILE                                        check an erasure certificate or an export bundle
+  retention [--dry-run] [-c FILE]                    expire calls by the retention rules now
+  inventory [-c FILE]                                where personal data is kept (record of processing)
+  pseudonym [--type call-id|tel|customer|agent] VALUE
+                                                     print the key logs and events use for VALUE
+  nats-user [--nkey FILE] NAME                       print an entry of nats.authorization
   version           print the version
 
 Run 'consentgw <command> -h' for a command's flags.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // Exit statuses of SPEC §2.
@@ -30,7 +43,7 @@ const (
 	exitUsage  = 2
 )
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -39,9 +52,31 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(args[1:], stderr)
 	case "erase":
-		return erase(args[1:], stdout, stderr)
+		return erase(args[1:], stdin, stdout, stderr)
 	case "export":
-		return export(args[1:], stdout, stderr)
+		return export(args[1:], stdin, stdout, stderr)
+	case "lookup":
+		return lookup(args[1:], stdin, stdout, stderr)
+	case "hold":
+		return holdCmd(args[1:], stdin, stdout, stderr)
+	case "release":
+		return release(args[1:], stdin, stdout, stderr)
+	case "holds":
+		return holds(args[1:], stdin, stdout, stderr)
+	case "stats":
+		return stats(args[1:], stdin, stdout, stderr)
+	case "requests":
+		return requests(args[1:], stdin, stdout, stderr)
+	case "verify":
+		return verify(args[1:], stdout, stderr)
+	case "retention":
+		return retentionCmd(args[1:], stdout, stderr)
+	case "inventory":
+		return inventory(args[1:], stdout, stderr)
+	case "nats-user":
+		return natsUser(args[1:], stdin, stdout, stderr)
+	case "pseudonym":
+		return pseudonym(args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		return version(stdout)
 	case "help", "-h", "--help":

@@ -8,4 +8,8 @@ var (
 	// ErrBadKind is returned for an event kind that is not one NATS subject token pair
 	// (empty, or with spaces or wildcards).
 	ErrBadKind = errors.New("audit: invalid event kind")
+
+	errNotConnected = errors.New("audit: NATS not connected")
+	errNoAck        = errors.New("audit: no acknowledgement within 5s")
+	errNotTried     = errors.New("audit: not tried at stop: an earlier event was not acknowledged")
 )

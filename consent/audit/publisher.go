@@ -20,9 +20,6 @@ const (
 	defaultBuffer = 4096
 	// publishTimeout bounds one publish, waiting for the stream's acknowledgement.
 	publishTimeout = 5 * time.Second
-	// retryFor is how long the background worker retries one event while NATS is away
-	// before it gives the event up (and logs that it did).
-	retryFor = time.Minute
 	// maxInFlight bounds the events published before their acknowledgements are awaited.
 	maxInFlight = 256
 )
@@ -46,6 +43,13 @@ type Publisher struct {
 	log     *slog.Logger
 	queue   chan Event
 	dropped atomic.Int64
+	// unconfirmed counts events sent but never acknowledged when the publisher stopped.
+	unconfirmed atomic.Int64
+	// waiting is set while the worker retries an event the stream has not acknowledged,
+	// so an outage is logged once when it starts and once when it ends. Worker only.
+	waiting *outage
+	// stopFailed: a publish failed after Close began; the rest are not tried. Worker only.
+	stopFailed bool
 
 	mu      sync.RWMutex // guards closed against Emit's send on queue
 	closed  bool
@@ -70,8 +74,8 @@ func New(o Options) *Publisher {
 }
 
 // Emit queues an event and returns at once. When the queue is full (NATS unreachable for
-// long) the event is dropped and counted: media and signalling never wait on the audit
-// trail.
+// long) the event is dropped, counted and logged: media and signalling never wait on the
+// audit trail.
 func (p *Publisher) Emit(kind string, payload any) {
 	ev, err := p.event(kind, payload)
 	if err != nil {
@@ -100,8 +104,13 @@ func (p *Publisher) Publish(ctx context.Context, kind string, payload any) error
 	return p.send(ctx, ev)
 }
 
-// Dropped is how many events were given up.
+// Dropped is how many events were given up without ever being sent: the stream cannot
+// hold them.
 func (p *Publisher) Dropped() int64 { return p.dropped.Load() }
+
+// Unconfirmed is how many events were sent but not acknowledged before Close returned:
+// the stream may hold them or not.
+func (p *Publisher) Unconfirmed() int64 { return p.unconfirmed.Load() }
 
 // Close publishes what is queued, until ctx ends, and stops the worker.
 func (p *Publisher) Close(ctx context.Context) error {
@@ -132,16 +141,23 @@ func (p *Publisher) event(kind string, payload any) (Event, error) {
 }
 
 func (p *Publisher) send(ctx context.Context, ev Event) error {
+	_, err := p.publish(ctx, ev)
+	return err
+}
+
+// publish sends ev and waits for the stream's acknowledgement.
+func (p *Publisher) publish(ctx context.Context, ev Event) (*jetstream.PubAck, error) {
 	body, err := encode(ev)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
 	defer cancel()
-	if _, err := p.o.JS.Publish(ctx, Subject(ev.Kind), body, publishOpts(ev)...); err != nil {
-		return fmt.Errorf("audit: publishing %s event: %w", ev.Kind, err)
+	ack, err := p.o.JS.Publish(ctx, Subject(ev.Kind), body, publishOpts(ev)...)
+	if err != nil {
+		return nil, fmt.Errorf("audit: publishing %s event: %w", ev.Kind, err)
 	}
-	return nil
+	return ack, nil
 }
 
 func encode(ev Event) ([]byte, error) {
@@ -156,115 +172,4 @@ func encode(ev Event) ([]byte, error) {
 // refuse any stream but the trail's.
 func publishOpts(ev Event) []jetstream.PublishOpt {
 	return []jetstream.PublishOpt{jetstream.WithMsgID(ev.ID), jetstream.WithExpectStream(Stream)}
-}
-
-func (p *Publisher) drop(ev Event, why error) {
-	p.dropped.Add(1)
-	p.log.Error("audit event dropped", "kind", ev.Kind, "event_id", ev.ID, "error", why)
-}
-
-// work publishes queued events in order, many at a time: it sends whatever is queued (up
-// to maxInFlight) before it waits for the stream's acknowledgements, so a burst of
-// events (calls ending together) costs one round trip, not one per event. An event whose
-// publish failed is then retried on its own (the stream dedupes by id) for up to
-// retryFor while NATS is away; at Close it drains what is queued.
-func (p *Publisher) work() {
-	defer close(p.done)
-	batch := make([]Event, 0, maxInFlight)
-	for {
-		select {
-		case ev := <-p.queue:
-			p.deliverAll(p.fill(append(batch[:0], ev)))
-		case <-p.closing:
-			for {
-				select {
-				case ev := <-p.queue:
-					p.deliverAll(p.fill(append(batch[:0], ev)))
-				default:
-					return
-				}
-			}
-		}
-	}
-}
-
-// fill adds queued events to batch, up to maxInFlight, without waiting for more.
-func (p *Publisher) fill(batch []Event) []Event {
-	for len(batch) < maxInFlight {
-		select {
-		case ev := <-p.queue:
-			batch = append(batch, ev)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
-
-// deliverAll publishes batch asynchronously, then waits for each acknowledgement in turn;
-// an event that was not acknowledged is delivered again on its own.
-func (p *Publisher) deliverAll(batch []Event) {
-	acks := make([]jetstream.PubAckFuture, len(batch))
-	for i, ev := range batch {
-		body, err := encode(ev)
-		if err != nil {
-			p.drop(ev, err)
-			continue
-		}
-		ack, err := p.o.JS.PublishAsync(Subject(ev.Kind), body, publishOpts(ev)...)
-		if err != nil {
-			p.deliver(ev) // refused at once (too many pending, no connection)
-			continue
-		}
-		acks[i] = ack
-	}
-	timeout := time.NewTimer(publishTimeout)
-	defer timeout.Stop()
-	expired := false
-	for i, ack := range acks {
-		if ack == nil {
-			continue // dropped or delivered above
-		}
-		if expired {
-			select {
-			case <-ack.Ok():
-				continue
-			default:
-			}
-		} else {
-			select {
-			case <-ack.Ok():
-				continue
-			case <-ack.Err():
-			case <-timeout.C:
-				expired = true // the rest get no more waiting than their own retry
-			}
-		}
-		p.deliver(batch[i]) // a repeat of a stored event is deduplicated by its id
-	}
-}
-
-func (p *Publisher) deliver(ev Event) {
-	deadline := time.Now().Add(retryFor)
-	wait := 100 * time.Millisecond
-	for {
-		err := p.send(context.Background(), ev)
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			p.drop(ev, err)
-			return
-		}
-		select {
-		case <-time.After(wait):
-		case <-p.closing:
-			// Stopping: one more try per event, not a minute each.
-			if err := p.send(context.Background(), ev); err != nil {
-				p.drop(ev, err)
-			}
-			return
-		}
-		wait = min(2*wait, 5*time.Second)
-	}
 }

@@ -142,3 +142,26 @@ func TestABurstOfEventsArrivesWholeAndInOrder(t *testing.T) {
 		}
 	}
 }
+
+// An event the stream refuses for good (here: larger than its message limit) is dropped
+// and logged, and the events after it are stored: a refusal is no outage to wait out.
+func TestAnEventTheStreamRefusesIsDroppedAndTheRestGoOn(t *testing.T) {
+	js := eventStream(t)
+	if _, err := js.UpdateStream(t.Context(), jetstream.StreamConfig{Name: Stream, Subjects: []string{SubjectPrefix + ">"}, MaxMsgSize: 512}); err != nil {
+		t.Fatal(err)
+	}
+	p := New(Options{JS: js, Node: "gw-1"})
+	p.Emit(KindRecordingStored, map[string]string{"pad": string(make([]byte, 1024))})
+	p.Emit(KindRecordingStored, map[string]int{"n": 2})
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p.Dropped() != 1 || p.Unconfirmed() != 0 {
+		t.Fatalf("dropped %d, unconfirmed %d; want the large event dropped", p.Dropped(), p.Unconfirmed())
+	}
+	if ev := readEvents(t, js, 1); string(ev[0].Data) != `{"n":2}` {
+		t.Fatalf("stored %s, want the small event", ev[0].Data)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/subject"
 	"github.com/consentgw/consentgw/storage"
 )
@@ -28,8 +29,46 @@ type LocalDiscarder interface {
 	DiscardSubject(subjectKey string) int
 }
 
+// RecordingDiscarder is a LocalDiscarder that can drop a subject's recordings alone,
+// leaving its receipts to be stored (an erase of scope recordings).
+type RecordingDiscarder interface {
+	DiscardSubjectRecordings(subjectKey string) int
+}
+
+// CallDiscarder is a LocalDiscarder that can drop one call (an erase of scope call).
+type CallDiscarder interface {
+	DiscardCall(id string) int
+}
+
+// controlRequest is an erase's target on the wire. subject_key is set for scope subject
+// only: a gateway of an earlier version reads it and nothing else, and must ignore a
+// narrower erase (it would drop a subject's receipts for an erase of its recordings). A
+// request without a scope is one of scope subject, from such a gateway.
 type controlRequest struct {
-	SubjectKey string `json:"subject_key"`
+	Scope        Scope  `json:"scope,omitempty"`
+	SubjectKey   string `json:"subject_key,omitempty"`
+	RecordingsOf string `json:"recordings_of,omitempty"`
+	Call         string `json:"call,omitempty"`
+}
+
+func toControl(t DiscardTarget) controlRequest {
+	switch t.Scope {
+	case ScopeRecordings:
+		return controlRequest{Scope: t.Scope, RecordingsOf: t.SubjectKey}
+	case ScopeCall:
+		return controlRequest{Scope: t.Scope, Call: t.Call}
+	}
+	return controlRequest{Scope: ScopeSubject, SubjectKey: t.SubjectKey}
+}
+
+func (c controlRequest) target() DiscardTarget {
+	switch c.Scope {
+	case ScopeRecordings:
+		return DiscardTarget{Scope: c.Scope, SubjectKey: c.RecordingsOf}
+	case ScopeCall:
+		return DiscardTarget{Scope: c.Scope, Call: c.Call}
+	}
+	return DiscardTarget{Scope: ScopeSubject, SubjectKey: c.SubjectKey}
 }
 
 type controlReply struct {
@@ -45,9 +84,10 @@ type Broadcast struct {
 	Logger *slog.Logger
 }
 
-// Discard asks every node to discard the subject's live recordings and spooled jobs.
-func (b Broadcast) Discard(ctx context.Context, subjectKey string) (Discarded, error) {
-	body, err := json.Marshal(controlRequest{SubjectKey: subjectKey})
+// Discard asks every node to discard what it holds of the target: live recordings and
+// spooled jobs.
+func (b Broadcast) Discard(ctx context.Context, t DiscardTarget) (Discarded, error) {
+	body, err := json.Marshal(toControl(t))
 	if err != nil {
 		return Discarded{}, err
 	}
@@ -71,7 +111,7 @@ func (b Broadcast) Discard(ctx context.Context, subjectKey string) (Discarded, e
 				return d, fmt.Errorf("broadcasting erase: %w", ctx.Err())
 			}
 			if d.Nodes == 0 && b.Logger != nil {
-				b.Logger.Warn("no gateway answered the erase broadcast; erasing the store anyway", "subject", subject.Redact(subjectKey))
+				b.Logger.Warn("no gateway answered the erase broadcast; erasing the store anyway", "subject", subject.Redact(t.SubjectKey), "call", t.Call)
 			}
 			return d, nil
 		}
@@ -89,26 +129,54 @@ func (b Broadcast) Discard(ctx context.Context, subjectKey string) (Discarded, e
 // serveControl answers ControlErase on this node.
 func serveControl(nc *nats.Conn, node string, live, spool LocalDiscarder, log *slog.Logger) (*nats.Subscription, error) {
 	return nc.Subscribe(ControlErase, func(msg *nats.Msg) {
-		var req controlRequest
-		if err := json.Unmarshal(msg.Data, &req); err != nil || storage.ValidSegment(req.SubjectKey) != nil || !isHexKey(req.SubjectKey) {
-			log.Warn("ignoring a malformed erase broadcast", "error", errors.Join(err, errors.New("want {\"subject_key\": <64 hex>}")))
+		var wire controlRequest
+		err := json.Unmarshal(msg.Data, &wire)
+		req := wire.target()
+		if err != nil || !validControl(wire.Scope, req) {
+			log.Warn("ignoring a malformed erase broadcast", "error", errors.Join(err, errors.New(`want {"scope":"subject","subject_key":<64 hex>}, {"scope":"recordings","recordings_of":<64 hex>} or {"scope":"call","call":<id>}`)))
 			return
 		}
-		r := controlReply{Node: node}
-		if live != nil {
-			r.Live = live.DiscardSubject(req.SubjectKey)
-		}
-		if spool != nil {
-			r.Spooled = spool.DiscardSubject(req.SubjectKey)
-		}
+		r := controlReply{Node: node, Live: discardOn(live, req), Spooled: discardOn(spool, req)}
 		if r.Live > 0 || r.Spooled > 0 {
-			log.Info("erased subject's live data discarded on this node", "subject", subject.Redact(req.SubjectKey), "live", r.Live, "spooled", r.Spooled)
+			log.Info("erased data discarded on this node", "scope", req.Scope, "subject", subject.Redact(req.SubjectKey), "call", req.Call, "live", r.Live, "spooled", r.Spooled)
 		}
 		if msg.Reply != "" {
 			body, _ := json.Marshal(r)
 			_ = msg.Respond(body)
 		}
 	})
+}
+
+func validControl(scope Scope, t DiscardTarget) bool {
+	switch scope {
+	case "", ScopeSubject, ScopeRecordings:
+		return storage.ValidSegment(t.SubjectKey) == nil && isHexKey(t.SubjectKey)
+	case ScopeCall:
+		_, err := consent.IDTime(t.Call)
+		return err == nil
+	}
+	return false
+}
+
+// discardOn is one node part's share of an erase, by scope. A part that cannot narrow
+// to recordings or a call has nothing of that kind to drop.
+func discardOn(d LocalDiscarder, t DiscardTarget) int {
+	if d == nil {
+		return 0
+	}
+	switch t.Scope {
+	case ScopeRecordings:
+		if r, ok := d.(RecordingDiscarder); ok {
+			return r.DiscardSubjectRecordings(t.SubjectKey)
+		}
+		return 0
+	case ScopeCall:
+		if c, ok := d.(CallDiscarder); ok {
+			return c.DiscardCall(t.Call)
+		}
+		return 0
+	}
+	return d.DiscardSubject(t.SubjectKey)
 }
 
 func isHexKey(s string) bool {

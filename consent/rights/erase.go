@@ -2,19 +2,12 @@ package rights
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"path"
-	"strings"
-	"sync"
 
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
+	"github.com/consentgw/consentgw/consent/hold"
 	"github.com/consentgw/consentgw/consent/subject"
-	"github.com/consentgw/consentgw/storage"
-	"github.com/consentgw/consentgw/storage/index"
 )
 
 // erasePasses bounds how often an erase lists the subject again: a node that was
@@ -35,72 +28,155 @@ type DeletedRecording struct {
 	RequestID string               `json:"request_id"`
 }
 
-// Erase deletes everything of the request's subject: live recordings and spooled jobs on
-// every node first, then per call the recording (WAV and metadata), the receipt and the
-// index entries of all its parties, then the subject's export bundles. Afterwards nothing
-// is listed under subjects/<key>/. A request_id done before returns its first result
-// (and publishes it as the event again) without deleting anything.
-func (s *Service) Erase(ctx context.Context, req Request) (EraseResult, error) {
-	key, err := s.resolve(req)
-	if err != nil {
-		return EraseResult{}, err
-	}
-	unlock := s.locks.lock(req.RequestID)
-	defer unlock()
-	rec, err := s.loadRecord(ctx, req.RequestID)
-	if err != nil {
-		return EraseResult{}, err
-	}
-	if res, done, err := firstResult[EraseResult](ctx, s, rec, VerbErase, key, audit.KindSubjectErased); err != nil || done {
-		return res, err
-	}
-	if rec == nil {
-		rec = &record{RequestID: req.RequestID, Verb: VerbErase, SubjectKey: key, Status: statusPending}
-	}
-	if rec.Plan == nil {
-		rec.Plan = newPlan()
-	}
-	log := s.log.With("request_id", req.RequestID, "subject", subject.Redact(key), "subject_type", req.Subject.Type)
+// KeyDestroyer destroys the encryption keys that make erased data readable, so that
+// copies out of the gateway's reach (replicas, backups) become unreadable too. Erase calls
+// it after it found what to erase and before it deletes anything; it returns the ids of
+// the keys it destroyed, for the result and the certificate.
+type KeyDestroyer interface {
+	DestroyKeys(ctx context.Context, t EraseTarget) ([]string, error)
+}
 
-	var discarded Discarded
-	if s.o.Discard != nil {
-		if discarded, err = s.o.Discard.Discard(ctx, key); err != nil {
-			return EraseResult{}, fmt.Errorf("discarding the subject's live recordings: %w", err)
-		}
+// EraseTarget is what one erase erases, for a KeyDestroyer.
+type EraseTarget struct {
+	Scope      Scope
+	SubjectKey string   // "" for scope call
+	Calls      []string // the calls whose data goes, by id
+	// Held is true when legal holds keep some of the subject's calls: a key those calls
+	// still need must stay.
+	Held bool
+}
+
+// eraseTarget is what an erase request names, resolved.
+type eraseTarget struct {
+	Scope      Scope
+	SubjectKey string
+	Call       string
+}
+
+func (t eraseTarget) name() string {
+	if t.Scope == ScopeCall {
+		return "erase:call:" + t.Call
 	}
-	for pass := 0; ; pass++ {
-		found, err := s.collect(ctx, key)
+	return "erase:" + string(t.Scope)
+}
+
+// eraseEvent is the event kind of an erase's result, by scope.
+func eraseEvent(r EraseResult) string {
+	switch {
+	case r.Status == StatusDryRun:
+		return audit.KindErasePreviewed
+	case r.Scope == ScopeRecordings:
+		return audit.KindRecordingsErased
+	case r.Scope == ScopeCall:
+		return audit.KindCallErased
+	}
+	return audit.KindSubjectErased
+}
+
+// Erase runs an erase request (see runErase), as the NATS handlers do.
+func (s *Service) Erase(ctx context.Context, req Request) (EraseResult, error) {
+	return s.erase(ctx, req, ViaDirect)
+}
+
+func (s *Service) erase(ctx context.Context, req Request, via string) (EraseResult, error) {
+	t := eraseTarget{Scope: req.Scope, Call: req.Call}
+	if t.Scope == "" {
+		t.Scope = ScopeSubject
+	}
+	if t.Scope != ScopeCall {
+		key, err := s.resolve(req)
 		if err != nil {
 			return EraseResult{}, err
 		}
+		t.SubjectKey = key
+	}
+	if req.DryRun {
+		return s.previewErase(ctx, req, t)
+	}
+	return once(ctx, s, job[EraseResult]{
+		verb: VerbErase, req: req, via: via, subjectKey: t.SubjectKey, target: t.name(),
+		kind:   eraseEvent,
+		status: func(r EraseResult) string { return r.Status },
+		work: func(ctx context.Context, rec *record) (EraseResult, error) {
+			return s.runErase(ctx, req, t, rec)
+		},
+	})
+}
+
+// runErase is every erase, its steps in order:
+//
+//  1. discard: every node stops and drops what it holds of the target that is not stored
+//     yet (calls being recorded, jobs in a spool);
+//  2. find: the target's calls, through the subject index (or the call's own keys);
+//  3. holds: what a legal hold covers stays, and is reported;
+//  4. guard: more recordings than rights.erase_max_recordings need confirm;
+//  5. destroy keys: the encryption keys of what goes (KeyDestroyer);
+//  6. delete: per call the recording and its metadata, then (scopes subject and call)
+//     the receipt, kept as an anonymous tombstone with erase_keeps: statistics, and the
+//     index entries of all parties; then the subject's export bundles;
+//  7. certify: a signed certificate of what was deleted.
+//
+// Steps 2 to 6 repeat until a pass finds nothing more: a node that was storing the
+// subject's call while the discard went out may add it once more. Publishing the event
+// and keeping the result are once's.
+func (s *Service) runErase(ctx context.Context, req Request, t eraseTarget, rec *record) (EraseResult, error) {
+	if rec.Plan == nil {
+		rec.Plan = newPlan()
+	}
+	fresh := rec.Plan.empty()
+	log := s.log.With("request_id", req.RequestID, "scope", t.Scope)
+	if t.SubjectKey != "" {
+		log = log.With("subject", subject.Redact(t.SubjectKey), "subject_type", req.Subject.Type)
+	}
+	var discarded Discarded
+	if s.o.Discard != nil {
+		var err error
+		if discarded, err = s.o.Discard.Discard(ctx, DiscardTarget(t)); err != nil {
+			return EraseResult{}, fmt.Errorf("discarding what the nodes hold: %w", err)
+		}
+	}
+	holds, err := hold.Load(ctx, s.o.Store)
+	if err != nil {
+		return EraseResult{}, err
+	}
+	var held []HeldItem
+	for pass := 0; ; pass++ {
+		found, err := s.find(ctx, t)
+		if err != nil {
+			return EraseResult{}, err
+		}
+		held = found.withoutHeld(holds, t.SubjectKey)
 		if found.empty() {
 			break
 		}
 		if pass == erasePasses {
-			return EraseResult{}, fmt.Errorf("erasing subject %s: %w", subject.Redact(key), ErrIncomplete)
+			return EraseResult{}, fmt.Errorf("erasing: %w", ErrIncomplete)
+		}
+		if fresh && pass == 0 {
+			if err := s.guard(req, found); err != nil {
+				return EraseResult{}, err
+			}
 		}
 		rec.Plan.merge(found)
+		if err := s.destroyKeys(ctx, t, found, len(held) > 0, rec.Plan); err != nil {
+			return EraseResult{}, err
+		}
 		// The plan is stored before anything is deleted: a retry after a crash still
 		// reports what this attempt removed.
 		if err := s.saveRecord(ctx, rec); err != nil {
 			return EraseResult{}, err
 		}
-		if err := s.deletePlan(ctx, rec.Plan); err != nil {
+		versions, err := s.deletePlan(ctx, rec.Plan, t.Scope)
+		rec.Plan.Versions += versions
+		if err != nil {
+			return EraseResult{}, err
+		}
+		if err := s.saveRecord(ctx, rec); err != nil {
 			return EraseResult{}, err
 		}
 	}
-
-	res := EraseResult{
-		RequestID:               req.RequestID,
-		Status:                  StatusCompleted,
-		LiveRecordingsDiscarded: discarded.Live,
-		SpooledJobsDiscarded:    discarded.Spooled,
-		SubjectType:             string(req.Subject.Type),
-		SubjectKey:              key,
-		RequestedBy:             req.RequestedBy,
-		CompletedAt:             s.now(),
-	}
-	rec.Plan.counts(&res)
+	res := s.eraseResult(req, t, rec.Plan, held)
+	res.LiveRecordingsDiscarded, res.SpooledJobsDiscarded = discarded.Live, discarded.Spooled
 	for _, id := range rec.Plan.ids() {
 		c := rec.Plan.Calls[id]
 		if c.Recording != "" {
@@ -109,167 +185,95 @@ func (s *Service) Erase(ctx context.Context, req Request) (EraseResult, error) {
 			})
 		}
 	}
-	if err := s.o.Events.Publish(ctx, audit.KindSubjectErased, res); err != nil {
+	if err := s.certify(ctx, &res, rec.Plan); err != nil {
 		return EraseResult{}, err
 	}
-	body, err := json.Marshal(res)
-	if err != nil {
-		return EraseResult{}, fmt.Errorf("encoding erase result: %w", err)
-	}
-	rec.Status, rec.Result, rec.Plan = StatusCompleted, body, nil
-	if err := s.saveRecord(ctx, rec); err != nil {
-		return EraseResult{}, err
-	}
-	log.Info("subject erased", "recordings", res.RecordingsDeleted, "receipts", res.ReceiptsDeleted,
-		"index_entries", res.IndexEntriesDeleted, "exports", res.ExportsDeleted, "live_discarded", res.LiveRecordingsDiscarded,
-		"spool_discarded", res.SpooledJobsDiscarded, "nodes", discarded.Nodes)
+	log.Info("erased", "status", res.Status, "recordings", res.RecordingsDeleted, "receipts", res.ReceiptsDeleted,
+		"index_entries", res.IndexEntriesDeleted, "index_entries_updated", res.IndexEntriesUpdated, "exports", res.ExportsDeleted,
+		"anonymized", res.ReceiptsAnonymized, "versions", res.VersionsRemoved, "held", len(res.Held),
+		"live_discarded", res.LiveRecordingsDiscarded, "spool_discarded", res.SpooledJobsDiscarded, "nodes", discarded.Nodes)
 	return res, nil
 }
 
-// collect lists subjects/<key>/ and reads what each object names. It reads the subject's
-// prefix and the objects named there: never a scan of the store.
-func (s *Service) collect(ctx context.Context, key string) (*plan, error) {
-	prefix := storage.IndexPrefix(key)
-	objs, err := s.o.Store.List(ctx, prefix)
+// previewErase answers a dry run: what the erase would delete and what holds would
+// keep. It changes nothing and keeps no record.
+func (s *Service) previewErase(ctx context.Context, req Request, t eraseTarget) (EraseResult, error) {
+	holds, err := hold.Load(ctx, s.o.Store)
 	if err != nil {
-		return nil, fmt.Errorf("listing the subject's index: %w", err)
+		return EraseResult{}, err
 	}
-	p := newPlan()
-	var mu sync.Mutex
-	err = s.parallel(ctx, len(objs), func(ctx context.Context, i int) error {
-		objKey := objs[i].Key
-		name := strings.TrimPrefix(objKey, prefix)
-		switch {
-		case !strings.Contains(name, "/") && path.Ext(name) == ".json":
-			id, c, err := s.readCall(ctx, objKey)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil || c == nil {
-				p.Other = append(p.Other, objKey) // unreadable: deleted all the same
-				return err
-			}
-			p.merge(&plan{Calls: map[string]*planCall{id: c}})
-		case strings.HasPrefix(name, exportMarkerDir):
-			export, err := s.readMarker(ctx, objKey)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				return err
-			}
-			if deletable(export, "exports/") {
-				p.Exports = append(p.Exports, export)
-			}
-			p.Other = append(p.Other, objKey)
-		default:
-			mu.Lock()
-			defer mu.Unlock()
-			p.Other = append(p.Other, objKey)
-		}
+	found, err := s.find(ctx, t)
+	if err != nil {
+		return EraseResult{}, err
+	}
+	held := found.withoutHeld(holds, t.SubjectKey)
+	res := s.eraseResult(req, t, found, held)
+	res.Status = StatusDryRun
+	res.WouldDelete = found.deleted(t.Scope)
+	if err := s.o.Events.Publish(ctx, eraseEvent(res), res); err != nil {
+		return EraseResult{}, err
+	}
+	return res, nil
+}
+
+func (s *Service) eraseResult(req Request, t eraseTarget, p *plan, held []HeldItem) EraseResult {
+	res := EraseResult{
+		RequestID:   req.RequestID,
+		Status:      StatusCompleted,
+		Scope:       t.Scope,
+		Held:        held,
+		SubjectKey:  t.SubjectKey,
+		Call:        t.Call,
+		RequestedBy: req.RequestedBy,
+		CompletedAt: s.now(),
+	}
+	if t.SubjectKey != "" {
+		res.SubjectType = string(req.Subject.Type)
+	}
+	if c, ok := p.Calls[t.Call]; ok && t.Scope == ScopeCall {
+		res.Subjects = c.Subjects
+	}
+	if len(held) > 0 {
+		res.Status = StatusPartial
+	}
+	p.counts(&res.EraseCounts, t.Scope)
+	return res
+}
+
+// guard stops an erase that would delete more recordings than the deployment allows
+// without a second look, before anything is deleted.
+func (s *Service) guard(req Request, found *plan) error {
+	limit := s.o.Erase.MaxRecordings
+	if n := found.recordings(); limit > 0 && n > limit && !req.Confirm {
+		return reject(fmt.Sprintf("this erase would delete %d recordings, more than rights.erase_max_recordings (%d): send it again with \"confirm\": true (ask with \"dry_run\": true what it would delete)", n, limit))
+	}
+	return nil
+}
+
+// destroyKeys is step 5: the keys of the calls found in this pass.
+func (s *Service) destroyKeys(ctx context.Context, t eraseTarget, found *plan, held bool, p *plan) error {
+	if s.o.Keys == nil {
 		return nil
-	})
+	}
+	ids, err := s.o.Keys.DestroyKeys(ctx, EraseTarget{Scope: t.Scope, SubjectKey: t.SubjectKey, Calls: found.ids(), Held: held})
+	if err != nil {
+		return fmt.Errorf("destroying encryption keys: %w", err)
+	}
+	p.KeysDestroyed = union(p.KeysDestroyed, ids)
+	return nil
+}
+
+func (s *Service) find(ctx context.Context, t eraseTarget) (*plan, error) {
+	var found *plan
+	var err error
+	if t.Scope == ScopeCall {
+		found, err = s.collectCall(ctx, t.Call)
+	} else {
+		found, err = s.collect(ctx, t.SubjectKey)
+	}
 	if err != nil {
 		return nil, err
 	}
-	p.Exports = union(p.Exports, nil)
-	p.Other = union(p.Other, nil)
-	return p, nil
-}
-
-// readCall reads one index entry and the receipt it names, for the call's other parties.
-// A missing entry (deleted meanwhile) is nil; an undecodable one is an object to delete.
-func (s *Service) readCall(ctx context.Context, entryKey string) (string, *planCall, error) {
-	var e index.Entry
-	switch err := s.getJSON(ctx, entryKey, &e); {
-	case errors.Is(err, storage.ErrNotFound):
-		return "", nil, nil
-	case errors.As(err, new(*json.SyntaxError)), errors.As(err, new(*json.UnmarshalTypeError)):
-		return "", nil, nil
-	case err != nil:
-		return "", nil, err
-	}
-	c := &planCall{Index: []string{entryKey}}
-	if deletable(e.Receipt, "consent/") {
-		c.Receipt = e.Receipt
-	}
-	if deletable(e.Recording, "recordings/") {
-		c.Recording = e.Recording
-	}
-	if deletable(e.RecordingMeta, "recordings/") {
-		c.Metadata = e.RecordingMeta
-	}
-	if storage.ValidSegment(e.ID) != nil {
-		return "", nil, nil
-	}
-	if c.Receipt != "" {
-		var r struct {
-			Subjects []consent.SubjectRef `json:"subjects"`
-		}
-		err := s.getJSON(ctx, c.Receipt, &r)
-		if err != nil && !errors.Is(err, storage.ErrNotFound) {
-			return "", nil, err
-		}
-		c.Subjects = r.Subjects
-		for _, sub := range r.Subjects {
-			if storage.ValidSegment(sub.Key) == nil {
-				c.Index = union(c.Index, []string{storage.IndexKey(sub.Key, e.ID)})
-			}
-		}
-	}
-	return e.ID, c, nil
-}
-
-type exportMarker struct {
-	RequestID string `json:"request_id"`
-	Export    string `json:"export"`
-}
-
-func (s *Service) readMarker(ctx context.Context, key string) (string, error) {
-	var m exportMarker
-	err := s.getJSON(ctx, key, &m)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) && !errors.As(err, new(*json.SyntaxError)) {
-		return "", err
-	}
-	return m.Export, nil
-}
-
-// deletePlan deletes each call's objects before its index entries, so an erase cut short
-// finds the call again through them.
-func (s *Service) deletePlan(ctx context.Context, p *plan) error {
-	ids := p.ids()
-	err := s.parallel(ctx, len(ids), func(ctx context.Context, i int) error {
-		c := p.Calls[ids[i]]
-		for _, k := range append([]string{c.Recording, c.Metadata, c.Receipt}, c.Index...) {
-			if k == "" {
-				continue
-			}
-			if err := s.o.Store.Delete(ctx, k); err != nil {
-				return fmt.Errorf("erasing: %w", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	rest := append(append([]string(nil), p.Exports...), p.Other...)
-	return s.parallel(ctx, len(rest), func(ctx context.Context, i int) error {
-		if err := s.o.Store.Delete(ctx, rest[i]); err != nil {
-			return fmt.Errorf("erasing: %w", err)
-		}
-		return nil
-	})
-}
-
-// getJSON decodes a small stored JSON object (an index entry, a receipt, metadata).
-func (s *Service) getJSON(ctx context.Context, key string, v any) error {
-	rc, _, err := s.o.Store.Get(ctx, key)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	body, err := io.ReadAll(io.LimitReader(rc, 4<<20))
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", key, err)
-	}
-	return json.Unmarshal(body, v)
+	found.narrow(t.Scope)
+	return found, nil
 }

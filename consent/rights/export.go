@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/consentgw/consentgw/consent/audit"
+	"github.com/consentgw/consentgw/consent/signing"
 	"github.com/consentgw/consentgw/consent/subject"
 	"github.com/consentgw/consentgw/storage"
 	"github.com/consentgw/consentgw/storage/index"
@@ -33,6 +34,7 @@ type presigner interface {
 type exportCall struct {
 	id        string
 	receipt   json.RawMessage
+	signature string // the receipt's, as stored
 	metadata  json.RawMessage
 	recording string
 }
@@ -42,19 +44,25 @@ type exportCall struct {
 // in memory), its sha256 computed on the way. A request_id done before returns its first
 // result (and publishes it as the event again).
 func (s *Service) Export(ctx context.Context, req Request) (ExportResult, error) {
+	return s.export(ctx, req, ViaDirect)
+}
+
+func (s *Service) export(ctx context.Context, req Request, via string) (ExportResult, error) {
 	key, err := s.resolve(req)
 	if err != nil {
 		return ExportResult{}, err
 	}
-	unlock := s.locks.lock(req.RequestID)
-	defer unlock()
-	rec, err := s.loadRecord(ctx, req.RequestID)
-	if err != nil {
-		return ExportResult{}, err
-	}
-	if res, done, err := firstResult[ExportResult](ctx, s, rec, VerbExport, key, audit.KindSubjectExported); err != nil || done {
-		return res, err
-	}
+	return once(ctx, s, job[ExportResult]{
+		verb: VerbExport, req: req, via: via, subjectKey: key,
+		kind:   func(ExportResult) string { return audit.KindSubjectExported },
+		status: func(ExportResult) string { return StatusCompleted },
+		work: func(ctx context.Context, _ *record) (ExportResult, error) {
+			return s.runExport(ctx, req, key)
+		},
+	})
+}
+
+func (s *Service) runExport(ctx context.Context, req Request, key string) (ExportResult, error) {
 	entries, err := index.Lookup(ctx, s.o.Store, key)
 	if err != nil {
 		return ExportResult{}, fmt.Errorf("exporting: %w", err)
@@ -117,16 +125,6 @@ func (s *Service) Export(ctx context.Context, req Request) (ExportResult, error)
 		RequestedBy: req.RequestedBy,
 		CompletedAt: s.now(),
 	}
-	if err := s.o.Events.Publish(ctx, audit.KindSubjectExported, res); err != nil {
-		return ExportResult{}, err
-	}
-	body, err := json.Marshal(res)
-	if err != nil {
-		return ExportResult{}, fmt.Errorf("encoding export result: %w", err)
-	}
-	if err := s.saveRecord(ctx, &record{RequestID: req.RequestID, Verb: VerbExport, SubjectKey: key, Status: StatusCompleted, Result: body}); err != nil {
-		return ExportResult{}, err
-	}
 	s.log.Info("subject exported", "request_id", req.RequestID, "subject", subject.Redact(key), "subject_type", req.Subject.Type,
 		"recordings", res.Recordings, "receipts", res.Receipts, "bytes", res.Size, "object", object)
 	return res, nil
@@ -140,11 +138,11 @@ func (s *Service) gather(ctx context.Context, entries []index.Entry) ([]exportCa
 		e := entries[i]
 		c := exportCall{id: e.ID}
 		var err error
-		if c.receipt, err = s.getRaw(ctx, e.Receipt); err != nil {
+		if c.receipt, c.signature, err = s.getRaw(ctx, e.Receipt); err != nil {
 			return err
 		}
 		if e.Recording != "" && e.RecordingMeta != "" {
-			if c.metadata, err = s.getRaw(ctx, e.RecordingMeta); err != nil {
+			if c.metadata, _, err = s.getRaw(ctx, e.RecordingMeta); err != nil {
 				return err
 			}
 			if c.metadata != nil {
@@ -160,24 +158,29 @@ func (s *Service) gather(ctx context.Context, entries []index.Entry) ([]exportCa
 	return calls, nil
 }
 
-// getRaw returns a stored JSON object compacted, or nil if it is gone.
-func (s *Service) getRaw(ctx context.Context, key string) (json.RawMessage, error) {
+// getRaw returns a stored JSON object compacted and its signature, if it has one, or nil
+// if it is gone.
+func (s *Service) getRaw(ctx context.Context, key string) (json.RawMessage, string, error) {
 	if key == "" {
-		return nil, nil
+		return nil, "", nil
 	}
-	var raw json.RawMessage
-	err := s.getJSON(ctx, key, &raw)
+	rc, info, err := s.o.Store.Get(ctx, key)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil
+		return nil, "", nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", key, err)
+		return nil, "", fmt.Errorf("reading %s: %w", key, err)
+	}
+	defer rc.Close()
+	body, err := io.ReadAll(io.LimitReader(rc, 4<<20))
+	if err != nil {
+		return nil, "", fmt.Errorf("reading %s: %w", key, err)
 	}
 	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", key, err)
+	if err := json.Compact(&buf, body); err != nil {
+		return nil, "", fmt.Errorf("reading %s: %w", key, err)
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), info.Metadata[signing.MetaKey], nil
 }
 
 // writeBundle streams the zip through a pipe into the store; it returns the bundle's
@@ -216,6 +219,12 @@ func (s *Service) writeZip(ctx context.Context, w io.Writer, m *Manifest, calls 
 	for _, c := range calls {
 		if c.receipt != nil {
 			m.Receipts = append(m.Receipts, c.receipt)
+			if c.signature != "" {
+				if m.ReceiptSignatures == nil {
+					m.ReceiptSignatures = map[string]string{}
+				}
+				m.ReceiptSignatures[c.id] = c.signature
+			}
 		}
 		if c.recording == "" {
 			continue
@@ -272,14 +281,6 @@ func (s *Service) url(object string, expires time.Duration) string {
 		s.log.Warn("presigning the export link failed; using the store's default link", "object", object, "error", err)
 	}
 	return s.o.Store.URL(object)
-}
-
-func (s *Service) putJSON(ctx context.Context, key string, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return s.o.Store.Put(ctx, key, bytes.NewReader(body), int64(len(body)), storage.PutOptions{ContentType: "application/json"})
 }
 
 type countWriter struct {

@@ -101,15 +101,17 @@ func (s *sink) kinds(kind string) []sentEvent {
 
 // discards records the subject keys an erase asked the nodes to discard.
 type discards struct {
-	mu   sync.Mutex
-	keys []string
-	live int
+	mu      sync.Mutex
+	keys    []string
+	targets []DiscardTarget
+	live    int
 }
 
-func (d *discards) Discard(_ context.Context, key string) (Discarded, error) {
+func (d *discards) Discard(_ context.Context, t DiscardTarget) (Discarded, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.keys = append(d.keys, key)
+	d.keys = append(d.keys, t.SubjectKey)
+	d.targets = append(d.targets, t)
 	return Discarded{Nodes: 1, Live: d.live}, nil
 }
 
@@ -137,10 +139,10 @@ func (c call) receiptKey() string   { return storage.ReceiptKey(c.at, c.id) }
 func (c call) recordingKey() string { return storage.RecordingKey(c.at, c.id) }
 func (c call) metaKey() string      { return storage.RecordingMetaKey(c.at, c.id) }
 
-var seedIDs = consent.NewIDSource()
-
+// newCall draws its id from a source of its own: a shared one would not go back in time
+// for a test's older call, and the id's time names the day of the call's keys.
 func newCall(at time.Time, wav []byte, subjects ...consent.SubjectRef) call {
-	return call{id: seedIDs.New(at), at: at, subjects: subjects, wav: wav}
+	return call{id: consent.NewIDSource().New(at), at: at, subjects: subjects, wav: wav}
 }
 
 func ref(typ subject.Type, key string) consent.SubjectRef {
@@ -231,4 +233,33 @@ func readAll(t testing.TB, r io.Reader) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// newServiceWith is newService with options adjusted (erase policy, signer, clock).
+func newServiceWith(t testing.TB, st storage.Store, events EventSink, d Discarder, adjust func(*Options)) *Service {
+	t.Helper()
+	o := Options{
+		Store: st, Pseudonyms: pseudonyms(t), DefaultRegion: "DK", Events: events, Discard: d,
+		Node: "test-node", Logger: slog.New(slog.DiscardHandler),
+	}
+	adjust(&o)
+	svc, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func telRequest(id, number string) Request {
+	return Request{RequestID: id, Subject: subject.Subject{Type: subject.TypeTel, Value: number}, RequestedBy: "dpo"}
+}
+
+func mustGet(t testing.TB, st storage.Store, key string) io.Reader {
+	t.Helper()
+	rc, _, err := st.Get(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rc.Close() })
+	return rc
 }

@@ -77,6 +77,7 @@ func Listen(o ListenOptions) (*Listener, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Listener{o: o, log: o.Logger, sem: make(chan struct{}, o.Workers), ctx: ctx, cancel: cancel}
+	o.Service.queue = l
 	fail := func(err error) (*Listener, error) {
 		l.Close(context.Background())
 		return nil, err
@@ -174,7 +175,7 @@ func (l *Listener) onRPC(msg *nats.Msg) {
 		defer l.wg.Done()
 		defer func() { <-l.sem }()
 		verb := strings.TrimPrefix(msg.Subject, RPCPrefix)
-		reply, _ := l.handle(verb, msg.Data, msg.Header.Get(SignatureHeader), "rpc")
+		reply, _ := l.handle(verb, msg.Data, msg.Header.Get(SignatureHeader), ViaRPC)
 		if msg.Reply != "" {
 			if err := msg.Respond(reply); err != nil {
 				l.log.Warn("reply to a rights request not sent", "error", err)
@@ -193,7 +194,7 @@ func (l *Listener) onDurable(msg jetstream.Msg) {
 		defer func() { <-l.sem }()
 		stop := l.keepInProgress(msg)
 		verb := strings.TrimPrefix(msg.Subject(), RequestPrefix)
-		_, retry := l.handle(verb, msg.Data(), msg.Headers().Get(SignatureHeader), "durable")
+		_, retry := l.handle(verb, msg.Data(), msg.Headers().Get(SignatureHeader), ViaDurable)
 		stop()
 		if retry {
 			delay := time.Second
@@ -236,6 +237,9 @@ func (l *Listener) keepInProgress(msg jetstream.Msg) (stop func()) {
 // should be tried again (it failed, but was not rejected).
 func (l *Listener) handle(verbName string, data []byte, signature, via string) ([]byte, bool) {
 	verb, err := ParseVerb(verbName)
+	if err == nil && via == ViaDurable && !verb.Recorded() {
+		err = reject(fmt.Sprintf("%s is answered over %s%s only: it changes nothing, so there is nothing to do durably", verb, RPCPrefix, verb))
+	}
 	var req Request
 	var signer string
 	if err == nil && len(l.o.Verifier) > 0 {
@@ -256,7 +260,7 @@ func (l *Listener) handle(verbName string, data []byte, signature, via string) (
 	var res any
 	if err == nil {
 		ctx, cancel := context.WithTimeout(l.ctx, workTimeout)
-		res, err = l.o.Service.Do(ctx, verb, req)
+		res, err = l.o.Service.Do(ctx, verb, req, via)
 		cancel()
 	}
 	switch {
@@ -310,6 +314,35 @@ func failure(err error) string {
 		return "objects of the subject kept appearing during the erase; send the same request again"
 	}
 	return "the gateway could not finish the request now (" + err.Error() + "); send the same request again"
+}
+
+// maxQueueScan bounds the stream sequences status looks at.
+const maxQueueScan = 10000
+
+// queued lists the durable requests still in the stream (waiting, in progress, or
+// retrying), oldest first, for status.
+func (l *Listener) queued(ctx context.Context, limit int) ([]queued, error) {
+	st, err := l.o.JS.Stream(ctx, Stream)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", Stream, err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", Stream, err)
+	}
+	var out []queued
+	last := min(info.State.LastSeq, info.State.FirstSeq+maxQueueScan)
+	for seq := info.State.FirstSeq; seq <= last && info.State.Msgs > 0 && len(out) < limit; seq++ {
+		msg, err := st.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue // acknowledged: gone from the work queue
+		}
+		if err != nil {
+			return out, fmt.Errorf("reading %s: %w", Stream, err)
+		}
+		out = append(out, queued{verb: strings.TrimPrefix(msg.Subject, RequestPrefix), data: msg.Data, at: msg.Time})
+	}
+	return out, nil
 }
 
 func (l *Listener) sweep(ctx context.Context) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -253,7 +254,7 @@ func TestDurableRequestPublishedWhileNoGatewayRunsIsDoneAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	var again EraseResult
-	if err := json.Unmarshal(nextEvent(t, erased).Data, &again); err != nil || again != res {
+	if err := json.Unmarshal(nextEvent(t, erased).Data, &again); err != nil || !reflect.DeepEqual(again, res) {
 		t.Fatalf("repeat %+v, want %+v", again, res)
 	}
 	waitStreamEmpty(t, js)

@@ -22,6 +22,9 @@ type Manifest struct {
 	Source     string   `json:"source"`
 	// Receipts are the consent receipts of the subject's calls (SPEC §5).
 	Receipts []json.RawMessage `json:"receipts"`
+	// ReceiptSignatures are the receipts' signatures as stored, by receipt id: each covers
+	// its receipt's JSON without insignificant whitespace (consentgw verify checks them).
+	ReceiptSignatures map[string]string `json:"receipt_signatures,omitempty"`
 	// Recordings are the recordings' metadata, each with its WAV file in the bundle.
 	Recordings []ManifestRecording `json:"recordings"`
 }

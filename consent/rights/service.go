@@ -17,10 +17,18 @@ type EventSink interface {
 	Publish(ctx context.Context, kind string, payload any) error
 }
 
-// Discarder stops what the nodes hold of a subject before the store is cleaned: calls
-// being recorded, and receipts and recordings still in a spool. See Broadcast.
+// Discarder stops what the nodes hold of an erase's target before the store is cleaned:
+// calls being recorded, and receipts and recordings still in a spool. See Broadcast.
 type Discarder interface {
-	Discard(ctx context.Context, subjectKey string) (Discarded, error)
+	Discard(ctx context.Context, t DiscardTarget) (Discarded, error)
+}
+
+// DiscardTarget is what an erase reaches on the nodes: a subject's calls (scope
+// subject), their recordings only (scope recordings), or one call (scope call).
+type DiscardTarget struct {
+	Scope      Scope  `json:"scope"`
+	SubjectKey string `json:"subject_key,omitempty"`
+	Call       string `json:"call,omitempty"`
 }
 
 // Discarded counts what the nodes discarded for one erase.
@@ -47,6 +55,22 @@ const (
 	DefaultRetention     = "until erased on request"
 )
 
+// ErasePolicy is how erases behave (rights.* of the configuration).
+type ErasePolicy struct {
+	// Keeps is what stays of an erased receipt: KeepNothing ("") or KeepStatistics.
+	Keeps string
+	// MaxRecordings, if > 0, is the most recordings an erase deletes without confirm.
+	MaxRecordings int
+}
+
+// Vias: how a request arrived.
+const (
+	ViaRPC     = "rpc"
+	ViaDurable = "durable"
+	// ViaDirect is a call of the Service's methods (tests, tools).
+	ViaDirect = "direct"
+)
+
 // RetentionText says in a manifest how long call data is kept, from storage.retention.
 func RetentionText(retention time.Duration) string {
 	if retention <= 0 {
@@ -69,17 +93,27 @@ type Options struct {
 	Node    string
 	Logger  *slog.Logger
 	Export  ExportPolicy
+	Erase   ErasePolicy
+	// Signer signs erasure certificates; nil writes none.
+	Signer Signer
+	// Keys destroys the encryption keys of erased data; nil: there are none to destroy.
+	Keys KeyDestroyer
+	// HoldsChanged, if set, is told when a hold was placed or released (the retention
+	// sweeper withdraws or restores the bucket's lifecycle rules).
+	HoldsChanged func()
 	// Workers bounds the object requests one erase or export runs at once; 0 = 8.
 	Workers int
 	// Now is the clock; nil = time.Now.
 	Now func() time.Time
 }
 
-// Service does erase and export against the object store.
+// Service does the requests against the object store.
 type Service struct {
 	o     Options
 	log   *slog.Logger
 	locks idLocks
+	// queue lists the durable requests waiting in NATS, for status; set by Listen.
+	queue queueLister
 }
 
 // New returns a Service.
@@ -130,15 +164,27 @@ func (s *Service) resolve(req Request) (string, error) {
 	return key, nil
 }
 
-// Do runs req as verb: the entry point of the NATS handlers.
-func (s *Service) Do(ctx context.Context, verb Verb, req Request) (any, error) {
+// Do runs req as verb, arrived via rpc or durable: the entry point of the NATS handlers.
+func (s *Service) Do(ctx context.Context, verb Verb, req Request, via string) (any, error) {
 	switch verb {
 	case VerbErase:
-		return s.Erase(ctx, req)
+		return s.erase(ctx, req, via)
 	case VerbExport:
-		return s.Export(ctx, req)
+		return s.export(ctx, req, via)
+	case VerbLookup:
+		return s.lookup(ctx, req, via)
+	case VerbHold:
+		return s.hold(ctx, req, via)
+	case VerbRelease:
+		return s.release(ctx, req, via)
+	case VerbHolds:
+		return s.Holds(ctx, req)
+	case VerbStats:
+		return s.Stats(ctx, req)
+	case VerbStatus:
+		return s.Status(ctx, req)
 	}
-	return nil, reject("unknown verb: want erase or export")
+	return nil, reject("unknown verb")
 }
 
 // parallel runs fn for each of n items on up to s.o.Workers goroutines and returns the

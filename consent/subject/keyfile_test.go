@@ -96,3 +96,23 @@ func TestUnusableKeyFileIsAnError(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadKeyFindsTheKeyButNeverMakesOne(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := LoadKey(dir, ""); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("LoadKey without a key file = %v, want not exist", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, KeyFileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("LoadKey created a key file: %v", err)
+	}
+	made, err := LoadOrCreateKey(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := LoadKey(dir, ""); err != nil || !bytes.Equal(got, made) {
+		t.Fatalf("LoadKey = %x, %v; want the gateway's key %x", got, err, made)
+	}
+	if got, err := LoadKey(dir, "a configured secret!"); err != nil || string(got) != "a configured secret!" {
+		t.Fatalf("LoadKey with a configured key = %q, %v", got, err)
+	}
+}

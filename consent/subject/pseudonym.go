@@ -33,6 +33,14 @@ func (p *Pseudonymizer) Key(s Subject) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// CallIDKey is the key of a SIP Call-ID: HMAC-SHA256 of "call-id:" and the Call-ID as
+// received. Logs and events name a call by it, since trunks put the caller's number in
+// the Call-ID; an operator who has a Call-ID from a trunk's CDR computes the same key
+// (consentgw pseudonym) to find the call.
+func (p *Pseudonymizer) CallIDKey(callID string) string {
+	return p.Key(Subject{Type: TypeCallID, Value: callID})
+}
+
 // NormalizedKey normalizes s and returns its subject key, the one step the
 // call path and the rights service both need.
 func (p *Pseudonymizer) NormalizedKey(s Subject, defaultRegion string) (string, error) {

@@ -76,3 +76,20 @@ func TestRedactKeepsAShortPrefix(t *testing.T) {
 		t.Fatalf("short input changed: %q", Redact("abc"))
 	}
 }
+
+func TestCallIDKeyIsHexHMACOfCallIDTypeAndRawValue(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	p, err := NewPseudonymizer(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const callID = "+4512345678-1@trunk.example.com"
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("call-id:" + callID))
+	if got, want := p.CallIDKey(callID), hex.EncodeToString(m.Sum(nil)); got != want {
+		t.Fatalf("CallIDKey = %s, want %s", got, want)
+	}
+	if _, err := ParseType("call-id"); !errors.Is(err, ErrUnknownType) {
+		t.Fatalf("ParseType(call-id) = %v: a Call-ID is no data subject to erase", err)
+	}
+}

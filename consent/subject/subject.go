@@ -21,6 +21,9 @@ const (
 	TypeCustomer Type = "customer"
 	// TypeAgent is the user part of the agent leg's Request-URI.
 	TypeAgent Type = "agent"
+	// TypeCallID keys a SIP Call-ID (see CallIDKey). It names a call, not a data
+	// subject: ParseType does not accept it, so no erase or export names one.
+	TypeCallID Type = "call-id"
 )
 
 // ParseType returns the type named s.

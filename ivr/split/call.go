@@ -58,6 +58,7 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) End {
 	id := s.opts.IDs.New(started)
 	c := &call{s: s, ctx: ctx, in: in, log: in.Log().With("consent_id", id)}
 	c.receipt = consent.Receipt{ID: id, SIPCallID: in.CallID(), StartedAt: started, Gateway: s.opts.Node}
+	c.receipt.SIPCallIDKey = in.CallIDKey() // names the call in events; the raw Call-ID stays in the receipt object
 	end := c.run()
 	s.ended(c, end)
 	return end

@@ -23,5 +23,5 @@ func (c *call) decide(o ivr.Outcome) {
 	// The decision is logged with its method and the subjects' pseudonyms, never a number.
 	c.log.Info("consent decided", "decision", o.Decision, "method", o.Method, "prompt_played_ms", o.PlayedMS, "subjects", len(r.Subjects))
 	c.spoolReceipt()
-	c.s.opts.Events.Emit(audit.KindConsentCaptured, *r)
+	c.s.opts.Events.Emit(audit.KindConsentCaptured, r.AuditView())
 }

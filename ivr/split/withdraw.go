@@ -40,7 +40,7 @@ func (c *call) withdrawConsent(via string) error {
 	} else if err := c.s.opts.Receipts.Withdrawn(*r); err != nil {
 		c.log.Error("withdrawn receipt could not be spooled", "error", err)
 	}
-	c.s.opts.Events.Emit(audit.KindConsentWithdrawn, *r)
+	c.s.opts.Events.Emit(audit.KindConsentWithdrawn, r.AuditView())
 	c.s.opts.Observer.CallControl("withdrawn")
 	c.log.Info("consent withdrawn during the call: recording stopped and discarded", "via", via, "discarded", discarded)
 	c.playConfirmation()

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 // reasons counts Admission.Rejected calls by reason.
@@ -42,12 +44,12 @@ func TestUntrustedSourceGets403WithoutMediaOrHandler(t *testing.T) {
 		Allow:    func(src netip.Addr, _ *sip.Request) bool { return src == netip.MustParseAddr("192.0.2.1") },
 		Rejected: rejected.add,
 	})
-	scanner := newPeer(t, "udp", nil)
+	scanner := siptest.NewPeer(t, "udp", nil)
 
-	if got := scanner.invite(t, g.uri, sdpOffer(30000, "", fmtPCMU)).finalStatus(t); got != sip.StatusForbidden {
+	if got := scanner.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMU)).FinalStatus(t); got != sip.StatusForbidden {
 		t.Errorf("INVITE from an untrusted source answered %d, want 403", got)
 	}
-	if res := scanner.request(t, sip.NewRequest(sip.OPTIONS, g.uri)); res.StatusCode != sip.StatusForbidden {
+	if res := scanner.Request(t, sip.NewRequest(sip.OPTIONS, g.uri)); res.StatusCode != sip.StatusForbidden {
 		t.Errorf("OPTIONS from an untrusted source answered %d, want 403", res.StatusCode)
 	}
 	if n := served.Load(); n != 0 {
@@ -65,20 +67,20 @@ func TestMaxCallsAnswered503WithRetryAfter(t *testing.T) {
 	legs := make(chan *Inbound, 2)
 	var rejected reasons
 	g := startGatewayWith(t, "udp", 4, answerAndWait(legs), Admission{MaxCalls: 1, RetryAfter: 30 * time.Second, Rejected: rejected.add})
-	trunk := newPeer(t, "udp", nil)
-	first := trunk.invite(t, g.uri, sdpOffer(30000, "", fmtPCMU))
-	if first.err != nil {
-		t.Fatalf("first call: %v", first.err)
+	trunk := siptest.NewPeer(t, "udp", nil)
+	first := trunk.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMU))
+	if first.Err != nil {
+		t.Fatalf("first call: %v", first.Err)
 	}
-	recv(t, legs, "first call")
+	siptest.Recv(t, legs, "first call")
 
 	var retryAfter string
-	second := trunk.inviteWatching(t, g.uri, sdpOffer(30002, "", fmtPCMU), func(res *sip.Response) {
+	second := trunk.InviteWatching(t, g.uri, siptest.Offer(30002, "", siptest.PCMU), func(res *sip.Response) {
 		if h := res.GetHeader("Retry-After"); h != nil {
 			retryAfter = h.Value()
 		}
 	})
-	if got := second.finalStatus(t); got != sip.StatusServiceUnavailable {
+	if got := second.FinalStatus(t); got != sip.StatusServiceUnavailable {
 		t.Fatalf("call over max_calls answered %d, want 503", got)
 	}
 	if retryAfter != "30" {
@@ -87,15 +89,15 @@ func TestMaxCallsAnswered503WithRetryAfter(t *testing.T) {
 	if n := rejected.get(RejectMaxCalls); n != 1 {
 		t.Errorf("%d calls counted over max_calls, want 1", n)
 	}
-	byeCaller(t, first)
+	first.Bye(t)
 	waitUntil(t, func() bool { return g.admittedCalls() == 0 }, "first call to give back its place")
 
-	third := trunk.invite(t, g.uri, sdpOffer(30004, "", fmtPCMU))
-	if third.err != nil {
-		t.Fatalf("call after the first ended: %v", third.err)
+	third := trunk.Invite(t, g.uri, siptest.Offer(30004, "", siptest.PCMU))
+	if third.Err != nil {
+		t.Fatalf("call after the first ended: %v", third.Err)
 	}
-	recv(t, legs, "third call")
-	byeCaller(t, third)
+	siptest.Recv(t, legs, "third call")
+	third.Bye(t)
 }
 
 func TestInviteFloodFromOneSourceIsLimited(t *testing.T) {
@@ -103,10 +105,10 @@ func TestInviteFloodFromOneSourceIsLimited(t *testing.T) {
 	g := startGatewayWith(t, "udp", 2, handlerFunc(func(context.Context, *Inbound) {}), Admission{
 		InviteRate: 0.001, InviteBurst: 2, Rejected: rejected.add,
 	})
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 	var got []int
 	for range 4 {
-		got = append(got, trunk.invite(t, g.uri, "").finalStatus(t)) // no SDP: 488 once admitted
+		got = append(got, trunk.Invite(t, g.uri, "").FinalStatus(t)) // no SDP: 488 once admitted
 	}
 	want := []int{sip.StatusNotAcceptableHere, sip.StatusNotAcceptableHere, sip.StatusServiceUnavailable, sip.StatusServiceUnavailable}
 	for i := range want {
@@ -134,8 +136,8 @@ func TestJunkDatagramsAreDroppedBeforeTheParser(t *testing.T) {
 		}
 	}
 	// The listener reads datagrams in order: once this INVITE is answered, both were seen.
-	trunk := newPeer(t, "udp", nil)
-	if got := trunk.invite(t, g.uri, "").finalStatus(t); got != sip.StatusNotAcceptableHere {
+	trunk := siptest.NewPeer(t, "udp", nil)
+	if got := trunk.Invite(t, g.uri, "").FinalStatus(t); got != sip.StatusNotAcceptableHere {
 		t.Fatalf("INVITE after the junk: %d, want 488", got)
 	}
 	if rejected.get(RejectMalformed) != 1 || rejected.get(RejectOversized) != 1 {

@@ -49,6 +49,7 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 		choice.TelephoneEvent = &sdpneg.Format{PayloadType: defaultEventPT, Name: "telephone-event", ClockRate: 8000, Fmtp: "0-16"}
 	}
 	out := &Outbound{leg: newLeg(log, ep, m.IP, choice, randomSessionID())}
+	out.order.wait = s.opts.reorderWait
 	fail := func(err error) (*Outbound, error) {
 		ep.Close()
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/sip/sdpneg"
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 func TestDialOffersCallersCodecAndPassesHoldAndBye(t *testing.T) {
@@ -20,18 +21,18 @@ func TestDialOffersCallersCodecAndPassesHoldAndBye(t *testing.T) {
 		wantCodec string
 		wantPT    uint8
 	}{
-		{name: "PCMA caller with events", caller: []string{fmtPCMA, fmtEvent}, wantCodec: "PCMA", wantPT: 8},
-		{name: "PCMU caller without events", caller: []string{fmtPCMU}, wantCodec: "PCMU", wantPT: 0},
+		{name: "PCMA caller with events", caller: []string{siptest.PCMA, siptest.TelephoneEvent}, wantCodec: "PCMA", wantPT: 8},
+		{name: "PCMU caller without events", caller: []string{siptest.PCMU}, wantCodec: "PCMU", wantPT: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAgent(t, "udp", answerWith(sip.StatusOK, tt.caller[0], fmtEvent))
-			g, _, in := answeredCall(t, sdpOffer(30000, "", tt.caller...))
+			a := siptest.NewAgent(t, "udp", siptest.AnswerWith(sip.StatusOK, tt.caller[0], siptest.TelephoneEvent))
+			g, _, in := answeredCall(t, siptest.Offer(30000, "", tt.caller...))
 			ctx, cancel := context.WithTimeout(context.Background(), testWait)
 			defer cancel()
 
 			out, err := in.Dial(ctx, DialRequest{
-				Target: a.uri(),
+				Target: a.URI(),
 				Headers: []sip.Header{
 					sip.NewHeader("X-Recording-Consent", "granted"),
 					sip.NewHeader("X-Consent-ID", "01TESTRECEIPT"),
@@ -43,7 +44,7 @@ func TestDialOffersCallersCodecAndPassesHoldAndBye(t *testing.T) {
 			}
 			defer out.Close()
 
-			inv := recv(t, a.invites, "agent INVITE")
+			inv := siptest.Recv(t, a.Invites, "agent INVITE")
 			for name, want := range map[string]string{"X-Recording-Consent": "granted", "X-Consent-ID": "01TESTRECEIPT"} {
 				if h := inv.GetHeader(name); h == nil || h.Value() != want {
 					t.Errorf("agent INVITE %s = %v, want %q", name, h, want)
@@ -62,12 +63,12 @@ func TestDialOffersCallersCodecAndPassesHoldAndBye(t *testing.T) {
 			if !slices.ContainsFunc(offer.Formats, func(f sdpneg.Format) bool { return f.Is(sdpneg.NameTelephoneEvent, 8000) }) {
 				t.Errorf("agent offer %+v has no telephone-event", offer.Formats)
 			}
-			agentDlg := recv(t, a.answered, "agent answer")
+			agentDlg := siptest.Recv(t, a.Answered, "agent answer")
 
 			if err := out.Hold(ctx, "sendonly"); err != nil {
 				t.Fatalf("Hold: %v", err)
 			}
-			reinv := recv(t, a.reinvites, "agent re-INVITE")
+			reinv := siptest.Recv(t, a.Reinvites, "agent re-INVITE")
 			held, err := sdpneg.Parse(reinv.Body())
 			if err != nil {
 				t.Fatalf("re-INVITE SDP: %v", err)
@@ -76,7 +77,7 @@ func TestDialOffersCallersCodecAndPassesHoldAndBye(t *testing.T) {
 				t.Errorf("hold re-INVITE offers %s, want sendonly", held.Direction)
 			}
 
-			byeAgent(t, agentDlg)
+			siptest.ByeAgent(t, agentDlg)
 			closed(t, out.Done(), "Outbound.Done after the agent's BYE")
 			out.Close()
 			if n := g.pool.InUse(); n != 1 {
@@ -100,21 +101,21 @@ func TestDialFailureLeavesNoLegBehind(t *testing.T) {
 		// cancelled: the agent was left ringing, so the gateway must CANCEL it.
 		cancelled bool
 	}{
-		{name: "agent busy", answer: answerWith(sip.StatusBusyHere), timeout: testWait, want: []int{sip.StatusBusyHere}},
-		{name: "agent declines", answer: answerWith(603), timeout: testWait, want: []int{603}},
-		{name: "agent answers without the caller's codec", answer: answerWith(sip.StatusOK, fmtG722), timeout: testWait, want: []int{sip.StatusNotAcceptableHere}, answered: true},
-		{name: "agent rings past the timeout", answer: answerWith(sip.StatusRinging), timeout: 300 * time.Millisecond, want: []int{sip.StatusRequestTimeout}, cancelled: true},
+		{name: "agent busy", answer: siptest.AnswerWith(sip.StatusBusyHere), timeout: testWait, want: []int{sip.StatusBusyHere}},
+		{name: "agent declines", answer: siptest.AnswerWith(603), timeout: testWait, want: []int{603}},
+		{name: "agent answers without the caller's codec", answer: siptest.AnswerWith(sip.StatusOK, siptest.G722), timeout: testWait, want: []int{sip.StatusNotAcceptableHere}, answered: true},
+		{name: "agent rings past the timeout", answer: siptest.AnswerWith(sip.StatusRinging), timeout: 300 * time.Millisecond, want: []int{sip.StatusRequestTimeout}, cancelled: true},
 		{name: "nothing listens", timeout: 300 * time.Millisecond, want: []int{sip.StatusRequestTimeout, sip.StatusServiceUnavailable}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var a *agent
-			target := sipURI("agent", net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t, "udp"))), "udp")
+			var a *siptest.Agent
+			target := siptest.URI("agent", net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t, "udp"))), "udp")
 			if tt.answer != nil {
-				a = newAgent(t, "udp", tt.answer)
-				target = a.uri()
+				a = siptest.NewAgent(t, "udp", tt.answer)
+				target = a.URI()
 			}
-			g, _, in := answeredCall(t, sdpOffer(30000, "", fmtPCMA, fmtEvent))
+			g, _, in := answeredCall(t, siptest.Offer(30000, "", siptest.PCMA, siptest.TelephoneEvent))
 
 			result := make(chan error, 1)
 			go func() {
@@ -124,7 +125,7 @@ func TestDialFailureLeavesNoLegBehind(t *testing.T) {
 				}
 				result <- err
 			}()
-			err := recv(t, result, "Dial to give up")
+			err := siptest.Recv(t, result, "Dial to give up")
 
 			if err == nil {
 				t.Fatal("Dial succeeded, want an error")
@@ -133,12 +134,12 @@ func TestDialFailureLeavesNoLegBehind(t *testing.T) {
 				t.Errorf("Dial error %v has status %d, want one of %v", err, code, tt.want)
 			}
 			if tt.cancelled {
-				dlg := recv(t, a.ringing, "the agent to ring")
+				dlg := siptest.Recv(t, a.Ringing, "the agent to ring")
 				closed(t, dlg.Context().Done(), "CANCEL to the ringing agent")
 			}
 			if tt.answered {
-				dlg := recv(t, a.answered, "the agent's answer")
-				recv(t, a.acks, "ACK to the agent's answer")
+				dlg := siptest.Recv(t, a.Answered, "the agent's answer")
+				siptest.Recv(t, a.Acks, "ACK to the agent's answer")
 				closed(t, dlg.Context().Done(), "BYE to the agent whose answer was refused")
 			}
 			if n := g.pool.InUse(); n != 1 {

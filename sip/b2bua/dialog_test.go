@@ -11,13 +11,14 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/sip/sdpneg"
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 // answeredCall places a caller's call with offer and returns it answered and ACKed,
 // with the inbound leg the handler got. The handler answers only once the caller saw
 // 100 Trying: sipgo hands each response to the transaction on its own goroutine, so a
 // 200 sent right after the 100 could overtake it.
-func answeredCall(t *testing.T, offer string) (*gateway, callerInvite, *Inbound) {
+func answeredCall(t *testing.T, offer string) (*gateway, siptest.Call, *Inbound) {
 	t.Helper()
 	legs := make(chan *Inbound, 1)
 	trying := make(chan struct{})
@@ -29,18 +30,18 @@ func answeredCall(t *testing.T, offer string) (*gateway, callerInvite, *Inbound)
 		}
 		answerAndWait(legs)(ctx, in)
 	}))
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 	// Shut down while the trunk can still take the gateway's BYE.
 	t.Cleanup(func() { g.shutdown(t) })
-	call := trunk.inviteWatching(t, g.uri, offer, func(res *sip.Response) {
+	call := trunk.InviteWatching(t, g.uri, offer, func(res *sip.Response) {
 		if res.StatusCode == sip.StatusTrying {
 			once.Do(func() { close(trying) })
 		}
 	})
-	if call.err != nil {
-		t.Fatalf("call not answered: %v", call.err)
+	if call.Err != nil {
+		t.Fatalf("call not answered: %v", call.Err)
 	}
-	return g, call, recv(t, legs, "answered call")
+	return g, call, siptest.Recv(t, legs, "answered call")
 }
 
 func TestAnswerKeepsCallersFirstG711Codec(t *testing.T) {
@@ -51,18 +52,18 @@ func TestAnswerKeepsCallersFirstG711Codec(t *testing.T) {
 		wantPT    uint8
 		wantEvent bool
 	}{
-		{name: "PCMA first", offer: []string{fmtG722, fmtPCMA, fmtPCMU, fmtEvent}, wantCodec: "PCMA", wantPT: 8, wantEvent: true},
-		{name: "PCMU first", offer: []string{fmtPCMU, fmtPCMA, fmtEvent}, wantCodec: "PCMU", wantPT: 0, wantEvent: true},
-		{name: "no telephone-event offered", offer: []string{fmtPCMA}, wantCodec: "PCMA", wantPT: 8},
+		{name: "PCMA first", offer: []string{siptest.G722, siptest.PCMA, siptest.PCMU, siptest.TelephoneEvent}, wantCodec: "PCMA", wantPT: 8, wantEvent: true},
+		{name: "PCMU first", offer: []string{siptest.PCMU, siptest.PCMA, siptest.TelephoneEvent}, wantCodec: "PCMU", wantPT: 0, wantEvent: true},
+		{name: "no telephone-event offered", offer: []string{siptest.PCMA}, wantCodec: "PCMA", wantPT: 8},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, call, in := answeredCall(t, sdpOffer(30000, "", tt.offer...))
+			_, call, in := answeredCall(t, siptest.Offer(30000, "", tt.offer...))
 
-			if !slices.Equal(call.statuses, []int{sip.StatusTrying, sip.StatusOK}) {
-				t.Errorf("caller saw %v, want [100 200]", call.statuses)
+			if !slices.Equal(call.Statuses, []int{sip.StatusTrying, sip.StatusOK}) {
+				t.Errorf("caller saw %v, want [100 200]", call.Statuses)
 			}
-			a := call.answer
+			a := call.Answer
 			if len(a.Formats) == 0 || a.Formats[0].Name != tt.wantCodec || a.Formats[0].PayloadType != tt.wantPT {
 				t.Fatalf("answer formats %+v, want %s/%d first", a.Formats, tt.wantCodec, tt.wantPT)
 			}
@@ -82,20 +83,20 @@ func TestAnswerKeepsCallersFirstG711Codec(t *testing.T) {
 				t.Errorf("leg AudioPT %d, want %d", in.AudioPT(), tt.wantPT)
 			}
 
-			byeCaller(t, call)
+			call.Bye(t)
 			closed(t, in.Done(), "Inbound.Done after the caller's BYE")
 		})
 	}
 }
 
 func TestInfoDTMFRelayIsAnsweredAndPassedOn(t *testing.T) {
-	_, call, in := answeredCall(t, sdpOffer(30000, "", fmtPCMA, fmtEvent))
+	_, call, in := answeredCall(t, siptest.Offer(30000, "", siptest.PCMA, siptest.TelephoneEvent))
 	body := "Signal=5\r\nDuration=160\r\n"
-	req := sip.NewRequest(sip.INFO, remoteTarget(call.dlg))
+	req := sip.NewRequest(sip.INFO, siptest.RemoteTarget(call.Dialog))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/dtmf-relay"))
 	req.SetBody([]byte(body))
 
-	res := inDialog(t, call.dlg, req)
+	res := siptest.InDialog(t, call.Dialog, req)
 
 	if res.StatusCode != sip.StatusOK {
 		t.Fatalf("INFO answered %d, want 200", res.StatusCode)
@@ -107,7 +108,7 @@ func TestInfoDTMFRelayIsAnsweredAndPassedOn(t *testing.T) {
 }
 
 func TestReinviteHoldAndResumeReachTheOwner(t *testing.T) {
-	_, call, in := answeredCall(t, sdpOffer(30000, "", fmtPCMA, fmtEvent))
+	_, call, in := answeredCall(t, siptest.Offer(30000, "", siptest.PCMA, siptest.TelephoneEvent))
 	steps := []struct {
 		offer      string
 		wantAnswer sdpneg.Direction
@@ -117,16 +118,16 @@ func TestReinviteHoldAndResumeReachTheOwner(t *testing.T) {
 		{offer: "sendrecv", wantAnswer: sdpneg.SendRecv, wantEvent: "sendrecv"},
 	}
 	for _, st := range steps {
-		req := sip.NewRequest(sip.INVITE, remoteTarget(call.dlg))
+		req := sip.NewRequest(sip.INVITE, siptest.RemoteTarget(call.Dialog))
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-		req.SetBody([]byte(sdpOffer(30000, st.offer, fmtPCMA, fmtEvent)))
+		req.SetBody([]byte(siptest.Offer(30000, st.offer, siptest.PCMA, siptest.TelephoneEvent)))
 
-		res := inDialog(t, call.dlg, req)
+		res := siptest.InDialog(t, call.Dialog, req)
 
 		if res.StatusCode != sip.StatusOK {
 			t.Fatalf("re-INVITE %s answered %d, want 200", st.offer, res.StatusCode)
 		}
-		if err := call.dlg.WriteRequest(sip.NewRequest(sip.ACK, remoteTarget(call.dlg))); err != nil {
+		if err := call.Dialog.WriteRequest(sip.NewRequest(sip.ACK, siptest.RemoteTarget(call.Dialog))); err != nil {
 			t.Fatalf("ACK to re-INVITE: %v", err)
 		}
 		answer, err := sdpneg.Parse(res.Body())
@@ -144,10 +145,10 @@ func TestReinviteHoldAndResumeReachTheOwner(t *testing.T) {
 }
 
 func TestUnknownInDialogMethodGets501(t *testing.T) {
-	_, call, in := answeredCall(t, sdpOffer(30000, "", fmtPCMU))
+	_, call, in := answeredCall(t, siptest.Offer(30000, "", siptest.PCMU))
 	for _, method := range []sip.RequestMethod{sip.UPDATE, sip.MESSAGE} {
 		t.Run(string(method), func(t *testing.T) {
-			res := inDialog(t, call.dlg, sip.NewRequest(method, remoteTarget(call.dlg)))
+			res := siptest.InDialog(t, call.Dialog, sip.NewRequest(method, siptest.RemoteTarget(call.Dialog)))
 
 			if res.StatusCode != sip.StatusNotImplemented {
 				t.Errorf("in-dialog %s answered %d, want 501", method, res.StatusCode)
@@ -171,14 +172,14 @@ func TestCancelBeforeAnswerEndsInboundLeg(t *testing.T) {
 			ended <- nil
 		}
 	}))
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), testWait)
 	defer cancel()
 	req := sip.NewRequest(sip.INVITE, g.uri)
-	req.AppendHeader(sip.HeaderClone(&trunk.contact))
+	req.AppendHeader(sip.HeaderClone(&trunk.Contact))
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody([]byte(sdpOffer(30000, "", fmtPCMA)))
-	dlg, err := trunk.uac.WriteInvite(ctx, req)
+	req.SetBody([]byte(siptest.Offer(30000, "", siptest.PCMA)))
+	dlg, err := trunk.UAC.WriteInvite(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func TestCancelBeforeAnswerEndsInboundLeg(t *testing.T) {
 	if got := dlg.InviteResponse.StatusCode; got != sip.StatusRequestTerminated {
 		t.Errorf("cancelled INVITE ended with %d, want 487", got)
 	}
-	if err := recv(t, ended, "the handler to see the leg end"); err == nil {
+	if err := siptest.Recv(t, ended, "the handler to see the leg end"); err == nil {
 		t.Error("Inbound.Done did not close on CANCEL, or Answer succeeded after it")
 	}
 	g.shutdown(t)

@@ -68,8 +68,10 @@ func (s *Server) recoverRequest(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	s.opts.Admission.rejected(RejectPanic)
-	s.log.Error("SIP request handler panicked", "method", string(req.Method), "source", req.Source(),
-		"panic", redact.Message(fmt.Sprint(v)), "stack", string(debug.Stack()))
+	// The stack is the gateway's own text and keeps its lines: logged past the edge
+	// handler, with the panic's value (which may quote the request) redacted.
+	s.opts.Logger.Error("SIP request handler panicked", "method", redact.Field(string(req.Method)), "source", req.Source(),
+		"call_id_key", s.callKey(req), "panic", redact.Field(fmt.Sprint(v)), "stack", string(debug.Stack()))
 	if req.IsAck() {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/sip/b2bua/torturetest"
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 func TestPanicInOneCallLeavesTheGatewayServing(t *testing.T) {
@@ -23,9 +24,9 @@ func TestPanicInOneCallLeavesTheGatewayServing(t *testing.T) {
 		}
 		answerAndWait(legs)(ctx, in)
 	}), Admission{Rejected: rejected.add})
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 
-	if got := trunk.invite(t, g.uri, sdpOffer(30000, "", fmtPCMU)).finalStatus(t); got != sip.StatusInternalServerError {
+	if got := trunk.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMU)).FinalStatus(t); got != sip.StatusInternalServerError {
 		t.Errorf("INVITE whose handler panicked answered %d, want 500", got)
 	}
 	if n := rejected.get(RejectPanic); n != 1 {
@@ -33,12 +34,12 @@ func TestPanicInOneCallLeavesTheGatewayServing(t *testing.T) {
 	}
 	waitUntil(t, func() bool { return g.admittedCalls() == 0 && g.pool.InUse() == 0 }, "the panicked call to give back its place and ports")
 
-	next := trunk.invite(t, g.uri, sdpOffer(30002, "", fmtPCMU))
-	if next.err != nil {
-		t.Fatalf("call after the panic: %v", next.err)
+	next := trunk.Invite(t, g.uri, siptest.Offer(30002, "", siptest.PCMU))
+	if next.Err != nil {
+		t.Fatalf("call after the panic: %v", next.Err)
 	}
-	recv(t, legs, "call after the panic")
-	byeCaller(t, next)
+	siptest.Recv(t, legs, "call after the panic")
+	next.Bye(t)
 }
 
 // The datagram of RFC 4475 §3.1.2.18 (insuf) ended the process: the INVITE has no

@@ -2,7 +2,6 @@ package b2bua
 
 import (
 	"context"
-	"math/rand/v2"
 	"net"
 	"net/netip"
 	"runtime"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/consentgw/consentgw/sip/media"
 	"github.com/consentgw/consentgw/sip/sdpneg"
+	"github.com/consentgw/consentgw/sip/siptest"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // testWait bounds every wait on the network; it only guards against a hang, it is not a
@@ -104,7 +105,7 @@ func startGatewayAdjusted(t *testing.T, network string, pairs int, h CallHandler
 	if err := srv.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	g := &gateway{Server: srv, pool: pool, uri: sipURI("100", addr, network)}
+	g := &gateway{Server: srv, pool: pool, uri: siptest.URI("100", addr, network)}
 	t.Cleanup(func() {
 		g.shutdown(t)
 		if n := pool.InUse(); n != 0 {
@@ -114,62 +115,23 @@ func startGatewayAdjusted(t *testing.T, network string, pairs int, h CallHandler
 	return g
 }
 
-// freePort finds a port the kernel considers free by binding :0 and releasing it.
+// freePort reserves a loopback port for the gateway's listener on network
+// (sip/testports).
 func freePort(t *testing.T, network string) int {
 	t.Helper()
 	switch network {
-	case "tcp", "ws", "wss":
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		return ln.Addr().(*net.TCPAddr).Port
+	case "tcp", "tls", "ws", "wss":
+		return testports.Port(t, testports.TCP)
 	default:
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
+		return testports.Port(t, testports.UDP)
 	}
 }
 
-// newPool returns a loopback port pool of pairs RTP/RTCP pairs at a random place below
-// the kernel's ephemeral range (32768 and up on Linux), so the SIP sockets the test
-// opens never sit inside it. A pair someone else holds is skipped by the pool.
+// newPool returns a loopback port pool of pairs RTP/RTCP pairs on a range reserved for
+// it (sip/testports), away from the media ports the peers offer (30000 and up).
 func newPool(t *testing.T, pairs int) *media.PortPool {
 	t.Helper()
-	base := 20000 + 2*rand.IntN(4900) // under 29800: the peers offer media ports from 30000
-	pool, err := media.NewPortPool(loopback, base, base+2*pairs-1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
-}
-
-func sipURI(user, hostPort, network string) sip.Uri {
-	host, portStr, _ := net.SplitHostPort(hostPort)
-	port, _ := strconv.Atoi(portStr)
-	u := sip.Uri{Scheme: "sip", User: user, Host: host, Port: port, UriParams: sip.NewParams(), Headers: sip.NewParams()}
-	if network == "tcp" || network == "tls" {
-		u.UriParams.Add("transport", network)
-	}
-	return u
-}
-
-// recv waits for one value or fails the test after testWait.
-func recv[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(testWait):
-		t.Fatalf("timed out waiting for %s", what)
-		var zero T
-		return zero
-	}
+	return newPoolOn(t, loopback, pairs)
 }
 
 // closed waits for ch to close or fails the test after testWait.
@@ -185,7 +147,7 @@ func closed(t *testing.T, ch <-chan struct{}, what string) {
 // nextEvent waits for the next leg event.
 func nextEvent(t *testing.T, events <-chan Event) Event {
 	t.Helper()
-	return recv(t, events, "leg event")
+	return siptest.Recv(t, events, "leg event")
 }
 
 // waitUntil polls cond until it holds, failing the test after testWait.

@@ -34,8 +34,12 @@ func (in *Inbound) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 	return in.server.Dial(ctx, r)
 }
 
-// CallID is the caller's SIP Call-ID.
+// CallID is the caller's SIP Call-ID. It may hold the caller's number: only the receipt
+// keeps it; logs and events carry CallIDKey.
 func (in *Inbound) CallID() string { return in.Request.CallID().Value() }
+
+// CallIDKey is the keyed hash of the Call-ID that names the call in logs and events.
+func (in *Inbound) CallIDKey() string { return in.server.callKey(in.Request) }
 
 // Done is closed when the caller's dialog ends: BYE, CANCEL, or a missing ACK.
 func (in *Inbound) Done() <-chan struct{} { return in.dlg.Context().Done() }
@@ -100,6 +104,9 @@ func (in *Inbound) Hold(ctx context.Context, peerDirection string) error {
 }
 
 func (in *Inbound) handle(req *sip.Request, tx sip.ServerTransaction) {
+	if req.Method != sip.INFO && req.Method != sip.ACK {
+		in.order.done(req.CSeq().SeqNo) // takes its number; only INFOs wait for a turn
+	}
 	switch req.Method {
 	case sip.ACK:
 		_ = in.dlg.ReadAck(req, tx) // an ACK to a re-INVITE's 2xx fails the CSeq check: harmless

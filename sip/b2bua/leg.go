@@ -34,6 +34,8 @@ type leg struct {
 	secure SecureMedia
 	Choice sdpneg.Choice
 	events chan Event
+	// order hands the peer's in-dialog requests on in CSeq order.
+	order cseqOrder
 
 	mu            sync.Mutex
 	local         sdpneg.Local
@@ -121,10 +123,16 @@ func peerDirectionOf(d *sdpneg.Description) sdpneg.Direction {
 	return d.Direction
 }
 
-// handleInfo answers an INFO and hands its body to the owner (DTMF, RFC 6086).
+// handleInfo answers an INFO and hands its body to the owner (DTMF, RFC 6086) after
+// the INFOs sent before it, whatever order they were read in.
 func (l *leg) handleInfo(req *sip.Request, tx sip.ServerTransaction) {
 	respond(l.log, tx, sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
+	n := req.CSeq().SeqNo
+	if !l.order.turn(n) {
+		l.log.Info("INFO handed on without the request before it", "cseq", n)
+	}
 	l.emit(infoEvent(req))
+	l.order.done(n)
 }
 
 // handleReinvite answers a re-INVITE from the leg's peer: new address, same codec, the

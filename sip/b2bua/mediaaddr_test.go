@@ -1,7 +1,6 @@
 package b2bua
 
 import (
-	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
@@ -9,19 +8,21 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/sip/media"
+	"github.com/consentgw/consentgw/sip/siptest"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // ipv6Offer is sdpOffer with its addresses on host, an IPv6 literal (linphone's
 // default offer names fd00::… or the phone's global address).
 func ipv6Offer(host string, port int, formats ...string) string {
-	body := sdpOffer(port, "", formats...)
+	body := siptest.Offer(port, "", formats...)
 	return strings.ReplaceAll(body, "IN IP4 127.0.0.1", "IN IP6 "+host)
 }
 
 // newPoolOn is newPool on another address.
 func newPoolOn(t *testing.T, ip netip.Addr, pairs int) *media.PortPool {
 	t.Helper()
-	base := 20000 + 2*rand.IntN(5000)
+	base := testports.Block(t, testports.UDP, 2*pairs)
 	pool, err := media.NewPortPool(ip, base, base+2*pairs-1)
 	if err != nil {
 		t.Fatal(err)
@@ -36,21 +37,21 @@ func newPoolOn(t *testing.T, ip netip.Addr, pairs int) *media.PortPool {
 func TestIPv6OfferWithoutIPv6MediaIsRefused488(t *testing.T) {
 	legs := make(chan *Inbound, 2)
 	g := startGateway(t, "udp", 2, answerAndWait(legs))
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 
-	if got := trunk.invite(t, g.uri, ipv6Offer("fd00::2", 30000, fmtPCMU)).finalStatus(t); got != sip.StatusNotAcceptableHere {
+	if got := trunk.Invite(t, g.uri, ipv6Offer("fd00::2", 30000, siptest.PCMU)).FinalStatus(t); got != sip.StatusNotAcceptableHere {
 		t.Fatalf("IPv6 offer answered %d, want 488", got)
 	}
 	if n := g.pool.InUse(); n != 0 {
 		t.Errorf("%d port pairs held after the refusal", n)
 	}
 
-	call := trunk.invite(t, g.uri, sdpOffer(30000, "", fmtPCMU))
-	if call.err != nil {
-		t.Fatalf("IPv4 call after the IPv6 offer: %v", call.err)
+	call := trunk.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMU))
+	if call.Err != nil {
+		t.Fatalf("IPv4 call after the IPv6 offer: %v", call.Err)
 	}
-	recv(t, legs, "the IPv4 call")
-	byeCaller(t, call)
+	siptest.Recv(t, legs, "the IPv4 call")
+	call.Bye(t)
 }
 
 // With an IPv6 media address beside the IPv4 one (media.ip "127.0.0.1, ::1"), an IPv6
@@ -61,27 +62,27 @@ func TestDualStackAnswersEachOfferInItsFamily(t *testing.T) {
 	g := startGatewayAdjusted(t, "udp", 2, answerAndWait(legs), func(o *Options) {
 		o.DualStack = &MediaAddr{IP: netip.IPv6Loopback(), Ports: v6}
 	})
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 
 	for _, tt := range []struct {
 		name, body string
 		want       netip.Addr
 	}{
-		{"IPv6", ipv6Offer("::1", 30000, fmtPCMU), netip.IPv6Loopback()},
-		{"IPv4", sdpOffer(30000, "", fmtPCMU), loopback},
+		{"IPv6", ipv6Offer("::1", 30000, siptest.PCMU), netip.IPv6Loopback()},
+		{"IPv4", siptest.Offer(30000, "", siptest.PCMU), loopback},
 	} {
-		call := trunk.invite(t, g.uri, tt.body)
-		if call.err != nil {
-			t.Fatalf("%s offer: %v", tt.name, call.err)
+		call := trunk.Invite(t, g.uri, tt.body)
+		if call.Err != nil {
+			t.Fatalf("%s offer: %v", tt.name, call.Err)
 		}
-		in := recv(t, legs, tt.name+" call")
-		if call.answer.Addr != tt.want {
-			t.Errorf("%s offer answered with media on %v, want %v", tt.name, call.answer.Addr, tt.want)
+		in := siptest.Recv(t, legs, tt.name+" call")
+		if call.Answer.Addr != tt.want {
+			t.Errorf("%s offer answered with media on %v, want %v", tt.name, call.Answer.Addr, tt.want)
 		}
 		if got := in.Media.LocalAddr().Addr(); got != tt.want {
 			t.Errorf("%s caller's media bound on %v, want %v", tt.name, got, tt.want)
 		}
-		byeCaller(t, call)
+		call.Bye(t)
 	}
 	waitUntil(t, func() bool { return v6.InUse() == 0 }, "the IPv6 port pair back in its pool")
 }
@@ -91,18 +92,18 @@ func TestDualStackAnswersEachOfferInItsFamily(t *testing.T) {
 func TestReinviteToTheOtherFamilyIsRefused488(t *testing.T) {
 	legs := make(chan *Inbound, 1)
 	g := startGateway(t, "udp", 1, answerAndWait(legs))
-	trunk := newPeer(t, "udp", nil)
-	call := trunk.invite(t, g.uri, sdpOffer(30000, "", fmtPCMU))
-	if call.err != nil {
-		t.Fatal(call.err)
+	trunk := siptest.NewPeer(t, "udp", nil)
+	call := trunk.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMU))
+	if call.Err != nil {
+		t.Fatal(call.Err)
 	}
-	in := recv(t, legs, "the call")
+	in := siptest.Recv(t, legs, "the call")
 	before, _ := in.Media.Remote()
 
-	reinvite := sip.NewRequest(sip.INVITE, remoteTarget(call.dlg))
-	reinvite.SetBody([]byte(ipv6Offer("fd00::2", 30002, fmtPCMU)))
+	reinvite := sip.NewRequest(sip.INVITE, siptest.RemoteTarget(call.Dialog))
+	reinvite.SetBody([]byte(ipv6Offer("fd00::2", 30002, siptest.PCMU)))
 	reinvite.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	res := inDialog(t, call.dlg, reinvite)
+	res := siptest.InDialog(t, call.Dialog, reinvite)
 
 	if res.StatusCode != sip.StatusNotAcceptableHere {
 		t.Errorf("re-INVITE to IPv6 answered %d, want 488", res.StatusCode)
@@ -110,5 +111,5 @@ func TestReinviteToTheOtherFamilyIsRefused488(t *testing.T) {
 	if after, _ := in.Media.Remote(); after != before {
 		t.Errorf("media moved from %v to %v by a refused re-INVITE", before, after)
 	}
-	byeCaller(t, call)
+	call.Bye(t)
 }

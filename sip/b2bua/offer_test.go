@@ -12,10 +12,11 @@ import (
 
 	"github.com/consentgw/consentgw/sip/b2bua/torturetest"
 	"github.com/consentgw/consentgw/sip/sdpneg"
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 func TestOffersTheGatewayMustNotTakeAreRefused(t *testing.T) {
-	plain := sdpOffer(30000, "", fmtPCMU)
+	plain := siptest.Offer(30000, "", siptest.PCMU)
 	tests := []struct {
 		name        string
 		body        string
@@ -24,7 +25,7 @@ func TestOffersTheGatewayMustNotTakeAreRefused(t *testing.T) {
 		want        int
 		wantAccept  string
 	}{
-		{name: "audio port 0 as the only stream", body: sdpOffer(0, "", fmtPCMU), want: sip.StatusNotAcceptableHere},
+		{name: "audio port 0 as the only stream", body: siptest.Offer(0, "", siptest.PCMU), want: sip.StatusNotAcceptableHere},
 		{name: "multicast c=", body: strings.Replace(plain, "c=IN IP4 127.0.0.1", "c=IN IP4 233.252.0.1/127", 1), want: sip.StatusNotAcceptableHere},
 		{name: "broadcast c=", body: strings.Replace(plain, "c=IN IP4 127.0.0.1", "c=IN IP4 255.255.255.255", 1), want: sip.StatusNotAcceptableHere},
 		{name: "a media port the gateway holds", own: true, want: sip.StatusNotAcceptableHere},
@@ -41,24 +42,24 @@ func TestOffersTheGatewayMustNotTakeAreRefused(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer ep.Close()
-				body = sdpOffer(int(ep.LocalAddr().Port()), "", fmtPCMU) // 127.0.0.1: the gateway's media IP
+				body = siptest.Offer(int(ep.LocalAddr().Port()), "", siptest.PCMU) // 127.0.0.1: the gateway's media IP
 				held = 1
 			}
 			var hdrs []sip.Header
 			if tt.contentType != "" {
 				hdrs = append(hdrs, sip.NewHeader("Content-Type", tt.contentType))
 			}
-			trunk := newPeer(t, "udp", nil)
+			trunk := siptest.NewPeer(t, "udp", nil)
 			var accept string
 			var statuses []int
-			call := trunk.inviteWatching(t, g.uri, body, func(res *sip.Response) {
+			call := trunk.InviteWatching(t, g.uri, body, func(res *sip.Response) {
 				statuses = append(statuses, res.StatusCode)
 				if h := res.GetHeader("Accept"); h != nil {
 					accept = h.Value()
 				}
 			}, hdrs...)
 
-			if got := call.finalStatus(t); got != tt.want {
+			if got := call.FinalStatus(t); got != tt.want {
 				t.Errorf("INVITE answered %d, want %d", got, tt.want)
 			}
 			if tt.wantAccept != "" && accept != tt.wantAccept {
@@ -80,27 +81,27 @@ func TestOffersTheGatewayMustNotTakeAreRefused(t *testing.T) {
 }
 
 func TestReinviteToMulticastIsRefusedAndZeroAddressIsHold(t *testing.T) {
-	_, call, in := answeredCall(t, sdpOffer(30000, "", fmtPCMA, fmtEvent))
+	_, call, in := answeredCall(t, siptest.Offer(30000, "", siptest.PCMA, siptest.TelephoneEvent))
 	reinvite := func(body string) *sip.Response {
-		req := sip.NewRequest(sip.INVITE, remoteTarget(call.dlg))
+		req := sip.NewRequest(sip.INVITE, siptest.RemoteTarget(call.Dialog))
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		req.SetBody([]byte(body))
-		res := inDialog(t, call.dlg, req)
+		res := siptest.InDialog(t, call.Dialog, req)
 		if res.StatusCode == sip.StatusOK {
-			if err := call.dlg.WriteRequest(sip.NewRequest(sip.ACK, remoteTarget(call.dlg))); err != nil {
+			if err := call.Dialog.WriteRequest(sip.NewRequest(sip.ACK, siptest.RemoteTarget(call.Dialog))); err != nil {
 				t.Fatalf("ACK to re-INVITE: %v", err)
 			}
 		}
 		return res
 	}
-	multicast := strings.Replace(sdpOffer(30000, "", fmtPCMA, fmtEvent), "c=IN IP4 127.0.0.1", "c=IN IP4 233.252.0.1/127", 1)
+	multicast := strings.Replace(siptest.Offer(30000, "", siptest.PCMA, siptest.TelephoneEvent), "c=IN IP4 127.0.0.1", "c=IN IP4 233.252.0.1/127", 1)
 	if res := reinvite(multicast); res.StatusCode != sip.StatusNotAcceptableHere {
 		t.Errorf("re-INVITE to a multicast address answered %d, want 488", res.StatusCode)
 	}
 	if remote, ok := in.Media.Remote(); !ok || remote.Addr().String() != "127.0.0.1" {
 		t.Errorf("media now goes to %v, want still the caller", remote)
 	}
-	hold := strings.Replace(sdpOffer(30000, "", fmtPCMA, fmtEvent), "c=IN IP4 127.0.0.1", "c=IN IP4 0.0.0.0", 1)
+	hold := strings.Replace(siptest.Offer(30000, "", siptest.PCMA, siptest.TelephoneEvent), "c=IN IP4 127.0.0.1", "c=IN IP4 0.0.0.0", 1)
 	res := reinvite(hold)
 	if res.StatusCode != sip.StatusOK {
 		t.Fatalf("re-INVITE with c=0.0.0.0 answered %d, want 200 (legacy hold)", res.StatusCode)
@@ -119,7 +120,7 @@ func TestAnswerTooLargeForADatagramGets513(t *testing.T) {
 	g := startGateway(t, "udp", 2, handlerFunc(func(context.Context, *Inbound) { served.Add(1) }))
 	conn, c := torturetest.DialUDP(t, net.JoinHostPort(g.uri.Host, strconv.Itoa(g.uri.Port)), "")
 	self := conn.LocalAddr().String()
-	body := sdpOffer(30000, "", fmtPCMU) + strings.Repeat("m=video 0 RTP/AVP 31\r\n", 60)
+	body := siptest.Offer(30000, "", siptest.PCMU) + strings.Repeat("m=video 0 RTP/AVP 31\r\n", 60)
 	invite := "INVITE sip:100@127.0.0.1 SIP/2.0\r\n" +
 		"Via: SIP/2.0/UDP " + self + ";branch=z9hG4bK-big\r\n" +
 		"From: <sip:caller@127.0.0.1>;tag=1\r\nTo: <sip:100@127.0.0.1>\r\n" +

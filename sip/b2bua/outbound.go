@@ -64,6 +64,9 @@ func (out *Outbound) remoteTarget() sip.Uri {
 }
 
 func (out *Outbound) handle(req *sip.Request, tx sip.ServerTransaction, contact *sip.ContactHeader) {
+	if req.Method != sip.INFO && req.Method != sip.ACK {
+		out.order.done(req.CSeq().SeqNo) // takes its number; only INFOs wait for a turn
+	}
 	switch req.Method {
 	case sip.ACK:
 		// ACK to our 2xx of the agent's re-INVITE: nothing to do.

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 // statuses counts refusals by status, as Options.Refused is told them.
@@ -39,12 +41,12 @@ func TestRefusalsAreAnsweredAndCountedByStatus(t *testing.T) {
 	g := startGatewayAdjusted(t, "udp", 4, handlerFunc(func(ctx context.Context, in *Inbound) {
 		in.Refuse(Status(sip.StatusNotFound, "Not Found", errNoRoute))
 	}), func(o *Options) { o.Refused = refused.add })
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 
-	if got := trunk.invite(t, g.uri, sdpOffer(30000, "", fmtPCMU)).finalStatus(t); got != sip.StatusNotFound {
+	if got := trunk.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMU)).FinalStatus(t); got != sip.StatusNotFound {
 		t.Errorf("a call the handler refused was answered %d, want 404", got)
 	}
-	if got := trunk.invite(t, g.uri, sdpOffer(30002, "", fmtG722)).finalStatus(t); got != sip.StatusNotAcceptableHere {
+	if got := trunk.Invite(t, g.uri, siptest.Offer(30002, "", siptest.G722)).FinalStatus(t); got != sip.StatusNotAcceptableHere {
 		t.Errorf("an offer without a common codec was answered %d, want 488", got)
 	}
 	if refused.get(sip.StatusNotFound) != 1 || refused.get(sip.StatusNotAcceptableHere) != 1 {
@@ -60,14 +62,14 @@ func TestUnavailableGatewayAnswers503WithRetryAfter(t *testing.T) {
 	g := startGatewayWith(t, "udp", 4, handlerFunc(func(context.Context, *Inbound) {
 		t.Error("the call handler ran while the gateway was unavailable")
 	}), Admission{Rejected: rejected.add, Unavailable: func() string { return "spool_full" }})
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 	var retryAfter string
-	call := trunk.inviteWatching(t, g.uri, sdpOffer(30000, "", fmtPCMU), func(res *sip.Response) {
+	call := trunk.InviteWatching(t, g.uri, siptest.Offer(30000, "", siptest.PCMU), func(res *sip.Response) {
 		if h := res.GetHeader("Retry-After"); h != nil {
 			retryAfter = h.Value()
 		}
 	})
-	if got := call.finalStatus(t); got != sip.StatusServiceUnavailable || retryAfter == "" {
+	if got := call.FinalStatus(t); got != sip.StatusServiceUnavailable || retryAfter == "" {
 		t.Fatalf("answered %d with Retry-After %q, want 503 with one", got, retryAfter)
 	}
 	if n := rejected.get("spool_full"); n != 1 {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -53,8 +54,13 @@ type Options struct {
 	// family get 488.
 	DualStack *MediaAddr
 	Handler   CallHandler
+	// Logger gets every line of the server and its calls, outside text redacted (see
+	// redact.NewEdgeHandler); each call's lines carry call_id_key, never the Call-ID.
 	Logger    *slog.Logger
 	UserAgent string
+	// CallIDKey keys Call-IDs for logs and events (subject.Pseudonymizer.CallIDKey);
+	// nil = a key of this server's own, which matches nothing outside the process.
+	CallIDKey CallIDKey
 	// Admission refuses calls cheaply: untrusted sources, floods, too many calls.
 	Admission Admission
 	// SRTP is the policy for SDES-SRTP on callers' legs; "" = sdpneg.SRTPOptional.
@@ -67,6 +73,9 @@ type Options struct {
 	// Refused is told the status of every INVITE refused after admission (an offer
 	// the gateway cannot take, no media port, the handler's Inbound.Refuse); may be nil.
 	Refused func(status int)
+	// reorderWait bounds the wait of an in-dialog INFO for the one before it (tests set
+	// it); 0 = defaultReorderWait.
+	reorderWait time.Duration
 }
 
 // Server is the B2BUA. Each call is owned by the goroutine that received its INVITE.
@@ -115,6 +124,9 @@ func New(opts Options) (*Server, error) {
 	if opts.UserAgent == "" {
 		opts.UserAgent = "consentgw"
 	}
+	if opts.CallIDKey == nil {
+		opts.CallIDKey = randomCallIDKey()
+	}
 	if len(opts.Listeners) == 0 {
 		return nil, errors.New("b2bua: no SIP listener configured")
 	}
@@ -124,17 +136,19 @@ func New(opts Options) (*Server, error) {
 	}
 	port, _ := strconv.Atoi(portStr)
 
-	s := &Server{opts: opts, log: opts.Logger, limiter: newLimiter(opts.Admission), streams: newStreamGuard(maxStreamsPerSource)}
+	s := &Server{opts: opts, log: slog.New(redact.NewEdgeHandler(opts.Logger.Handler())),
+		limiter: newLimiter(opts.Admission), streams: newStreamGuard(maxStreamsPerSource)}
 	// sipgo's debug lines are noise, and its warnings and errors may quote whole SIP
-	// messages (one it could not parse): it only gets to say warnings and errors, and
-	// every string it logs is redacted.
-	sipLog := slog.New(levelFloor{redact.NewHandler(opts.Logger.Handler()), slog.LevelWarn})
+	// messages (one it could not parse): it only gets to say warnings and errors, every
+	// string it logs is redacted, and the Call-IDs it names are keyed.
+	sipLog := slog.New(levelFloor{sipgoLog{redact.NewHandler(opts.Logger.Handler()), opts.CallIDKey}, slog.LevelWarn})
 	parser := sip.NewParser()
 	parser.MaxMessageLength = MaxMessageBytes
 	uaOpts := []sipgo.UserAgentOption{sipgo.WithUserAgent(opts.UserAgent), sipgo.WithUserAgentHostname(opts.PublicHost),
 		sipgo.WithUserAgentParser(parser),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog), sip.WithTransportLayerReadFilter(s.screen)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog))}
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog),
+			sip.WithTransactionLayerUnhandledResponseHandler(s.onStrayResponse))}
 	if opts.TLS != nil {
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(opts.TLS))
 	}
@@ -299,7 +313,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	s.trace(req)
-	log := s.log.With("call_id", req.CallID().Value())
+	log := s.log.With("call_id_key", s.callKey(req))
 	if ok, full := s.admitCall(); !ok {
 		if full {
 			s.opts.Admission.rejected(RejectMaxCalls)
@@ -389,6 +403,8 @@ func (s *Server) accept(log *slog.Logger, req *sip.Request, tx sip.ServerTransac
 
 // serveCall hands an accepted INVITE to the call handler until the call ends.
 func (s *Server) serveCall(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, in *Inbound) {
+	// The caller's next request is the INVITE's CSeq + 1 (RFC 3261 §12.2.1.1).
+	in.order = cseqOrder{wait: s.opts.reorderWait, last: req.CSeq().SeqNo}
 	s.legs.Store(in.dlg.ID, in)
 	defer s.legs.Delete(in.dlg.ID)
 	s.reply(log, req, tx, sip.StatusTrying, "Trying")

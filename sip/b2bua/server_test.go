@@ -8,13 +8,15 @@ import (
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 func TestOptionsOutOfDialogIsAnswered200WithAllow(t *testing.T) {
 	g := startGateway(t, "udp", 4, handlerFunc(func(context.Context, *Inbound) {}))
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 
-	res := trunk.request(t, sip.NewRequest(sip.OPTIONS, g.uri))
+	res := trunk.Request(t, sip.NewRequest(sip.OPTIONS, g.uri))
 
 	if res.StatusCode != sip.StatusOK {
 		t.Fatalf("OPTIONS answered %d, want 200", res.StatusCode)
@@ -37,10 +39,10 @@ func TestInviteRefusedBeforeTheCallHandler(t *testing.T) {
 		exhausted bool
 		want      int
 	}{
-		{name: "only G722 and opus offered", body: sdpOffer(30000, "", fmtG722, fmtOpus, "110 telephone-event/48000"), want: sip.StatusNotAcceptableHere},
+		{name: "only G722 and opus offered", body: siptest.Offer(30000, "", siptest.G722, siptest.Opus, "110 telephone-event/48000"), want: sip.StatusNotAcceptableHere},
 		{name: "malformed SDP", body: "v=0\r\nthis is not SDP\r\n", want: sip.StatusNotAcceptableHere},
 		{name: "no SDP at all", body: "", want: sip.StatusNotAcceptableHere},
-		{name: "port pool exhausted", body: sdpOffer(30000, "", fmtPCMU), exhausted: true, want: sip.StatusServiceUnavailable},
+		{name: "port pool exhausted", body: siptest.Offer(30000, "", siptest.PCMU), exhausted: true, want: sip.StatusServiceUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,9 +59,9 @@ func TestInviteRefusedBeforeTheCallHandler(t *testing.T) {
 					held = 1
 				}
 			}
-			trunk := newPeer(t, "udp", nil)
+			trunk := siptest.NewPeer(t, "udp", nil)
 
-			got := trunk.invite(t, g.uri, tt.body).finalStatus(t)
+			got := trunk.Invite(t, g.uri, tt.body).FinalStatus(t)
 
 			if got != tt.want {
 				t.Errorf("INVITE answered %d, want %d", got, tt.want)
@@ -79,9 +81,9 @@ func TestInviteRefusedBeforeTheCallHandler(t *testing.T) {
 
 func TestStrayCancelGets481(t *testing.T) {
 	g := startGateway(t, "udp", 4, handlerFunc(func(context.Context, *Inbound) {}))
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 
-	res := trunk.request(t, sip.NewRequest(sip.CANCEL, g.uri))
+	res := trunk.Request(t, sip.NewRequest(sip.CANCEL, g.uri))
 
 	if res.StatusCode != sip.StatusCallTransactionDoesNotExists {
 		t.Errorf("stray CANCEL answered %d, want 481", res.StatusCode)
@@ -90,7 +92,7 @@ func TestStrayCancelGets481(t *testing.T) {
 
 func TestRequestsOfUnknownDialogGet481(t *testing.T) {
 	g := startGateway(t, "udp", 4, handlerFunc(func(context.Context, *Inbound) {}))
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 
 	for _, method := range []sip.RequestMethod{sip.BYE, sip.INFO, sip.INVITE, sip.UPDATE} {
 		t.Run(string(method), func(t *testing.T) {
@@ -99,10 +101,10 @@ func TestRequestsOfUnknownDialogGet481(t *testing.T) {
 			to.Params.Add("tag", "no-such-dialog")
 			req.AppendHeader(to)
 			if method == sip.INVITE {
-				req.AppendHeader(sip.HeaderClone(&trunk.contact))
+				req.AppendHeader(sip.HeaderClone(&trunk.Contact))
 			}
 
-			res := trunk.request(t, req)
+			res := trunk.Request(t, req)
 
 			if res.StatusCode != sip.StatusCallTransactionDoesNotExists {
 				t.Errorf("%s of an unknown dialog answered %d, want 481", method, res.StatusCode)
@@ -118,17 +120,17 @@ func TestShutdownEndsCallsInProgress(t *testing.T) {
 		context.AfterFunc(ctx, func() { close(ctxEnded) })
 		answerAndWait(legs)(ctx, in)
 	}))
-	trunk := newPeer(t, "udp", nil)
-	call := trunk.invite(t, g.uri, sdpOffer(30000, "", fmtPCMA))
-	if call.err != nil {
-		t.Fatalf("call not answered: %v", call.err)
+	trunk := siptest.NewPeer(t, "udp", nil)
+	call := trunk.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMA))
+	if call.Err != nil {
+		t.Fatalf("call not answered: %v", call.Err)
 	}
-	recv(t, legs, "answered call")
+	siptest.Recv(t, legs, "answered call")
 
 	g.shutdown(t)
 
 	closed(t, ctxEnded, "the call handler's context to end")
-	closed(t, call.dlg.Context().Done(), "the caller to get BYE")
+	closed(t, call.Dialog.Context().Done(), "the caller to get BYE")
 	if n := g.pool.InUse(); n != 0 {
 		t.Errorf("%d port pairs in use after Shutdown", n)
 	}
@@ -140,17 +142,17 @@ func TestShutdownEndsCallsInProgress(t *testing.T) {
 func TestCallOverTCP(t *testing.T) {
 	legs := make(chan *Inbound, 1)
 	g := startGateway(t, "tcp", 4, answerAndWait(legs))
-	trunk := newPeer(t, "tcp", nil)
+	trunk := siptest.NewPeer(t, "tcp", nil)
 
-	call := trunk.invite(t, g.uri, sdpOffer(30000, "", fmtPCMU, fmtEvent))
-	if call.err != nil {
-		t.Fatalf("call over TCP not answered: %v", call.err)
+	call := trunk.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMU, siptest.TelephoneEvent))
+	if call.Err != nil {
+		t.Fatalf("call over TCP not answered: %v", call.Err)
 	}
-	in := recv(t, legs, "answered call")
-	if got := call.answer.Formats[0].Name; got != "PCMU" {
+	in := siptest.Recv(t, legs, "answered call")
+	if got := call.Answer.Formats[0].Name; got != "PCMU" {
 		t.Errorf("answered %s, want PCMU", got)
 	}
-	byeCaller(t, call)
+	call.Bye(t)
 	closed(t, in.Done(), "the inbound leg to end")
 }
 
@@ -162,32 +164,32 @@ func TestCallOverTCP(t *testing.T) {
 func TestCallsLeaveNoGoroutineBehind(t *testing.T) {
 	base := runtime.NumGoroutine()
 
-	agentUA := newAgent(t, "udp", answerWith(sip.StatusOK, fmtPCMA, fmtEvent))
+	agentUA := siptest.NewAgent(t, "udp", siptest.AnswerWith(sip.StatusOK, siptest.PCMA, siptest.TelephoneEvent))
 	dialed := make(chan error, 4)
-	g := startGateway(t, "udp", 16, bridgeTo(agentUA.uri(), dialed))
-	trunk := newPeer(t, "udp", nil)
+	g := startGateway(t, "udp", 16, bridgeTo(agentUA.URI(), dialed))
+	trunk := siptest.NewPeer(t, "udp", nil)
 
 	warm := 0
 	for i := range 4 {
 		if i == 2 {
 			warm = runtime.NumGoroutine()
 		}
-		call := trunk.invite(t, g.uri, sdpOffer(30000+2*i, "", fmtPCMA, fmtEvent))
-		if call.err != nil {
-			t.Fatalf("call %d not answered: %v", i, call.err)
+		call := trunk.Invite(t, g.uri, siptest.Offer(30000+2*i, "", siptest.PCMA, siptest.TelephoneEvent))
+		if call.Err != nil {
+			t.Fatalf("call %d not answered: %v", i, call.Err)
 		}
-		if err := recv(t, dialed, "dial"); err != nil {
+		if err := siptest.Recv(t, dialed, "dial"); err != nil {
 			t.Fatalf("call %d: dial: %v", i, err)
 		}
-		agentDlg := recv(t, agentUA.answered, "agent answer")
+		agentDlg := siptest.Recv(t, agentUA.Answered, "agent answer")
 		if i%2 == 0 {
-			byeCaller(t, call)
+			call.Bye(t)
 			closed(t, agentDlg.Context().Done(), "BYE passed to the agent")
 		} else {
-			byeAgent(t, agentDlg)
-			closed(t, call.dlg.Context().Done(), "BYE passed to the caller")
+			siptest.ByeAgent(t, agentDlg)
+			closed(t, call.Dialog.Context().Done(), "BYE passed to the caller")
 		}
-		call.dlg.Close()
+		call.Dialog.Close()
 		agentDlg.Close()
 		if i == 1 {
 			// The warm-up calls' owners must be gone before the count is taken.
@@ -197,8 +199,8 @@ func TestCallsLeaveNoGoroutineBehind(t *testing.T) {
 	goroutinesBack(t, warm)
 
 	g.shutdown(t)
-	trunk.close()
-	agentUA.close()
+	trunk.Close()
+	agentUA.Close()
 	if n := g.pool.InUse(); n != 0 {
 		t.Errorf("%d port pairs in use after the calls", n)
 	}

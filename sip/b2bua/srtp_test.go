@@ -17,6 +17,7 @@ import (
 
 	"github.com/consentgw/consentgw/sip/media"
 	"github.com/consentgw/consentgw/sip/sdpneg"
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 // srtpPeer is a caller's media end speaking SDES-SRTP over a real UDP socket, with
@@ -40,7 +41,7 @@ func newSRTPPeer(t *testing.T) *srtpPeer {
 
 func (p *srtpPeer) offer() string {
 	port := p.conn.LocalAddr().(*net.UDPAddr).Port
-	o := sdpOffer(port, "", fmtPCMU, fmtEvent)
+	o := siptest.Offer(port, "", siptest.PCMU, siptest.TelephoneEvent)
 	o = strings.Replace(o, "RTP/AVP", "RTP/SAVP", 1)
 	return o + "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + base64.StdEncoding.EncodeToString(p.key) + "\r\n"
 }
@@ -73,21 +74,21 @@ func TestSRTPCallerMediaIsPlainInsideAndEncryptedOnTheWire(t *testing.T) {
 		}
 	}), Admission{}, sdpneg.SRTPRequired)
 	peer := newSRTPPeer(t)
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 
-	call := trunk.invite(t, g.uri, peer.offer())
-	if call.err != nil {
-		t.Fatalf("SRTP call refused: %v", call.err)
+	call := trunk.Invite(t, g.uri, peer.offer())
+	if call.Err != nil {
+		t.Fatalf("SRTP call refused: %v", call.Err)
 	}
-	defer byeCaller(t, call)
-	if !call.answer.Secure() || len(call.answer.Crypto) != 1 || call.answer.Crypto[0].Tag != 1 {
-		t.Fatalf("answer is %s with crypto %+v, want RTP/SAVP with tag 1", call.answer.Proto, call.answer.Crypto)
+	defer call.Bye(t)
+	if !call.Answer.Secure() || len(call.Answer.Crypto) != 1 || call.Answer.Crypto[0].Tag != 1 {
+		t.Fatalf("answer is %s with crypto %+v, want RTP/SAVP with tag 1", call.Answer.Proto, call.Answer.Crypto)
 	}
-	if bytes.Equal(call.answer.Crypto[0].Key, peer.key) {
+	if bytes.Equal(call.Answer.Crypto[0].Key, peer.key) {
 		t.Fatal("the gateway answered with the caller's own key")
 	}
-	gw := net.UDPAddrFromAddrPort(netip.AddrPortFrom(call.answer.Addr, call.answer.Port))
-	enc, dec := srtpContext(t, peer.key), srtpContext(t, call.answer.Crypto[0].Key)
+	gw := net.UDPAddrFromAddrPort(netip.AddrPortFrom(call.Answer.Addr, call.Answer.Port))
+	enc, dec := srtpContext(t, peer.key), srtpContext(t, call.Answer.Crypto[0].Key)
 
 	forged := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: 1, SSRC: 7}, Payload: bytes.Repeat([]byte{0xEE}, 160)}
 	raw, _ := forged.Marshal()
@@ -108,7 +109,7 @@ func TestSRTPCallerMediaIsPlainInsideAndEncryptedOnTheWire(t *testing.T) {
 		if _, err := peer.conn.WriteToUDP(wire, gw); err != nil {
 			t.Fatal(err)
 		}
-		if in := recv(t, got, "decrypted packet at the handler"); !bytes.Equal(in, payload) {
+		if in := siptest.Recv(t, got, "decrypted packet at the handler"); !bytes.Equal(in, payload) {
 			t.Fatalf("handler got %x…, want the peer's payload %x…", in[:4], payload[:4])
 		}
 		peer.conn.SetReadDeadline(time.Now().Add(testWait))
@@ -142,15 +143,15 @@ func TestSRTPPolicyRefusesWhatItMust(t *testing.T) {
 		policy sdpneg.SRTP
 		offer  string
 	}{
-		{"plain offer when SRTP is required", sdpneg.SRTPRequired, sdpOffer(30000, "", fmtPCMU)},
+		{"plain offer when SRTP is required", sdpneg.SRTPRequired, siptest.Offer(30000, "", siptest.PCMU)},
 		{"SRTP offer when SRTP is off", sdpneg.SRTPOff, peer.offer()},
 		{"SRTP offer without a usable key", sdpneg.SRTPOptional, strings.Replace(peer.offer(), "AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", 1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := startGatewayWith(t, "udp", 1, handlerFunc(func(context.Context, *Inbound) {}), Admission{}, tt.policy)
-			trunk := newPeer(t, "udp", nil)
-			if got := trunk.invite(t, g.uri, tt.offer).finalStatus(t); got != sip.StatusNotAcceptableHere {
+			trunk := siptest.NewPeer(t, "udp", nil)
+			if got := trunk.Invite(t, g.uri, tt.offer).FinalStatus(t); got != sip.StatusNotAcceptableHere {
 				t.Fatalf("answered %d, want 488", got)
 			}
 			if n := g.pool.InUse(); n != 0 {

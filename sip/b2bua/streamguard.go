@@ -80,8 +80,9 @@ func (l *guardedListener) Accept() (net.Conn, error) {
 		}
 		src := remoteIP(c)
 		if !l.guard.take(src) {
-			c.Close()
+			// Counted before the close: whoever sees the connection end sees the count.
 			l.rejected(RejectTooManyStreams)
+			c.Close()
 			continue
 		}
 		gc := &guardedConn{Conn: c, src: src, guard: l.guard, rejected: l.rejected}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 // deadlineRecorder is a net.Conn that only notes its read deadline.
@@ -87,6 +89,9 @@ func closedByServer(t *testing.T, c net.Conn) {
 // messageTimeout has passed, and counted; a complete request on another connection is
 // answered.
 func TestHalfSentMessageOverTCPIsCutOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits out messageTimeout (5 s)")
+	}
 	var rejected reasons
 	g := startGatewayWith(t, "tcp", 1, answerAndWait(make(chan *Inbound, 1)), Admission{Rejected: rejected.add})
 	addr := g.Addrs()[0].String()
@@ -100,8 +105,8 @@ func TestHalfSentMessageOverTCPIsCutOff(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	trunk := newPeer(t, "tcp", nil)
-	if res := trunk.request(t, sip.NewRequest(sip.OPTIONS, g.uri)); res.StatusCode != sip.StatusOK {
+	trunk := siptest.NewPeer(t, "tcp", nil)
+	if res := trunk.Request(t, sip.NewRequest(sip.OPTIONS, g.uri)); res.StatusCode != sip.StatusOK {
 		t.Errorf("OPTIONS on a connection of its own answered %d, want 200", res.StatusCode)
 	}
 

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/consentgw/consentgw/sip/siptest"
 )
 
 // viaAgent is an agent phone over UDP that answers as RFC 3261 §18.2.2 says, as baresip
@@ -44,7 +46,7 @@ func newViaAgent(t *testing.T, answer bool) *viaAgent {
 }
 
 func (a *viaAgent) uri() sip.Uri {
-	return sipURI("agent", a.conn.LocalAddr().String(), "udp")
+	return siptest.URI("agent", a.conn.LocalAddr().String(), "udp")
 }
 
 func (a *viaAgent) serve() {
@@ -93,7 +95,7 @@ func (a *viaAgent) responses(req *sip.Request) []*sip.Response {
 		if !a.answer {
 			return []*sip.Response{ringing}
 		}
-		ok := withTag(sip.NewSDPResponseFromRequest(req, []byte(sdpOffer(40000, "", fmtPCMU, fmtEvent))))
+		ok := withTag(sip.NewSDPResponseFromRequest(req, []byte(siptest.Offer(40000, "", siptest.PCMU, siptest.TelephoneEvent))))
 		ok.AppendHeader(&sip.ContactHeader{Address: a.uri()})
 		return []*sip.Response{ringing, ok}
 	case sip.CANCEL:
@@ -116,7 +118,7 @@ func (a *viaAgent) responses(req *sip.Request) []*sip.Response {
 func (a *viaAgent) next(t *testing.T, method string) agentRequest {
 	t.Helper()
 	for {
-		r := recv(t, a.got, method+" at the agent")
+		r := siptest.Recv(t, a.got, method+" at the agent")
 		if r.method == method {
 			return r
 		}
@@ -133,7 +135,7 @@ func startGatewayOn(t *testing.T, host string, h CallHandler) (*gateway, netip.A
 		o.Listeners = []Listener{{Network: "udp", Addr: addr}}
 		o.PublicHost = host
 	})
-	g.uri = sipURI("100", addr, "udp")
+	g.uri = siptest.URI("100", addr, "udp")
 	return g, netip.MustParseAddrPort(addr)
 }
 
@@ -146,18 +148,18 @@ func TestAgentLegRequestsLeaveFromTheListenerSocket(t *testing.T) {
 	agentPhone := newViaAgent(t, true)
 	dialed := make(chan error, 1)
 	g, listener := startGatewayOn(t, "127.0.0.3", bridgeTo(agentPhone.uri(), dialed))
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 
-	call := trunk.invite(t, g.uri, sdpOffer(30000, "", fmtPCMU))
-	if call.err != nil {
-		t.Fatal(call.err)
+	call := trunk.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMU))
+	if call.Err != nil {
+		t.Fatal(call.Err)
 	}
 	invite := agentPhone.next(t, "INVITE")
-	if err := recv(t, dialed, "the agent leg"); err != nil {
+	if err := siptest.Recv(t, dialed, "the agent leg"); err != nil {
 		t.Fatalf("agent leg not bridged: %v", err)
 	}
 	ack := agentPhone.next(t, "ACK")
-	byeCaller(t, call)
+	call.Bye(t)
 	bye := agentPhone.next(t, "BYE")
 
 	for _, r := range []agentRequest{invite, ack, bye} {
@@ -177,19 +179,19 @@ func TestCallerCancelReachesARingingAgent(t *testing.T) {
 	agentPhone := newViaAgent(t, false)
 	dialed := make(chan error, 1)
 	g, listener := startGatewayOn(t, "127.0.0.3", bridgeTo(agentPhone.uri(), dialed))
-	trunk := newPeer(t, "udp", nil)
+	trunk := siptest.NewPeer(t, "udp", nil)
 
-	call := trunk.invite(t, g.uri, sdpOffer(30000, "", fmtPCMU))
-	if call.err != nil {
-		t.Fatal(call.err)
+	call := trunk.Invite(t, g.uri, siptest.Offer(30000, "", siptest.PCMU))
+	if call.Err != nil {
+		t.Fatal(call.Err)
 	}
 	agentPhone.next(t, "INVITE")
-	byeCaller(t, call)
+	call.Bye(t)
 	cancel := agentPhone.next(t, "CANCEL")
 	if cancel.from != listener {
 		t.Errorf("CANCEL came from %v, want the listener %v", cancel.from, listener)
 	}
-	if err := recv(t, dialed, "the dial's end"); !errors.Is(err, ErrDialAbandoned) {
+	if err := siptest.Recv(t, dialed, "the dial's end"); !errors.Is(err, ErrDialAbandoned) {
 		t.Errorf("dial ended with %v, want ErrDialAbandoned (a caller cancel, not a target failure)", err)
 	}
 	agentPhone.next(t, "ACK") // the ACK to the 487 (RFC 3261 §17.1.1.3): the 487 arrived

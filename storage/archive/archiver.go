@@ -42,6 +42,8 @@ type Options struct {
 	Observe func(kind string, err error)
 	// Events, if not nil, receives recording.stored.
 	Events EventSink
+	// Signer, if not nil, signs every receipt stored (signed.go).
+	Signer Signer
 }
 
 // Archiver stores call objects from the outbox in the background, each call's oldest

@@ -48,27 +48,46 @@ func (h *heldJobs) dropLocked(match func(heldJob) bool) int {
 	return n - len(h.jobs)
 }
 
+// dropCall forgets every held job of call id (an erase of scope call), and returns how
+// many.
+func (h *heldJobs) dropCall(id string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.dropLocked(func(j heldJob) bool { return j.id == id })
+}
+
+// dropSubjectRecordings forgets the held recording jobs that name subjectKey (an erase of
+// scope recordings: receipts stay), and returns how many.
+func (h *heldJobs) dropSubjectRecordings(subjectKey string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.dropLocked(func(j heldJob) bool { return j.kind == kindRecording && names(j, subjectKey) })
+}
+
 // dropSubject forgets the held jobs that name subjectKey (an erase), and returns how many.
 func (h *heldJobs) dropSubject(subjectKey string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.dropLocked(func(j heldJob) bool {
-		var subjects []consent.SubjectRef
-		if j.kind == kindReceipt {
-			var r consent.Receipt
-			if json.Unmarshal(j.body, &r) != nil {
-				return false
-			}
-			subjects = r.Subjects
-		} else {
-			var rec Recording
-			if json.Unmarshal(j.body, &rec) != nil {
-				return false
-			}
-			subjects = rec.Receipt.Subjects
+	return h.dropLocked(func(j heldJob) bool { return names(j, subjectKey) })
+}
+
+// names reports whether held job j names subjectKey among its subjects.
+func names(j heldJob, subjectKey string) bool {
+	var subjects []consent.SubjectRef
+	if j.kind == kindReceipt {
+		var r consent.Receipt
+		if json.Unmarshal(j.body, &r) != nil {
+			return false
 		}
-		return slices.ContainsFunc(subjects, func(s consent.SubjectRef) bool { return s.Key == subjectKey })
-	})
+		subjects = r.Subjects
+	} else {
+		var rec Recording
+		if json.Unmarshal(j.body, &rec) != nil {
+			return false
+		}
+		subjects = rec.Receipt.Subjects
+	}
+	return slices.ContainsFunc(subjects, func(s consent.SubjectRef) bool { return s.Key == subjectKey })
 }
 
 // Held is how many jobs wait in memory for the spool's disk.

@@ -35,7 +35,7 @@ func (a *Archiver) storeReceipt(ctx context.Context, j job) error {
 
 func (a *Archiver) putReceipt(ctx context.Context, r consent.Receipt, recordingKey, metaKey string) error {
 	receiptKey := storage.ReceiptKey(r.StartedAt, r.ID)
-	if err := a.putJSON(ctx, receiptKey, r); err != nil {
+	if err := a.putSigned(ctx, receiptKey, r); err != nil {
 		return fmt.Errorf("storing receipt: %w", err)
 	}
 	for _, s := range r.Subjects {

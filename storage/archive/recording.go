@@ -34,7 +34,7 @@ type Metadata struct {
 	ReceiptID  string               `json:"consent_receipt_id"`
 	Receipt    string               `json:"consent_receipt"`
 	Recording  string               `json:"recording"`
-	SIPCallID  string               `json:"sip_call_id"`
+	CallIDKey  string               `json:"sip_call_id_key"` // the raw Call-ID is in the receipt only
 	Route      string               `json:"route"`
 	StartedAt  time.Time            `json:"started_at"`
 	EndedAt    time.Time            `json:"ended_at"`
@@ -154,7 +154,7 @@ func (a *Archiver) storeRecording(ctx context.Context, j job) error {
 		ReceiptID:  r.ID,
 		Receipt:    storage.ReceiptKey(r.StartedAt, r.ID),
 		Recording:  wavKey,
-		SIPCallID:  r.SIPCallID,
+		CallIDKey:  r.SIPCallIDKey,
 		Route:      r.Route,
 		StartedAt:  rec.StartedAt.UTC(),
 		EndedAt:    rec.EndedAt.UTC(),

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 	"time"
@@ -97,20 +96,10 @@ func Lookup(ctx context.Context, st storage.Store, subjectKey string) ([]Entry, 
 }
 
 func read(ctx context.Context, st storage.Store, key string) (Entry, error) {
-	rc, _, err := st.Get(ctx, key)
-	if err != nil {
-		return Entry{}, err
-	}
-	defer rc.Close()
-	// Entries are a few hundred bytes; the limit guards against a stray
-	// large object under the prefix.
-	body, err := io.ReadAll(io.LimitReader(rc, 1<<20))
-	if err != nil {
-		return Entry{}, fmt.Errorf("reading %s: %w", key, err)
-	}
 	var e Entry
-	if err := json.Unmarshal(body, &e); err != nil {
+	err := storage.GetJSON(ctx, st, key, 1<<20, &e)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return Entry{}, fmt.Errorf("decoding %s: %w", key, err)
 	}
-	return e, nil
+	return e, err
 }

@@ -153,47 +153,58 @@ func (s *Store) describe(key string, stat func() (fs.FileInfo, error)) (storage.
 // Delete removes the object and its sidecar, then the directories that
 // became empty, so an erased subject leaves no trace in the tree.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	_, err := s.Erase(ctx, key)
+	return err
+}
+
+// Erase is Delete that says whether there was an object (storage.Eraser): 1 or 0, as
+// the directory keeps no versions.
+func (s *Store) Erase(ctx context.Context, key string) (int, error) {
 	if err := checkKey(key); err != nil {
-		return fmt.Errorf("deleting %q: %w", key, err)
+		return 0, fmt.Errorf("deleting %q: %w", key, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("deleting %s: %w", key, err)
+		return 0, fmt.Errorf("deleting %s: %w", key, err)
 	}
-	if err := s.remove(key); err != nil {
-		return err
+	n, err := s.remove(key)
+	if err != nil {
+		return 0, err
 	}
 	// The sync runs outside the lock: an erase deletes many keys at once, and they share
 	// the commits.
 	if err := s.synced.wait(); err != nil {
-		return fmt.Errorf("deleting %s: %w", key, err)
+		return 0, fmt.Errorf("deleting %s: %w", key, err)
 	}
-	return nil
+	return n, nil
 }
 
-// remove deletes the object and its sidecar and prunes emptied directories.
-func (s *Store) remove(key string) error {
+// remove deletes the object and its sidecar and prunes emptied directories; it returns
+// 1 if there was an object.
+func (s *Store) remove(key string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	n := 0
 	fi, err := s.root.Lstat(key)
 	switch {
 	case err == nil && fi.IsDir():
-		return nil // a prefix of other keys, not an object
+		return 0, nil // a prefix of other keys, not an object
 	case err == nil:
 		if err := removeIfExists(s.root, key); err != nil {
-			return fmt.Errorf("deleting %s: %w", key, err)
+			return 0, fmt.Errorf("deleting %s: %w", key, err)
 		}
+		n = 1
 	case isNotDir(err):
-		return nil // a parent is a file: neither object nor sidecar can exist
+		return 0, nil // a parent is a file: neither object nor sidecar can exist
 	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("deleting %s: %w", key, err)
+		return 0, fmt.Errorf("deleting %s: %w", key, err)
 	}
 	// Also when the object is missing: a sidecar orphaned by a crash
 	// between the renames of a first Put must not outlive an erase.
 	if err := removeIfExists(s.root, sidecarName(key)); err != nil {
-		return fmt.Errorf("deleting metadata of %s: %w", key, err)
+		return 0, fmt.Errorf("deleting metadata of %s: %w", key, err)
 	}
 	s.prune(path.Dir(key))
-	return nil
+	return n, nil
 }
 
 // prune removes dir and its parents while they are empty. It stops at the

@@ -212,3 +212,20 @@ func TestPingFailsWhenDirectoryIsGone(t *testing.T) {
 		t.Fatal("Ping succeeded on a removed directory")
 	}
 }
+
+func TestEraseSaysWhetherThereWasAnObject(t *testing.T) {
+	st, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const key = "consent/2026/01/01/A.json"
+	if err := st.Put(t.Context(), key, strings.NewReader("{}"), 2, storage.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []int{1, 0} {
+		if n, err := st.Erase(t.Context(), key); err != nil || n != want {
+			t.Fatalf("Erase = %d, %v; want %d", n, err, want)
+		}
+	}
+}

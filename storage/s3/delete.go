@@ -16,11 +16,18 @@ import (
 // listed and each one deleted by id. In an unversioned bucket the listing
 // shows the one "null" version, so the same path serves both.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	_, err := s.Erase(ctx, key)
+	return err
+}
+
+// Erase is Delete that returns how many versions and delete markers it removed
+// (storage.Eraser), for an erasure certificate.
+func (s *Store) Erase(ctx context.Context, key string) (int, error) {
 	if err := storage.ValidKey(key); err != nil {
-		return fmt.Errorf("deleting %q: %w", key, err)
+		return 0, fmt.Errorf("deleting %q: %w", key, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("deleting %s: %w", key, err)
+		return 0, fmt.Errorf("deleting %s: %w", key, err)
 	}
 	// Stops minio-go's listing goroutine if we return before draining it.
 	ctx, cancel := context.WithCancel(ctx)
@@ -33,7 +40,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	var ids []string
 	for v := range versions {
 		if v.Err != nil {
-			return fmt.Errorf("listing versions of %s: %w", key, v.Err)
+			return 0, fmt.Errorf("listing versions of %s: %w", key, v.Err)
 		}
 		// The prefix also matches longer keys ("a/b" lists "a/b.json").
 		if v.Key == key {
@@ -43,11 +50,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	for _, id := range ids {
 		err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{VersionID: id})
 		if err != nil && !errors.Is(translate(err), storage.ErrNotFound) {
-			return fmt.Errorf("deleting %s version %s: %w", key, id, err)
+			return 0, fmt.Errorf("deleting %s version %s: %w", key, id, err)
 		}
 	}
 	if len(ids) > 0 {
 		s.log.Debug("deleted object", "key", key, "versions", len(ids))
 	}
-	return nil
+	return len(ids), nil
 }

@@ -23,6 +23,7 @@ type Lazy struct {
 
 	mu           sync.Mutex
 	exportExpiry time.Duration // applied once connected
+	retention    *time.Duration
 }
 
 // Open starts connecting to S3 with o and returns at once.
@@ -48,6 +49,11 @@ func (l *Lazy) connect(ctx context.Context) {
 			if l.exportExpiry > 0 {
 				if err := st.SetExportExpiry(l.exportExpiry); err != nil {
 					l.o.Logger.Error("setting the exports expiry rule failed", "error", err)
+				}
+			}
+			if l.retention != nil {
+				if err := st.SetRetention(*l.retention); err != nil {
+					l.o.Logger.Error("setting the retention rules failed", "error", err)
 				}
 			}
 			l.store.Store(st)
@@ -94,6 +100,26 @@ func (l *Lazy) SetExportExpiry(d time.Duration) error {
 		return st.SetExportExpiry(d)
 	}
 	return nil
+}
+
+// SetRetention sets the retention rules now, or once connected.
+func (l *Lazy) SetRetention(d time.Duration) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.retention = &d
+	if st := l.store.Load(); st != nil {
+		return st.SetRetention(d)
+	}
+	return nil
+}
+
+// Erase implements storage.Eraser.
+func (l *Lazy) Erase(ctx context.Context, key string) (int, error) {
+	st, err := l.get()
+	if err != nil {
+		return 0, err
+	}
+	return st.Erase(ctx, key)
 }
 
 // Put implements storage.Store.

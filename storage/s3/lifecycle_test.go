@@ -154,3 +154,30 @@ func TestRetentionOnVersionedBucket(t *testing.T) {
 		}
 	}
 }
+
+// The retention sweeper owns the rules: a store opened with LeaveLifecycle (the gateway,
+// read-only tools) does not touch them, and SetRetention changes them.
+func TestLeaveLifecycleKeepsTheRulesForSetRetention(t *testing.T) {
+	srv := miniotest.Start(t)
+	first := srv.NewStore(t, func(o *s3.Options) { o.Retention = 30 * 24 * time.Hour })
+	want := []string{s3.RuleConsent + " consent/ 30", s3.RuleRecordings + " recordings/ 30", s3.RuleSubjects + " subjects/ 30"}
+	opts := srv.Options(t)
+	opts.Bucket = first.Bucket()
+	second := srv.NewStore(t, func(o *s3.Options) { *o = opts; o.LeaveLifecycle = true })
+	if got := rules(t, srv, first.Bucket()); !slices.Equal(got, want) {
+		t.Fatalf("rules after a LeaveLifecycle start = %q, want %q", got, want)
+	}
+	if err := second.SetRetention(90 * 24 * time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{s3.RuleConsent + " consent/ 90", s3.RuleRecordings + " recordings/ 90", s3.RuleSubjects + " subjects/ 90"}
+	if got := rules(t, srv, first.Bucket()); !slices.Equal(got, want) {
+		t.Fatalf("rules after SetRetention(90d) = %q, want %q", got, want)
+	}
+	if err := second.SetRetention(0); err != nil {
+		t.Fatal(err)
+	}
+	if got := rules(t, srv, first.Bucket()); len(got) != 0 {
+		t.Fatalf("rules after SetRetention(0) = %q, want none", got)
+	}
+}

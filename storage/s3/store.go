@@ -46,7 +46,11 @@ type Options struct {
 	// lifecycle rule, rounded up to whole days (S3 counts lifecycle in
 	// days); 0 removes the rule. See lifecycle.go.
 	Retention time.Duration
-	Logger    *slog.Logger // nil: discard
+	// LeaveLifecycle makes New leave the retention rules as they are (Retention is then
+	// unused): the retention sweeper sets them (SetRetention), and tools that only read
+	// must not change them.
+	LeaveLifecycle bool
+	Logger         *slog.Logger // nil: discard
 	// Transport replaces the HTTP transport, e.g. to trust a private CA;
 	// nil uses minio-go's default.
 	Transport http.RoundTripper
@@ -106,8 +110,10 @@ func New(ctx context.Context, o Options) (*Store, error) {
 	if err := s.ensureBucket(ctx, o.Region); err != nil {
 		return nil, err
 	}
-	if err := s.setRetention(ctx, o.Retention); err != nil {
-		return nil, err
+	if !o.LeaveLifecycle {
+		if err := s.setRetention(ctx, o.Retention); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }

@@ -6,8 +6,6 @@ var (
 	// ErrExited is returned when baresip ended before it was ready or while a test
 	// waited on it.
 	ErrExited = errors.New("baresiptest: baresip exited")
-	// ErrNoFreePort is returned when no set of free loopback ports was found.
-	ErrNoFreePort = errors.New("baresiptest: no free loopback ports")
 	// ErrBadNetstring is returned for a malformed frame from ctrl_tcp.
 	ErrBadNetstring = errors.New("baresiptest: malformed netstring from ctrl_tcp")
 	// ErrCommand is returned when baresip answered a command with ok=false.

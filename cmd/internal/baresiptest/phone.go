@@ -90,7 +90,7 @@ func Start(t testing.TB, opts Options) *Phone {
 	if err := writeTone(wav, opts.Tone, toneSeconds); err != nil {
 		t.Fatal(err)
 	}
-	p := &Phone{opts: opts, ports: reservePorts(t, opts.IP), log: newLogBuffer(readyLine), done: make(chan struct{}), cursors: map[string]int{}}
+	p := &Phone{opts: opts, ports: reservePorts(t), log: newLogBuffer(readyLine), done: make(chan struct{}), cursors: map[string]int{}}
 	if err := writeConfig(dir, opts, p.ports, wav); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,8 @@
 // Package bus connects the gateway to NATS: the embedded nats-server with JetStream in
 // data_dir when nats.url is empty (listening on nats.listen, so CRMs and scripts can use
-// it), or an external server otherwise, with credentials, an nkey or user and password,
-// and TLS. At start it creates or updates the gateway's JetStream streams (streams.go).
+// it, as the users of nats.authorization when there are any: authz.go), or an external
+// server otherwise, with credentials, an nkey or user and password, and TLS. At start it
+// creates or updates the gateway's JetStream streams (streams.go).
 package bus
 
 import (
@@ -10,12 +11,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 )
 
 // Options say which NATS to use.
@@ -31,6 +35,10 @@ type Options struct {
 	Logger   *slog.Logger
 	// Auth is how to authenticate to an external server.
 	Auth Auth
+	// Users may log in to the embedded server, each with its role's rights; with any,
+	// no one else may (the gateway logs in with an nkey made at start). None = anyone
+	// who reaches Listen may do anything.
+	Users []User
 	// EventsMaxAge bounds how long CONSENTGW_EVENTS keeps events; 0 = forever.
 	EventsMaxAge time.Duration
 }
@@ -57,20 +65,22 @@ func Open(o Options) (*Bus, error) {
 	b := &Bus{}
 	url := o.URL
 	auth := o.Auth
+	var own []nats.Option // the gateway's login to its embedded server
 	if url == "" {
-		srv, err := startEmbedded(o)
+		srv, login, err := startEmbedded(o)
 		if err != nil {
 			return nil, err
 		}
 		b.embedded = srv
 		url = srv.ClientURL()
-		auth = Auth{} // the embedded server has no users
+		auth, own = Auth{}, login
 	}
 	opts, err := auth.Options()
 	if err != nil {
 		b.Close()
 		return nil, err
 	}
+	opts = append(opts, own...)
 	opts = append(opts,
 		nats.Name(o.Name),
 		nats.MaxReconnects(-1),
@@ -101,16 +111,17 @@ func Open(o Options) (*Bus, error) {
 	return b, nil
 }
 
-func startEmbedded(o Options) (*server.Server, error) {
+// startEmbedded runs the embedded server and returns the gateway's login to it.
+func startEmbedded(o Options) (*server.Server, []nats.Option, error) {
 	host, portStr, err := net.SplitHostPort(o.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("bus: nats.listen %q: %w", o.Listen, err)
+		return nil, nil, fmt.Errorf("bus: nats.listen %q: %w", o.Listen, err)
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil {
-		return nil, fmt.Errorf("bus: nats.listen %q: %w", o.Listen, err)
+		return nil, nil, fmt.Errorf("bus: nats.listen %q: %w", o.Listen, err)
 	}
-	srv, err := server.NewServer(&server.Options{
+	sopts := &server.Options{
 		ServerName: o.Name,
 		Host:       host,
 		Port:       port,
@@ -118,16 +129,47 @@ func startEmbedded(o Options) (*server.Server, error) {
 		StoreDir:   o.StoreDir,
 		NoSigs:     true,
 		NoLog:      true,
-	})
+	}
+	var login []nats.Option
+	if len(o.Users) > 0 {
+		kp, err := nkeys.CreateUser()
+		if err != nil {
+			return nil, nil, fmt.Errorf("bus: making the gateway's nkey: %w", err)
+		}
+		pub, _ := kp.PublicKey()
+		sopts.Users, sopts.Nkeys = serverUsers(o.Users, pub)
+		login = []nats.Option{nats.Nkey(pub, kp.Sign)}
+	}
+	warnIfOpen(o.Logger, o.Listen, len(o.Users))
+	srv, err := server.NewServer(sopts)
 	if err != nil {
-		return nil, fmt.Errorf("bus: embedded NATS server: %w", err)
+		return nil, nil, fmt.Errorf("bus: embedded NATS server: %w", err)
 	}
 	go srv.Start()
 	if !srv.ReadyForConnections(readyTimeout) {
 		srv.Shutdown()
-		return nil, fmt.Errorf("bus: embedded NATS server on %s did not start (port in use?)", o.Listen)
+		return nil, nil, fmt.Errorf("bus: embedded NATS server on %s did not start (port in use?)", o.Listen)
 	}
-	return srv, nil
+	return srv, login, nil
+}
+
+// warnIfOpen warns when the embedded server takes anyone from beyond this machine.
+func warnIfOpen(log *slog.Logger, listen string, users int) {
+	host, _, _ := net.SplitHostPort(listen)
+	if users == 0 && !isLoopback(host) {
+		log.Warn("the embedded NATS server listens beyond loopback without authorization: anyone who reaches it may erase and export anyone's data; set nats.authorization, or nats.listen to a loopback address",
+			"listen", listen)
+	}
+}
+
+// isLoopback reports whether a listen host reaches this machine only: a loopback IP or
+// localhost. A wildcard ("", 0.0.0.0, ::) or any other name is not.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // Ping reports whether NATS is reachable now, for /readyz.

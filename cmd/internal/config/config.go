@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/consentgw/consentgw/cmd/internal/bus"
 )
 
 // Config is the whole configuration file. Every key is optional.
@@ -23,7 +25,11 @@ type Config struct {
 	Subjects Subjects `yaml:"subjects"`
 	NATS     NATS     `yaml:"nats"`
 	Exports  Exports  `yaml:"exports"`
-	HTTP     HTTP     `yaml:"http"`
+	Rights   Rights   `yaml:"rights"`
+	// Retention keeps calls by route and caller region, the longest matching rule
+	// winning; storage.retention is a rule for every call. File only, like routes.
+	Retention []RetentionRule `yaml:"retention"`
+	HTTP      HTTP            `yaml:"http"`
 
 	// origins maps key paths to where their value came from, for error messages.
 	origins map[string]origin
@@ -217,6 +223,41 @@ type NATS struct {
 	// RequestKeys are the data-subject requesters' HMAC keys, "NAME:BASE64"; when any is
 	// set, every erase and export must be signed by one of them (README "Security").
 	RequestKeys []string `yaml:"request_keys"`
+	// Authorization lists who may log in to the embedded server, by role; with any
+	// entry, no one else may (the gateway logs in with a key of its own).
+	Authorization NATSAuthorization `yaml:"authorization"`
+}
+
+// NATSAuthorization is the embedded server's users with the rights of
+// testdata/nats/authz.conf: "NAME:BCRYPT-HASH" or "NAME:NKEY" (a public user nkey, U…).
+// NAME's replies go to _INBOX_NAME.
+type NATSAuthorization struct {
+	CRM         []string `yaml:"crm"`          // may erase
+	DPO         []string `yaml:"dpo"`          // may erase, export and read the audit trail
+	CallControl []string `yaml:"call_control"` // may withdraw, pause and resume running calls
+}
+
+// roleList is one role's entries of nats.authorization.
+type roleList struct {
+	role    bus.Role
+	entries []string
+}
+
+func (a NATSAuthorization) lists() []roleList {
+	return []roleList{{bus.RoleCRM, a.CRM}, {bus.RoleDPO, a.DPO}, {bus.RoleCallControl, a.CallControl}}
+}
+
+// Users are the embedded server's logins; entries Validate rejects are left out.
+func (a NATSAuthorization) Users() []bus.User {
+	var out []bus.User
+	for _, l := range a.lists() {
+		for _, e := range l.entries {
+			if u, err := bus.ParseUser(l.role, e); err == nil {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
 }
 
 // NATSTLS names PEM files for TLS to an external server: ca verifies the server, cert
@@ -235,6 +276,28 @@ type Exports struct {
 	// "" and [] = the built-in wording.
 	Purpose    string   `yaml:"purpose"`
 	Recipients []string `yaml:"recipients"`
+}
+
+// Rights configures the data-protection officer's toolkit (erase, certificates).
+type Rights struct {
+	// EraseKeeps is what stays of an erased receipt: nothing, or statistics (an
+	// anonymous tombstone that stats counts).
+	EraseKeeps string `yaml:"erase_keeps"`
+	// EraseMaxRecordings, if > 0, is the most recordings an erase deletes unless it says
+	// confirm: true.
+	EraseMaxRecordings int `yaml:"erase_max_recordings"`
+	// SigningKey is the Ed25519 seed (base64 of 32 bytes) that signs receipts and
+	// erasure certificates; "" = generated once into <data_dir>/signing.key.
+	SigningKey string `yaml:"signing_key"`
+}
+
+// RetentionRule keeps the calls of a route from callers of a region. Route "" or "*" is
+// every route, Region "" or "*" every caller, "EU" the EU/EEA; Keep 0 keeps them until
+// erased.
+type RetentionRule struct {
+	Route  string   `yaml:"route"`
+	Region string   `yaml:"region"`
+	Keep   Duration `yaml:"keep"`
 }
 
 // HTTP configures the metrics, health and phone page listener.

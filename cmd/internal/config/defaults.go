@@ -38,6 +38,7 @@ func Default() *Config {
 		Subjects: Subjects{CustomerHeader: "X-Customer-ID"},
 		NATS:     NATS{Listen: "127.0.0.1:4222"},
 		Exports:  Exports{Expires: Duration(24 * time.Hour)},
+		Rights:   Rights{EraseKeeps: "nothing"},
 		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
 	}
 }

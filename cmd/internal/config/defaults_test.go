@@ -28,6 +28,7 @@ func TestDefaultsAreTheDocumentedOnes(t *testing.T) {
 		Subjects: Subjects{CustomerHeader: "X-Customer-ID"},
 		NATS:     NATS{Listen: "127.0.0.1:4222"},
 		Exports:  Exports{Expires: Duration(24 * time.Hour)},
+		Rights:   Rights{EraseKeeps: "nothing"},
 		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
 	}
 	if got := comparable(c); !reflect.DeepEqual(got, want) {

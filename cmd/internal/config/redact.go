@@ -11,7 +11,9 @@ import (
 const redactedMark = "REDACTED"
 
 // Redacted returns a copy safe to print or log: storage.s3.secret_key, subjects.hmac_key,
-// nats.password, the passwords of sip.auth.users, the keys of nats.request_keys and any password in nats.url are replaced (empty secrets stay empty).
+// rights.signing_key, nats.password, the passwords of sip.auth.users, the keys of
+// nats.request_keys, the hashes and nkeys of nats.authorization and any password in
+// nats.url are replaced (empty secrets stay empty).
 func (c *Config) Redacted() *Config {
 	r := *c
 	r.SIP.Listen = slices.Clone(c.SIP.Listen)
@@ -20,21 +22,29 @@ func (c *Config) Redacted() *Config {
 	r.Storage.S3.SecretKey = redact(c.Storage.S3.SecretKey)
 	r.Storage.S3.SSECKey = redact(c.Storage.S3.SSECKey)
 	r.Subjects.HMACKey = redact(c.Subjects.HMACKey)
+	r.Rights.SigningKey = redact(c.Rights.SigningKey)
+	r.Retention = slices.Clone(c.Retention)
 	r.NATS.URL = redactURLs(c.NATS.URL)
 	r.NATS.Password = redact(c.NATS.Password)
-	r.NATS.RequestKeys = make([]string, len(c.NATS.RequestKeys))
-	for i, k := range c.NATS.RequestKeys {
-		name, _, _ := strings.Cut(k, ":")
-		r.NATS.RequestKeys[i] = name + ":" + redactedMark
+	r.NATS.RequestKeys = redactEntries(c.NATS.RequestKeys)
+	r.NATS.Authorization = NATSAuthorization{
+		CRM: redactEntries(c.NATS.Authorization.CRM), DPO: redactEntries(c.NATS.Authorization.DPO),
+		CallControl: redactEntries(c.NATS.Authorization.CallControl),
 	}
 	r.SIP.Trusted = slices.Clone(c.SIP.Trusted)
-	r.SIP.Auth.Users = make([]string, len(c.SIP.Auth.Users))
-	for i, u := range c.SIP.Auth.Users {
-		name, _, _ := strings.Cut(u, ":")
-		r.SIP.Auth.Users[i] = name + ":" + redactedMark
-	}
+	r.SIP.Auth.Users = redactEntries(c.SIP.Auth.Users)
 	r.Exports.Recipients = slices.Clone(c.Exports.Recipients)
 	return &r
+}
+
+// redactEntries keeps the names of "NAME:SECRET" entries and hides their secrets.
+func redactEntries(entries []string) []string {
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		name, _, _ := strings.Cut(e, ":")
+		out[i] = name + ":" + redactedMark
+	}
+	return out
 }
 
 func redact(s string) string {

@@ -48,6 +48,7 @@ func TestRedactedPrintoutLoadsBack(t *testing.T) {
 	r.Subjects.HMACKey = ""  // REDACTED is too short to be a key
 	r.Storage.S3.SSE = ""    // and not the base64 of an SSE-C key
 	r.NATS.RequestKeys = nil // nor of a signing key
+	r.Rights.SigningKey = ""
 	out, err := yaml.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/consentgw/consentgw/cmd/internal/bus"
 	"github.com/consentgw/consentgw/consent/policy"
 	"github.com/consentgw/consentgw/consent/rights"
 )
@@ -44,6 +45,8 @@ func (c *Config) Validate() error {
 	v.network()
 	v.natsAuth()
 	v.exports()
+	v.rights()
+	v.retention()
 	return errors.Join(v.errs...)
 }
 
@@ -480,6 +483,32 @@ func (v *validator) natsAuth() {
 	}
 	if _, err := rights.NewVerifier(keys); err != nil {
 		v.check("nats.request_keys", invalid("%s", err))
+	}
+	v.natsUsers()
+}
+
+// natsUsers checks nats.authorization: each entry a name and a bcrypt hash or public
+// nkey, every name once, and none with an external server, whose users are its own.
+func (v *validator) natsUsers() {
+	n := v.c.NATS
+	seen := map[string]bool{}
+	for _, l := range n.Authorization.lists() {
+		for i, e := range l.entries {
+			path := indexPath("nats.authorization."+string(l.role), i)
+			if n.URL != "" {
+				v.check(path, invalid("the embedded server's users: an external server (nats.url) has its own, see testdata/nats/authz.conf"))
+				continue
+			}
+			u, err := bus.ParseUser(l.role, e)
+			if err != nil {
+				v.check(path, invalid("%s", err))
+				continue
+			}
+			if seen[u.Name] {
+				v.check(path, invalid("user %s is given twice", u.Name))
+			}
+			seen[u.Name] = true
+		}
 	}
 }
 

@@ -71,14 +71,7 @@ func TestCallPathEndToEnd(t *testing.T) {
 			})
 			mustSucceed(t, "caller", caller)
 			mustSucceed(t, "agent", agent)
-			gw.WaitIdle(t, waitLimit)
-			if recorded {
-				gw.WaitArchived(t, "recording", 1, waitLimit)
-			} else {
-				gw.WaitArchived(t, "receipt", 1, waitLimit)
-			}
-
-			r := onlyReceipt(t, gw)
+			r := waitCallStored(t, gw, recorded)
 			if r.Decision != tc.decision || r.Method != tc.method || r.Digit != tc.digit {
 				t.Errorf("receipt says %s by %s (%q), want %s by %s (%q)", r.Decision, r.Method, r.Digit, tc.decision, tc.method, tc.digit)
 			}
@@ -88,17 +81,7 @@ func TestCallPathEndToEnd(t *testing.T) {
 			if r.Prompt.ID == "" || r.Prompt.SHA256 == "" || r.Prompt.PlayedMS <= 0 {
 				t.Errorf("receipt prompt %+v: want id, sha256 and time played", r.Prompt)
 			}
-			if recorded {
-				if r.Recording == nil {
-					t.Fatal("granted call's receipt names no recording")
-				}
-				assertRecordingChannels(t, gw, *r.Recording)
-			} else {
-				if r.Recording != nil {
-					t.Errorf("receipt of a %s call names recording %s", r.Decision, *r.Recording)
-				}
-				assertNoAudioWritten(t, gw)
-			}
+			assertRecordedOnlyWhenGranted(t, gw, r, recorded)
 			assertNoRawNumber(t, gw)
 		})
 	}

@@ -76,11 +76,9 @@ func TestGatewayKilledMidCallStoresTheRepairedRecordingAtRestart(t *testing.T) {
 		t.Fatalf("metadata %+v: want a repaired recording of at least 2 s", m)
 	}
 	assertWAVChannels(t, filepath.Join(cfg.ObjectDir(), m.Recording))
-	// The spool's files go once the store has every object of the job, the receipt last.
-	waitUntil(t, "the spool to empty", waitLimit, func() bool {
-		entries, _ := filepath.Glob(filepath.Join(cfg.SpoolDir(), "*"))
-		return len(entries) == 0
-	})
+	// The archive stores the WAV and then its metadata, and only then lets go of the
+	// spooled copy: the spool empties a moment after the metadata appears.
+	waitSpoolEmpty(t, cfg.SpoolDir(), waitLimit)
 	// The receipt says so too, not only the metadata (issue 14).
 	var r consent.Receipt
 	body, err = os.ReadFile(filepath.Join(cfg.ObjectDir(), m.Receipt))
@@ -92,5 +90,21 @@ func TestGatewayKilledMidCallStoresTheRepairedRecordingAtRestart(t *testing.T) {
 	}
 	if r.RecordingStatus != consent.RecordingRepaired || r.RecordingReason != consent.ReasonInterrupted || r.Recording == nil || *r.Recording != m.Recording {
 		t.Fatalf("receipt says %s/%s, recording %v: want repaired, interrupted, %s", r.RecordingStatus, r.RecordingReason, r.Recording, m.Recording)
+	}
+}
+
+// waitSpoolEmpty waits until nothing is left in the spool directory.
+func waitSpoolEmpty(t *testing.T, dir string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		entries, _ := filepath.Glob(filepath.Join(dir, "*"))
+		if len(entries) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("spool still holds %v after %v", entries, timeout)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not a synchronisation
 	}
 }

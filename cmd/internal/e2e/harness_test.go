@@ -96,6 +96,36 @@ func onlyReceipt(t *testing.T, gw *gatewaytest.Gateway) consent.Receipt {
 	return receipts[0]
 }
 
+// waitCallStored waits until the gateway is idle and has stored the call (its recording
+// when recorded, else its receipt), and returns the call's receipt.
+func waitCallStored(t *testing.T, gw *gatewaytest.Gateway, recorded bool) consent.Receipt {
+	t.Helper()
+	gw.WaitIdle(t, waitLimit)
+	if recorded {
+		gw.WaitArchived(t, "recording", 1, waitLimit)
+	} else {
+		gw.WaitArchived(t, "receipt", 1, waitLimit)
+	}
+	return onlyReceipt(t, gw)
+}
+
+// assertRecordedOnlyWhenGranted checks what a call left: a recorded call's receipt names
+// its recording, caller on the left and agent on the right; any other left no audio.
+func assertRecordedOnlyWhenGranted(t *testing.T, gw *gatewaytest.Gateway, r consent.Receipt, recorded bool) {
+	t.Helper()
+	if !recorded {
+		if r.Recording != nil {
+			t.Errorf("receipt of a %s call names recording %s", r.Decision, *r.Recording)
+		}
+		assertNoAudioWritten(t, gw)
+		return
+	}
+	if r.Recording == nil {
+		t.Fatal("granted call's receipt names no recording")
+	}
+	assertRecordingChannels(t, gw, *r.Recording)
+}
+
 // assertRecordingChannels checks the stored WAV by what it sounds like: the caller's
 // 440 Hz on the left, the agent's 1000 Hz on the right.
 func assertRecordingChannels(t *testing.T, gw *gatewaytest.Gateway, key string) {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -261,7 +262,7 @@ func TestRightsRequestsOverNATSAfterRealCalls(t *testing.T) {
 
 			var again rights.EraseResult
 			rpc(t, nc, "erase", eraseReq, &again)
-			if again != erased {
+			if !reflect.DeepEqual(again, erased) {
 				t.Fatalf("repeat %+v, want the first result %+v", again, erased)
 			}
 			for _, bad := range []struct{ verb, body string }{

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/sip/g711"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // An off-path host on the gateway's network sprays every port of the media range with
@@ -42,7 +42,9 @@ func TestMediaSprayFromAnotherHostNeitherForgesConsentNorGetsAudio(t *testing.T)
 			recorded := tc.decision == consent.DecisionGranted
 			header := map[bool]string{true: "granted", false: "declined"}[recorded]
 			agent := startAgent(t, "agent.xml", pcmu, header, nil)
-			portMin, portMax := freeMediaRange(t, sprayedPairs)
+			// A range of its own (sip/testports), so the spray reaches no other test's media.
+			portMin := testports.Block(t, testports.UDP, 2*sprayedPairs)
+			portMax := portMin + 2*sprayedPairs - 1
 			gw := gatewaytest.Start(t, func(c *config.Config) {
 				c.Routes[0].RecordTarget = "sip:agents@" + agent.Addr()
 				c.Routes[0].NorecordTarget = "sip:agents@" + agent.Addr()
@@ -115,32 +117,6 @@ func assertNoSprayHeard(t *testing.T, path string) {
 			t.Errorf("channel %d: the attacker's %v Hz is louder than the party's own %v Hz", i, got, own)
 		}
 	}
-}
-
-// freeMediaRange finds pairs RTP/RTCP pairs of consecutive free loopback UDP ports below
-// the range the other tests' gateways use (20000-40000) and the kernel's ephemeral ports,
-// so the spray reaches no other test's media.
-func freeMediaRange(t *testing.T, pairs int) (min, max int) {
-	t.Helper()
-	for range 200 {
-		first := 10000 + 2*rand.IntN(4500)
-		if udpPortsFree(first, 2*pairs) {
-			return first, first + 2*pairs - 1
-		}
-	}
-	t.Fatalf("no %d consecutive free UDP ports between 10000 and 19000", 2*pairs)
-	return 0, 0
-}
-
-func udpPortsFree(first, n int) bool {
-	for p := first; p < first+n; p++ {
-		c, err := net.ListenPacket("udp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-		if err != nil {
-			return false
-		}
-		c.Close()
-	}
-	return true
 }
 
 // spray is the attacker: every 20 ms it sends each even port of the range an RTP packet

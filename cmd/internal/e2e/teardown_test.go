@@ -12,6 +12,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // callLimit bounds each SIPp run of these tests: a scenario that waits for a BYE the
@@ -86,8 +87,8 @@ func TestFailedTargetEndsCallerLegAndKeepsReceipt(t *testing.T) {
 		{
 			name: "target unreachable",
 			target: func(t *testing.T) (string, *sipptest.Process) {
-				// Free now and bound by nobody: the INVITE goes unanswered.
-				return "127.0.0.1:" + strconv.Itoa(sipptest.FreePort(t, "udp")), nil
+				// Reserved and bound by nobody: the INVITE goes unanswered.
+				return "127.0.0.1:" + strconv.Itoa(testports.Port(t, testports.UDP)), nil
 			},
 			answerTimeout: 2 * time.Second,
 		},

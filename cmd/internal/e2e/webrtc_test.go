@@ -12,15 +12,16 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/sip/testports"
 	"github.com/consentgw/consentgw/sip/webrtcleg/webrtctest"
 )
 
 // startWebRTCGateway runs the gateway with a SIP-over-WebSocket listener next to UDP and
 // TCP, routed to the agent; it returns the WebSocket's host:port. With secure, the
 // listener is wss: on a self-signed certificate, and the returned config trusts it.
-func startWebRTCGateway(t *testing.T, agent *sipptest.Process, secure bool) (*gatewaytest.Gateway, string, *tls.Config) {
+func startWebRTCGateway(t *testing.T, agent interface{ Addr() string }, secure bool) (*gatewaytest.Gateway, string, *tls.Config) {
 	t.Helper()
-	wsAddr := "127.0.0.1:" + strconv.Itoa(sipptest.FreePort(t, "tcp"))
+	wsAddr := "127.0.0.1:" + strconv.Itoa(testports.Port(t, testports.TCP))
 	listener := "ws:" + wsAddr
 	var certFile, keyFile string
 	var client *tls.Config
@@ -39,10 +40,10 @@ func startWebRTCGateway(t *testing.T, agent *sipptest.Process, secure bool) (*ga
 }
 
 // A browser-like WebRTC peer calls over SIP over WebSocket, answers the prompt by RFC 4733
-// (RTCDTMFSender) or SIP INFO, talks to a SIPp agent, and hangs up: the receipt and the
-// recording are those of a trunk call.
+// (RTCDTMFSender) or SIP INFO, talks to the agent, and hangs up: the receipt and the
+// recording are those of a trunk call. The agent is SIPp, or a Go peer (sip/siptest) in
+// the one case that runs in the -short tier.
 func TestWebRTCCallerOverWebSocket(t *testing.T) {
-	sipptest.RequireSIPp(t)
 	cases := []struct {
 		name     string
 		complete bool // offer with all candidates (JsSIP) or none yet (trickle)
@@ -51,11 +52,13 @@ func TestWebRTCCallerOverWebSocket(t *testing.T) {
 		info     bool
 		decision consent.Decision
 		method   consent.Method
+		goAgent  bool // a Go agent, not SIPp
 	}{
-		{"presses 1 by RFC 4733, complete offer", true, false, '1', false, consent.DecisionGranted, consent.MethodRFC4733},
-		{"presses 1 by SIP INFO, trickle offer", false, false, '1', true, consent.DecisionGranted, consent.MethodSIPInfo},
-		{"presses 2 and is not recorded", true, false, '2', false, consent.DecisionDeclined, consent.MethodRFC4733},
-		{"presses 1 over wss", true, true, '1', false, consent.DecisionGranted, consent.MethodRFC4733},
+		{"presses 1 by RFC 4733, complete offer", true, false, '1', false, consent.DecisionGranted, consent.MethodRFC4733, false},
+		{"presses 1 by SIP INFO, trickle offer", false, false, '1', true, consent.DecisionGranted, consent.MethodSIPInfo, false},
+		{"presses 2 and is not recorded", true, false, '2', false, consent.DecisionDeclined, consent.MethodRFC4733, false},
+		{"presses 1 over wss", true, true, '1', false, consent.DecisionGranted, consent.MethodRFC4733, false},
+		{"presses 1 by RFC 4733 to a Go agent", true, false, '1', false, consent.DecisionGranted, consent.MethodRFC4733, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,7 +67,16 @@ func TestWebRTCCallerOverWebSocket(t *testing.T) {
 			if recorded {
 				header = "granted"
 			}
-			agent := startAgent(t, "agent.xml", pcmu, header, nil)
+			var sippAgent *sipptest.Process
+			var goAgent *goAgent
+			var agent interface{ Addr() string }
+			if tc.goAgent {
+				goAgent = startGoAgent(t)
+				agent = goAgent
+			} else {
+				sippAgent = startAgent(t, "agent.xml", pcmu, header, nil)
+				agent = sippAgent
+			}
 			gw, wsAddr, client := startWebRTCGateway(t, agent, tc.secure)
 			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 			defer cancel()
@@ -87,6 +99,9 @@ func TestWebRTCCallerOverWebSocket(t *testing.T) {
 			} else {
 				browser.SendDigit(tc.digit)
 			}
+			if goAgent != nil {
+				goAgent.talk(t, header)
+			}
 			// Talk until the browser has heard the agent for 1.5 s.
 			var agentFrom int
 			waitHeard(t, browser, 20*time.Second, func(heard []int16) bool {
@@ -100,25 +115,14 @@ func TestWebRTCCallerOverWebSocket(t *testing.T) {
 			if err := phone.Hangup(ctx); err != nil {
 				t.Fatal(err)
 			}
-			mustSucceed(t, "agent", agent)
-			gw.WaitIdle(t, waitLimit)
-			if recorded {
-				gw.WaitArchived(t, "recording", 1, waitLimit)
-			} else {
-				gw.WaitArchived(t, "receipt", 1, waitLimit)
+			if sippAgent != nil {
+				mustSucceed(t, "agent", sippAgent)
 			}
-			r := onlyReceipt(t, gw)
+			r := waitCallStored(t, gw, recorded)
 			if r.Decision != tc.decision || r.Method != tc.method || r.Digit != string(tc.digit) {
 				t.Errorf("receipt says %s by %s (%q), want %s by %s (%c)", r.Decision, r.Method, r.Digit, tc.decision, tc.method, tc.digit)
 			}
-			if recorded {
-				if r.Recording == nil {
-					t.Fatal("granted call's receipt names no recording")
-				}
-				assertRecordingChannels(t, gw, *r.Recording)
-			} else {
-				assertNoAudioWritten(t, gw)
-			}
+			assertRecordedOnlyWhenGranted(t, gw, r, recorded)
 			assertNoRawNumber(t, gw)
 		})
 	}

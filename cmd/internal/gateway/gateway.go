@@ -25,6 +25,7 @@ import (
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/callctl"
 	"github.com/consentgw/consentgw/consent/rights"
+	"github.com/consentgw/consentgw/consent/signing"
 	"github.com/consentgw/consentgw/consent/subject"
 	"github.com/consentgw/consentgw/ivr"
 	"github.com/consentgw/consentgw/ivr/prompt"
@@ -66,7 +67,11 @@ type Gateway struct {
 	httpLn    net.Listener
 
 	archiveHook func(kind string, err error)
-	// background ends the gateway's own goroutines (retention sweep) at Shutdown.
+	// signer signs receipts and erasure certificates; its public key is served at
+	// /.well-known/consentgw-keys.
+	signer *signing.Key
+	// sweeper applies the retention rules; background ends it at Shutdown.
+	sweeper    *retention.Sweeper
 	background context.CancelFunc
 	sweeping   chan struct{}
 }
@@ -98,6 +103,9 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			return g, fmt.Errorf("creating %s: %w", dir, err)
 		}
 	}
+	if g.signer, err = signing.LoadOrCreate(cfg.DataDir, cfg.Rights.SigningKey); err != nil {
+		return g, fmt.Errorf("rights.signing_key: %w", err)
+	}
 	key, err := subject.LoadOrCreateKey(cfg.DataDir, cfg.Subjects.HMACKey)
 	if err != nil {
 		return g, fmt.Errorf("subjects.hmac_key: %w", err)
@@ -120,6 +128,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if g.bus, err = bus.Open(bus.Options{
 		URL: cfg.NATS.URL, Listen: cfg.NATS.Listen, StoreDir: cfg.DataDir + "/nats",
 		Name: cfg.NodeName, Logger: log, Auth: natsAuth(cfg.NATS), EventsMaxAge: cfg.NATS.EventsMaxAge.Std(),
+		Users: cfg.NATS.Authorization.Users(),
 	}); err != nil {
 		return g, err
 	}
@@ -177,7 +186,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		SpoolHeld: g.spoolGauge(func(a *archive.Archiver) float64 { return float64(a.Held()) }),
 	})
 	g.archive, err = archive.New(archive.Options{
-		Store: g.store, Logger: log, Dir: cfg.SpoolDir(), Events: g.events,
+		Store: g.store, Logger: log, Dir: cfg.SpoolDir(), Events: g.events, Signer: g.signer,
 		MaxSpoolBytes: int64(cfg.Storage.SpoolMaxMB) << 20, ReserveBytes: int64(cfg.Storage.SpoolReserveMB) << 20,
 		Observe: func(kind string, err error) {
 			g.metrics.Archived(kind, err)
@@ -218,6 +227,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		Observer:   g.metrics,
 		Events:     g.events,
 	})
+	g.newSweeper()
 	if err := g.startRights(pseudonyms); err != nil {
 		return g, err
 	}
@@ -247,6 +257,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		TLS:        sipTLSConfig,
 		SRTP:       sdpneg.SRTP(cfg.Media.SRTP),
 		WebRTC:     webrtcMedia(mediaIP, g.ports),
+		CallIDKey:  pseudonyms.CallIDKey,
 	})
 	if err != nil {
 		return g, err
@@ -264,20 +275,37 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	return g, nil
 }
 
-// startRetention applies storage.retention to the local store by sweeping it; an S3
-// bucket expires objects itself through its lifecycle rule.
+// newSweeper builds the retention sweeper from storage.retention and retention: it also
+// keeps an S3 bucket's lifecycle rule in step with the rules and the legal holds.
+func (g *Gateway) newSweeper() {
+	rules := g.cfg.RetentionRules()
+	g.sweeper = &retention.Sweeper{Store: g.store, Rules: rules, Interval: retention.Interval(rules), Logger: g.log, Events: g.events}
+}
+
+// startRetention runs the sweeper: always on S3 (it owns the bucket's rules, which a hold
+// withdraws), on the local store when a rule expires anything.
 func (g *Gateway) startRetention() {
-	maxAge := g.cfg.Storage.Retention.Std()
-	if maxAge <= 0 || g.cfg.Storage.S3.Endpoint != "" {
+	if g.cfg.Storage.S3.Endpoint == "" && g.sweeper.Rules.Shortest() == 0 {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g.background = cancel
 	g.sweeping = make(chan struct{})
-	sweeper := &retention.Sweeper{Store: g.store, MaxAge: maxAge, Interval: min(maxAge/10, time.Hour), Logger: g.log}
 	go func() {
 		defer close(g.sweeping)
-		sweeper.Run(ctx)
+		g.sweeper.Run(ctx)
+	}()
+}
+
+// holdsChanged brings the bucket's rules in step with a hold placed or released now,
+// rather than at the next sweep.
+func (g *Gateway) holdsChanged() {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := g.sweeper.SyncLifecycle(ctx); err != nil {
+			g.log.Error("the bucket's retention rule could not follow a legal hold; the next sweep tries again", "error", err)
+		}
 	}()
 }
 
@@ -363,9 +391,9 @@ func (g *Gateway) openStore() error {
 	st := s3.Open(s3.Options{
 		Endpoint: c.S3.Endpoint, Bucket: c.S3.Bucket, Region: c.S3.Region, Secure: c.S3.Secure,
 		AccessKey: c.S3.AccessKey, SecretKey: c.S3.SecretKey,
-		SSE:       s3.SSE{Mode: c.S3.SSE, Key: key},
-		Retention: c.Retention.Std(),
-		Logger:    g.log,
+		SSE:            s3.SSE{Mode: c.S3.SSE, Key: key},
+		LeaveLifecycle: true, // the retention sweeper sets the rules
+		Logger:         g.log,
 	})
 	g.store, g.closer = st, st.Close
 	return nil

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,11 +11,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/consentgw/consentgw/cmd/internal/phone"
+	"github.com/consentgw/consentgw/consent/signing"
 )
 
 // startHTTP serves /metrics, /healthz (the process is up), /readyz (storage and NATS
 // reachable, and a call's worth of room in the spool, so a load balancer only sends calls
-// to a gateway that can keep receipts and recordings) and the browser phone page /phone/.
+// to a gateway that can keep receipts and recordings), the deployment's public signing
+// key at /.well-known/consentgw-keys (RFC 7517 key set), and the browser phone page
+// /phone/.
 func (g *Gateway) startHTTP() error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.metrics.Registry, promhttp.HandlerOpts{}))
@@ -37,6 +41,10 @@ func (g *Gateway) startHTTP() error {
 			return
 		}
 		fmt.Fprintln(w, "ready")
+	})
+	mux.HandleFunc("GET "+signing.WellKnownPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		json.NewEncoder(w).Encode(signing.KeySet{g.signer.Public()}.JWKS())
 	})
 	page := phone.Handler(g.webSockets())
 	mux.Handle("GET /phone", page)

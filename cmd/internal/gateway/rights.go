@@ -23,8 +23,11 @@ func (g *Gateway) startRights(pseudonyms *subject.Pseudonymizer) error {
 		Node: cfg.NodeName, Logger: g.log,
 		Export: rights.ExportPolicy{
 			Expires: cfg.Exports.Expires.Std(), Purpose: cfg.Exports.Purpose, Recipients: cfg.Exports.Recipients,
-			Retention: rights.RetentionText(cfg.Storage.Retention.Std()),
+			Retention: retentionText(cfg),
 		},
+		Erase:        rights.ErasePolicy{Keeps: cfg.Rights.EraseKeeps, MaxRecordings: cfg.Rights.EraseMaxRecordings},
+		Signer:       g.signer,
+		HoldsChanged: g.holdsChanged,
 	})
 	if err != nil {
 		return err
@@ -45,6 +48,14 @@ func (g *Gateway) startRights(pseudonyms *subject.Pseudonymizer) error {
 		LiveCalls: g.splitter, Spool: g.archive, SweepExports: sweep, Verifier: verifier,
 	})
 	return err
+}
+
+// retentionText says in an export's manifest how long call data is kept.
+func retentionText(cfg *config.Config) string {
+	if len(cfg.Retention) == 0 {
+		return rights.RetentionText(cfg.Storage.Retention.Std())
+	}
+	return "recordings, consent receipts and their index entries are kept by the deployment's retention rules (by route and caller country, the longest matching rule winning), or until erased on request"
 }
 
 // requestVerifier builds the signature check from nats.request_keys; none = unsigned

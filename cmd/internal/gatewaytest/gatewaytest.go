@@ -23,7 +23,13 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gateway"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/sip/testports"
 )
+
+// mediaPorts is the size of a test gateway's media range: 64 RTP/RTCP pairs, two for
+// each call, more than any test places at once. Its own range, where the default
+// 20000-40000 would be shared with every other test gateway on the machine.
+const mediaPorts = 128
 
 // Gateway is a running test gateway.
 type Gateway struct {
@@ -36,19 +42,22 @@ type Gateway struct {
 	logs          *syncBuffer
 }
 
-// Config is the configuration of a test gateway: a temp data dir, free loopback ports
-// for SIP (UDP and TCP on one port), NATS and HTTP, media on 127.0.0.1, the 1.2 s test
-// prompt with a 1 s timeout and no repeat; adjust changes it before it is validated.
+// Config is the configuration of a test gateway: a temp data dir, reserved loopback
+// ports (sip/testports) for SIP (UDP and TCP on one port), NATS, HTTP and a media range
+// of mediaPorts, media on 127.0.0.1, the 1.2 s test prompt with a 1 s timeout and no
+// repeat; adjust changes it before it is validated.
 func Config(t testing.TB, adjust func(*config.Config)) *config.Config {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.NodeName = "test-node"
-	sipPort := sipptest.FreePort(t, "udp")
+	sipPort := testports.Port(t, testports.UDPAndTCP)
 	cfg.SIP.Listen = []string{"udp:127.0.0.1:" + strconv.Itoa(sipPort), "tcp:127.0.0.1:" + strconv.Itoa(sipPort)}
 	cfg.Media.IP = "127.0.0.1"
-	cfg.NATS.Listen = "127.0.0.1:" + strconv.Itoa(sipptest.FreePort(t, "tcp"))
-	cfg.HTTP.Listen = "127.0.0.1:" + strconv.Itoa(sipptest.FreePort(t, "tcp"))
+	cfg.Media.PortMin = testports.Block(t, testports.UDP, mediaPorts)
+	cfg.Media.PortMax = cfg.Media.PortMin + mediaPorts - 1
+	cfg.NATS.Listen = "127.0.0.1:" + strconv.Itoa(testports.Port(t, testports.TCP))
+	cfg.HTTP.Listen = "127.0.0.1:" + strconv.Itoa(testports.Port(t, testports.TCP))
 	cfg.Consent.Prompt = sipptest.AudioPath("prompt-short.wav")
 	cfg.Consent.Timeout = config.Duration(time.Second)
 	cfg.Consent.Repeats = 0
@@ -74,9 +83,9 @@ func SIPPort(cfg *config.Config) int {
 // Start runs a gateway configured for tests; adjust changes the config before start
 // (routes, prompt, timeouts).
 //
-// Its ports are probed by binding and releasing them, and a parallel test (or the
-// kernel's choice of an ephemeral port for some connection) may take one before the
-// gateway binds it: a start that fails with EADDRINUSE is tried again on new ports.
+// Its ports are reserved (sip/testports), but a process outside that scheme may still
+// bind one before the gateway does: a start that fails with EADDRINUSE is tried again
+// on new ports.
 func Start(t testing.TB, adjust func(*config.Config)) *Gateway {
 	t.Helper()
 	const attempts = 5

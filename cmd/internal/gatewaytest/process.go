@@ -69,6 +69,9 @@ func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
 // ends; it returns once /readyz answers 200.
 func StartProcess(t testing.TB, cfg *config.Config) *Process {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test builds and runs the consentgw binary")
+	}
 	dir := t.TempDir()
 	body, err := yaml.Marshal(cfg)
 	if err != nil {

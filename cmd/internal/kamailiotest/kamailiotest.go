@@ -21,7 +21,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // ModuleDir is where Debian's kamailio installs its modules.
@@ -52,10 +52,13 @@ type Proxy struct {
 	done chan struct{}
 }
 
-// Require fails the test when kamailio is missing. It never skips: the real-software
-// tests must not pass silently on a machine without it.
+// Require fails the test when kamailio is missing. It skips only under -short (the fast
+// tier): the real-software tests must not pass silently on a machine without it.
 func Require(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test runs Kamailio (the fast tier runs no outside binary)")
+	}
 	if _, err := exec.LookPath("kamailio"); err != nil {
 		t.Fatalf("kamailio is required (%v): install it with `apt-get install -y kamailio` (Kamailio 5.6)", err)
 	}
@@ -69,7 +72,7 @@ func Require(t testing.TB) {
 func Start(t testing.TB, opts Options) *Proxy {
 	t.Helper()
 	Require(t)
-	p := &Proxy{ip: "127.0.0.1", port: sipptest.FreePort(t, "udp"), log: &syncBuffer{}, done: make(chan struct{})}
+	p := &Proxy{ip: "127.0.0.1", port: testports.Port(t, testports.UDP), log: &syncBuffer{}, done: make(chan struct{})}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "kamailio.cfg")
 	if err := writeConfig(cfg, p, opts); err != nil {

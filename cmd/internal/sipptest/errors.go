@@ -7,6 +7,4 @@ var (
 	ErrRepoRootNotFound = errors.New("sipptest: no go.mod above the working directory")
 	// ErrExited is returned by Ready when SIPp ended before binding its SIP port.
 	ErrExited = errors.New("sipptest: sipp exited before it was ready")
-	// ErrNoFreePort is returned when no usable loopback port was found.
-	ErrNoFreePort = errors.New("sipptest: no free loopback port")
 )

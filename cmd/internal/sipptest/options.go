@@ -21,7 +21,7 @@ type Options struct {
 	Scenario string // file name under testdata/sipp, or an absolute path
 	Remote   string // "127.0.0.1:5060"; empty for a UAS
 
-	LocalPort, MediaPort int // 0 = pick a free loopback port
+	LocalPort, MediaPort int // 0 = reserve them (sip/testports); MediaPort is the first of 4
 	// LocalIP is the loopback address SIPp sends from (-i, -mi); default 127.0.0.1.
 	// Another 127.0.0.0/8 address plays a second source, e.g. an untrusted one.
 	LocalIP string

@@ -3,24 +3,9 @@ package sipptest
 import (
 	"bufio"
 	"net"
-	"strconv"
 	"strings"
 	"testing"
 )
-
-func TestFreeUDPPortIsEvenAndBindable(t *testing.T) {
-	port := FreePort(t, "udp")
-	if port%2 != 0 {
-		t.Fatalf("FreePort(udp) = %d, want even", port)
-	}
-	for _, p := range []int{port, port + 2} {
-		c, err := net.ListenPacket("udp4", "127.0.0.1:"+strconv.Itoa(p))
-		if err != nil {
-			t.Fatalf("binding %d: %v", p, err)
-		}
-		c.Close()
-	}
-}
 
 func TestPortBoundSeesAListeningSocket(t *testing.T) {
 	l, err := net.Listen("tcp4", "127.0.0.1:0")

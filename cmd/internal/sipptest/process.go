@@ -12,7 +12,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/consentgw/consentgw/sip/testports"
 )
+
+// mediaPorts is how many ports SIPp binds from -mp: audio RTP and RTCP at mp and mp+1,
+// video RTP and RTCP at mp+2 and mp+3, even in an audio-only scenario.
+const mediaPorts = 4
 
 // killGrace is how long after its own -timeout SIPp may take to exit before
 // its process group is killed.
@@ -61,17 +67,15 @@ func Start(t testing.TB, opts Options) *Process {
 	if _, err := os.Stat(ScenarioPath(opts.Scenario)); err != nil {
 		t.Fatalf("locating scenario %q: %v", opts.Scenario, err)
 	}
+	// Every port SIPp binds is reserved (sip/testports): the SIP port, the four media
+	// ports from -mp (audio RTP/RTCP, then video RTP/RTCP) and the control port.
 	if opts.LocalPort == 0 {
-		opts.LocalPort = FreePort(t, opts.network())
+		opts.LocalPort = testports.Port(t, testports.UDPAndTCP)
 	}
-	// Each port is probed by binding and releasing it, so the kernel may offer the same
-	// one twice in a row: the SIP, media (+0..3) and control ports must all differ.
-	taken := []int{opts.LocalPort}
 	if opts.MediaPort == 0 {
-		opts.MediaPort = freePortApart(t, taken)
+		opts.MediaPort = testports.Block(t, testports.UDP, mediaPorts)
 	}
-	taken = append(taken, opts.MediaPort, opts.MediaPort+1, opts.MediaPort+2, opts.MediaPort+3)
-	controlPort := freePortApart(t, taken)
+	controlPort := testports.Port(t, testports.UDP)
 
 	dir := t.TempDir()
 	p := &Process{opts: opts, files: newRunFiles(dir), done: make(chan struct{})}

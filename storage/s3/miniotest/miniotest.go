@@ -15,11 +15,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // InstallCommand builds the MinIO server this harness expects.
@@ -75,9 +78,12 @@ func WithoutKMS() Option { return func(c *config) { c.noKMS = true } }
 
 // Start runs a MinIO server until the test ends. Without a MinIO binary the
 // test fails, naming the command that installs one: these tests must not
-// pass by being skipped.
+// pass by being skipped, except under -short (the fast tier runs no outside binary).
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test runs MinIO (the fast tier runs no outside binary)")
+	}
 	var cfg config
 	for _, o := range opts {
 		o(&cfg)
@@ -275,16 +281,10 @@ func minioEnv(user, password string) []string {
 	)
 }
 
-// freeAddr picks a loopback port that is free now. Another process could
-// take it before MinIO binds; on a test machine that is rare enough.
+// freeAddr reserves a loopback port for MinIO until the test ends (sip/testports).
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(testports.Port(t, testports.TCP)))
 }
 
 func randomBytes(t testing.TB, n int) []byte {

@@ -20,6 +20,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // InstallCommand builds the nats-server this harness expects.
@@ -62,9 +64,12 @@ func WithConfig(path, user, password string) Option {
 }
 
 // Start runs nats-server -js until the test ends. Without a binary the test fails (it is
-// never skipped), naming the command that installs one.
+// skipped only under -short, the fast tier), naming the command that installs one.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test runs nats-server (the fast tier runs no outside binary)")
+	}
 	dir := t.TempDir()
 	s := &Server{bin: findBinary(t), addr: freeAddr(t), storeDir: filepath.Join(dir, "js"), logPath: filepath.Join(dir, "nats.log")}
 	for _, o := range opts {
@@ -87,6 +92,27 @@ func (s *Server) Stop() {
 	}
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	<-done
+}
+
+// Pause freezes the server (SIGSTOP): its connections stay open and take what clients
+// write, but nothing is answered, as with a server stuck on a slow disk. Resume lets it
+// go on with what it was sent.
+func (s *Server) Pause(t testing.TB) { s.signal(t, syscall.SIGSTOP) }
+
+// Resume continues a paused server.
+func (s *Server) Resume(t testing.TB) { s.signal(t, syscall.SIGCONT) }
+
+func (s *Server) signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil {
+		t.Fatalf("nats-server on %s is not running", s.addr)
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, sig); err != nil {
+		t.Fatalf("signalling nats-server: %v", err)
+	}
 }
 
 // Restart stops the server if it runs and starts it again on the same port and store.
@@ -210,14 +236,11 @@ func isExecutable(p string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
+// freeAddr reserves a loopback port for nats-server until the test ends
+// (sip/testports): Restart binds it again.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(testports.Port(t, testports.TCP)))
 }
 
 func tail(s string) string {
