@@ -38,6 +38,12 @@ type Receipt struct {
 	Subjects  []SubjectRef `json:"subjects"`
 	Gateway   string       `json:"gateway"`
 	Recording *string      `json:"recording"`
+
+	// RecordingStatus says what became of the recording, and RecordingReason why it is
+	// not whole (a consent.Reason… code); both are left out on calls that record nothing.
+	RecordingStatus RecordingStatus `json:"recording_status,omitempty"`
+	RecordingReason string          `json:"recording_reason,omitempty"`
+
 	// Mode is how recording was decided (opt-in or notice) and Policy the rule and
 	// version that chose it.
 	Mode   Mode       `json:"mode"`
@@ -68,8 +74,12 @@ type receiptWire struct {
 	Subjects  []SubjectRef `json:"subjects"`
 	Gateway   string       `json:"gateway"`
 	Recording *string      `json:"recording"`
-	Mode      Mode         `json:"mode"`
-	Policy    PolicyInfo   `json:"policy"`
+
+	RecordingStatus RecordingStatus `json:"recording_status,omitempty"`
+	RecordingReason string          `json:"recording_reason,omitempty"`
+
+	Mode   Mode       `json:"mode"`
+	Policy PolicyInfo `json:"policy"`
 	// Omitted unless the consent was withdrawn.
 	WithdrawnAt  string `json:"withdrawn_at,omitempty"`
 	WithdrawnVia string `json:"withdrawn_via,omitempty"`
@@ -110,8 +120,12 @@ func (r Receipt) marshal(callID *string) ([]byte, error) {
 		Subjects:  subjects,
 		Gateway:   r.Gateway,
 		Recording: r.Recording,
-		Mode:      r.Mode,
-		Policy:    r.Policy,
+
+		RecordingStatus: r.RecordingStatus,
+		RecordingReason: r.RecordingReason,
+
+		Mode:   r.Mode,
+		Policy: r.Policy,
 		// Field order is the struct's.
 		WithdrawnAt:  withdrawn,
 		WithdrawnVia: r.WithdrawnVia,
@@ -142,6 +156,12 @@ func (r Receipt) Validate() error {
 		return fmt.Errorf("%w: withdrawn without a time", ErrInvalidReceipt)
 	case r.Recording != nil && !r.Decision.Records():
 		return fmt.Errorf("%w: recording on a %s call", ErrInvalidReceipt, r.Decision)
+	case r.RecordingStatus != "" && !r.RecordingStatus.Valid():
+		return fmt.Errorf("%w: recording status %q", ErrInvalidReceipt, r.RecordingStatus)
+	case r.RecordingStatus != "" && !r.Decision.Records() && r.Decision != DecisionWithdrawn:
+		return fmt.Errorf("%w: recording status %s on a %s call: nothing may be recorded", ErrInvalidReceipt, r.RecordingStatus, r.Decision)
+	case r.Recording != nil && r.RecordingStatus != "" && !r.RecordingStatus.HasAudio():
+		return fmt.Errorf("%w: recording key with status %s", ErrInvalidReceipt, r.RecordingStatus)
 	case r.StartedAt.IsZero() || r.DecidedAt.IsZero():
 		return fmt.Errorf("%w: missing times", ErrInvalidReceipt)
 	case r.DecidedAt.Before(r.StartedAt):

@@ -173,6 +173,20 @@ func TestReceiptValidate(t *testing.T) {
 			r.Decision, r.Digit, r.WithdrawnAt, r.WithdrawnVia = DecisionWithdrawn, "1", r.DecidedAt.Add(time.Minute), "nats"
 		}, true},
 		{"withdrawn without a time", func(r *Receipt) { r.Decision = DecisionWithdrawn }, false},
+		{"granted, partial recording stored", func(r *Receipt) {
+			r.Decision, r.Digit, r.Recording, r.RecordingStatus, r.RecordingReason = DecisionGranted, "1", &rec, RecordingPartial, ReasonNoSpace
+		}, true},
+		{"granted, failed without a recording", func(r *Receipt) {
+			r.Decision, r.Digit, r.RecordingStatus, r.RecordingReason = DecisionGranted, "1", RecordingFailed, ReasonSpoolFull
+		}, true},
+		{"failed with a recording key", func(r *Receipt) {
+			r.Decision, r.Digit, r.Recording, r.RecordingStatus = DecisionGranted, "1", &rec, RecordingFailed
+		}, false},
+		{"declined with a recording status", func(r *Receipt) { r.RecordingStatus = RecordingStored }, false},
+		{"withdrawn with its status", func(r *Receipt) {
+			r.Decision, r.Digit, r.WithdrawnAt, r.RecordingStatus = DecisionWithdrawn, "1", r.DecidedAt.Add(time.Minute), RecordingWithdrawn
+		}, true},
+		{"unknown recording status", func(r *Receipt) { r.Decision, r.Digit, r.RecordingStatus = DecisionGranted, "1", "lost" }, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,10 +6,7 @@
 package recorder
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -19,7 +16,6 @@ import (
 
 	"github.com/consentgw/consentgw/recorder/align"
 	"github.com/consentgw/consentgw/recorder/wavfile"
-	"github.com/consentgw/consentgw/sip/g711"
 )
 
 // Channel is the side of the call a packet came from.
@@ -32,20 +28,43 @@ const (
 	Agent Channel = 1
 )
 
+// Codec decodes a call's audio payloads to 8 kHz linear PCM: G.711 µ-law or A-law
+// (sip/g711.Law is one). The recorder knows codecs only through it, so it depends on no
+// SIP package.
+type Codec interface {
+	// Decode decodes min(len(dst), len(src)) codes from src into dst and returns that
+	// count. It runs on a scheduler worker and must not block.
+	Decode(dst []int16, src []byte) int
+	// String names the codec, for the log and the recording's metadata (PCMU, PCMA).
+	String() string
+}
+
 // Options configures one recording.
 type Options struct {
-	Path   string   // spool file to create; must not exist
-	Law    g711.Law // the call's codec
+	Path   string // spool file to create; must not exist
+	Codec  Codec  // the call's codec
 	Logger *slog.Logger
 	Now    func() time.Time // nil = time.Now
 	// Scheduler advances the recording; nil = a private one for this recording alone,
 	// ticking every Tick (0 = 20 ms). A gateway shares one among all its calls.
 	Scheduler *Scheduler
 	Tick      time.Duration
+	// OnFail, if not nil, is told the first write error (the disk is full or failing):
+	// the recording stops growing then, and what reached the disk stays. It runs once,
+	// on the scheduler's worker: it must not block and must not call the Recorder.
+	OnFail func(error)
 }
 
 // defaultTick writes due slots once per slot.
 const defaultTick = align.SlotDuration
+
+// CrashLossMax bounds the audio at the end of a call that a process killed mid-call
+// (SIGKILL, OOM) loses from its spool file, under a second: the slots the aligner still
+// holds for late packets (align.MaxJitter and the slot in progress), one tick of packets
+// in the inbox, and the file's write buffer (wavfile.BufferDuration). Everything older
+// was written to the kernel, which keeps it; the next start repairs the file. A graceful
+// stop (SIGTERM) loses nothing.
+const CrashLossMax = align.MaxJitter + align.SlotDuration + defaultTick + wavfile.BufferDuration
 
 // Result describes a finished recording.
 type Result struct {
@@ -59,10 +78,11 @@ type Result struct {
 // Recorder records one call. Write may be called from any goroutine; Stop and
 // Discard end it.
 type Recorder struct {
-	path string
-	law  g711.Law
-	log  *slog.Logger
-	now  func() time.Time
+	path   string
+	codec  Codec
+	onFail func(error)
+	log    *slog.Logger
+	now    func() time.Time
 	// start is slot 0 of the timeline; queued packets keep their arrival relative to it.
 	start time.Time
 
@@ -92,16 +112,17 @@ func Start(opts Options) (*Recorder, error) {
 	if opts.Path == "" {
 		return nil, fmt.Errorf("starting recorder: no path: %w", ErrInvalidOptions)
 	}
-	if opts.Law != g711.ULaw && opts.Law != g711.ALaw {
-		return nil, fmt.Errorf("starting recorder: codec %v: %w", opts.Law, ErrInvalidOptions)
+	if opts.Codec == nil {
+		return nil, fmt.Errorf("starting recorder: no codec: %w", ErrInvalidOptions)
 	}
 	r := &Recorder{
-		path:  opts.Path,
-		law:   opts.Law,
-		log:   opts.Logger,
-		now:   opts.Now,
-		inbox: inbox{fill: newBatch()},
-		sched: opts.Scheduler,
+		path:   opts.Path,
+		codec:  opts.Codec,
+		onFail: opts.OnFail,
+		log:    opts.Logger,
+		now:    opts.Now,
+		inbox:  inbox{fill: newBatch()},
+		sched:  opts.Scheduler,
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -123,7 +144,7 @@ func Start(opts Options) (*Recorder, error) {
 		r.sched, r.private = NewScheduler(1, opts.Tick), true
 	}
 	r.worker = r.sched.add(r)
-	r.log.Debug("recording started", "codec", opts.Law.String())
+	r.log.Debug("recording started", "codec", opts.Codec.String())
 	return r, nil
 }
 
@@ -157,7 +178,7 @@ func (r *Recorder) Stop() (Result, error) {
 	if err := r.halt(false); err != nil {
 		return Result{Path: r.path}, fmt.Errorf("stopping recording: %w", err)
 	}
-	sum, err := fileSHA256(r.path)
+	sum, err := wavfile.SHA256(r.path)
 	if err != nil {
 		return Result{Path: r.path}, fmt.Errorf("stopping recording: %w", err)
 	}
@@ -208,17 +229,4 @@ func (r *Recorder) halt(discard bool) error {
 	defer r.work.Unlock()
 	r.finished = true
 	return r.end(now, discard)
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("hashing recording: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hashing recording: %w", err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -42,7 +42,7 @@ func startClocked(t *testing.T, law g711.Law, t0 time.Time) (*Recorder, *fakeClo
 	t.Helper()
 	clk := &fakeClock{t: t0}
 	path := filepath.Join(t.TempDir(), "call.wav")
-	r, err := Start(Options{Path: path, Law: law, Now: clk.Now})
+	r, err := Start(Options{Path: path, Codec: law, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestRecordingIsSilentWhereNoPacketArrived(t *testing.T) {
 
 func TestDiscardLeavesNoFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "call.wav")
-	r, err := Start(Options{Path: path, Law: g711.ALaw})
+	r, err := Start(Options{Path: path, Codec: g711.ALaw})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestDiscardLeavesNoFile(t *testing.T) {
 
 func TestDiscardAfterStopDeletesTheFinishedFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "call.wav")
-	r, err := Start(Options{Path: path, Law: g711.ULaw})
+	r, err := Start(Options{Path: path, Codec: g711.ULaw})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,9 +233,9 @@ func TestStartRejectsBadOptions(t *testing.T) {
 	existing := filepath.Join(dir, "taken.wav")
 	os.WriteFile(existing, nil, 0o600)
 	for name, o := range map[string]Options{
-		"no path":       {Law: g711.ULaw},
-		"unknown codec": {Path: filepath.Join(dir, "x.wav"), Law: 7},
-		"file exists":   {Path: existing, Law: g711.ULaw},
+		"no path":     {Codec: g711.ULaw},
+		"no codec":    {Path: filepath.Join(dir, "x.wav")},
+		"file exists": {Path: existing, Codec: g711.ULaw},
 	} {
 		if _, err := Start(o); err == nil {
 			t.Errorf("%s: Start succeeded", name)
@@ -252,7 +252,7 @@ func TestWriteDropsAndCountsWhenTheQueueIsFull(t *testing.T) {
 	// A scheduler that never ticks within the test: the inbox only fills.
 	sched := NewScheduler(1, time.Hour)
 	defer sched.Close()
-	r, err := Start(Options{Path: filepath.Join(t.TempDir(), "call.wav"), Law: g711.ULaw, Now: clk.Now, Scheduler: sched})
+	r, err := Start(Options{Path: filepath.Join(t.TempDir(), "call.wav"), Codec: g711.ULaw, Now: clk.Now, Scheduler: sched})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func TestWriteDropsAndCountsWhenTheQueueIsFull(t *testing.T) {
 func BenchmarkRecorderWrite(b *testing.B) {
 	sched := NewScheduler(1, time.Hour)
 	defer sched.Close()
-	r, err := Start(Options{Path: filepath.Join(b.TempDir(), "bench.wav"), Law: g711.ULaw, Scheduler: sched})
+	r, err := Start(Options{Path: filepath.Join(b.TempDir(), "bench.wav"), Codec: g711.ULaw, Scheduler: sched})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,18 +27,23 @@ func (r *Recorder) drain(b *batch, pcm []int16) {
 		return
 	}
 	for _, p := range b.pkts {
-		n := r.law.Decode(pcm, b.data[p.off:p.off+p.n])
+		n := r.codec.Decode(pcm, b.data[p.off:p.off+p.n])
 		if r.fail(r.al.Push(int(p.ch), p.ssrc, p.ts, pcm[:n], r.start.Add(p.at))); r.err != nil {
 			return
 		}
 	}
 }
 
-// fail records the first write error; the recording stops growing after it.
+// fail records the first write error; the recording stops growing after it. OnFail, if
+// set, is told; otherwise it is logged.
 func (r *Recorder) fail(err error) {
 	if err != nil && r.err == nil {
 		r.err = err
-		r.log.Error("recording write failed; further audio is dropped", "err", err)
+		if r.onFail != nil {
+			r.onFail(err) // the owner reports it
+			return
+		}
+		r.log.Error("recording write failed; further audio is dropped", "error", err)
 	}
 }
 

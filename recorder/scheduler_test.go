@@ -32,7 +32,7 @@ func TestSharedSchedulerRecordsEveryCall(t *testing.T) {
 	agentHz := func(i int) float64 { return float64(1500 + 100*i) }
 	recs := make([]*Recorder, calls)
 	for i := range recs {
-		r, err := Start(Options{Path: filepath.Join(t.TempDir(), "call.wav"), Law: g711.ALaw, Now: clk.Now, Scheduler: sched})
+		r, err := Start(Options{Path: filepath.Join(t.TempDir(), "call.wav"), Codec: g711.ALaw, Now: clk.Now, Scheduler: sched})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func TestStopAndDiscardWhileWorkersTickAndPacketsArrive(t *testing.T) {
 	defer sched.Close()
 	dir := t.TempDir()
 	start := func(name string) *Recorder {
-		r, err := Start(Options{Path: filepath.Join(dir, name), Law: g711.ULaw, Scheduler: sched})
+		r, err := Start(Options{Path: filepath.Join(dir, name), Codec: g711.ULaw, Scheduler: sched})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +206,7 @@ func TestClosedSchedulerStillLetsRecordingsStop(t *testing.T) {
 	sched := NewScheduler(2, 0)
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	clk := &fakeClock{t: t0}
-	r, err := Start(Options{Path: filepath.Join(t.TempDir(), "call.wav"), Law: g711.ULaw, Now: clk.Now, Scheduler: sched})
+	r, err := Start(Options{Path: filepath.Join(t.TempDir(), "call.wav"), Codec: g711.ULaw, Now: clk.Now, Scheduler: sched})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func BenchmarkRecorderStart(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "call.wav")
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := Start(Options{Path: path, Law: g711.ULaw, Scheduler: sched})
+		r, err := Start(Options{Path: path, Codec: g711.ULaw, Scheduler: sched})
 		if err != nil {
 			b.Fatal(err)
 		}

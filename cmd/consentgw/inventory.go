@@ -105,7 +105,7 @@ func inventoryOf(cfg *config.Config) Inventory {
 		{"erasure certificates", at(rights.CertificatePrefix + "<request-id>.json"), "subject key and the keys erased", "subjects, requesters", "kept: proof of erasure (Art. 5(2))", "the operator"},
 		{"legal holds", at("holds/<id>.json"), "subject key or call id, reason, requester", "subjects, requesters", "until released", "release"},
 		{"anonymous statistics", at(rights.AnonymizedPrefix + "YYYY/MM/DD/"), "none: route, hour, decision, method, mode, policy, prompt", "none", anonymized, "the operator"},
-		{"spool", filepath.Join(cfg.DataDir, "spool"), "receipts (with the raw Call-ID) and audio of calls in progress or not stored yet", "callers, agents", "until stored (longer while the store is away)", "upload; erase (every node)"},
+		{"spool", filepath.Join(cfg.DataDir, "spool"), "receipts (with the raw Call-ID) and audio of calls in progress or not stored yet", "callers, agents", "until stored (longer while the store is away, or while the spool's disk is full: then in memory)", "upload; erase (every node)"},
 		{"durable requests", nats + ": stream CONSENTGW_REQUESTS", "requests as sent: phone numbers and customer ids in clear, requesters", "subjects, requesters", "until a gateway has done the request", "processing"},
 		{"call registry", nats + ": key-value bucket " + registry.Bucket, "which node holds which call: receipt ids and the subject keys of calls in progress", parties, "while the call lasts; a dead node's for a day", "the call's end; the node's next start; the bucket's TTL"},
 		{"audit trail", nats + ": stream CONSENTGW_EVENTS", "receipts without their Call-ID (its key instead), subject keys, request results, object keys", parties + ", requesters", events, "stream age limit"},

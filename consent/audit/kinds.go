@@ -24,6 +24,10 @@ const (
 	// audio was recorded in between.
 	KindRecordingPaused  = "recording.paused"
 	KindRecordingResumed = "recording.resumed"
+	// KindRecordingFailed: a consenting call's recording could not start, failed during
+	// the call (what was written is kept: partial), or could not be made valid
+	// (discarded). The receipt says the same in recording_status.
+	KindRecordingFailed = "recording.failed"
 )
 
 // Subject is the NATS subject of events of kind.

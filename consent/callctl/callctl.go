@@ -18,21 +18,20 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/consentgw/consentgw/consent"
-	"github.com/consentgw/consentgw/ivr/split"
 )
 
 // SubjectPrefix starts every call-control subject.
 const SubjectPrefix = "consentgw.calls."
 
 // Verbs are the commands served, each at consentgw.calls.*.<verb>.
-var Verbs = []split.Verb{split.VerbWithdraw, split.VerbPause, split.VerbResume}
+var Verbs = []consent.Verb{consent.VerbWithdraw, consent.VerbPause, consent.VerbResume}
 
 // commandTimeout bounds how long one command waits for its call.
 const commandTimeout = 5 * time.Second
 
-// Calls runs commands on the calls of this node; split.Splitter is one.
+// Calls runs commands on the calls of this node (the call path, ivr/split, is one).
 type Calls interface {
-	Control(ctx context.Context, id string, verb split.Verb) (held bool, err error)
+	Control(ctx context.Context, id string, verb consent.Verb) (held bool, err error)
 }
 
 // Reply is the answer to a command.
@@ -44,7 +43,7 @@ type Reply struct {
 }
 
 // Subject is the subject of verb for the call with receipt id.
-func Subject(id string, verb split.Verb) string { return SubjectPrefix + id + "." + string(verb) }
+func Subject(id string, verb consent.Verb) string { return SubjectPrefix + id + "." + string(verb) }
 
 // Listener serves call control until Close.
 type Listener struct {
@@ -100,19 +99,19 @@ func (l *Listener) Close() {
 
 // ParseSubject returns the receipt id and verb of a call-control subject. The id must be
 // a ULID, the form of every receipt id.
-func ParseSubject(subject string) (string, split.Verb, error) {
+func ParseSubject(subject string) (string, consent.Verb, error) {
 	rest, ok := strings.CutPrefix(subject, SubjectPrefix)
 	if !ok {
 		return "", "", fmt.Errorf("%q: %w", subject, ErrBadSubject)
 	}
 	id, verb, ok := strings.Cut(rest, ".")
-	if !ok || strings.Contains(verb, ".") || !split.Verb(verb).Valid() {
+	if !ok || strings.Contains(verb, ".") || !consent.Verb(verb).Valid() {
 		return "", "", fmt.Errorf("%q: %w", subject, ErrBadSubject)
 	}
 	if _, err := consent.IDTime(id); err != nil || strings.ToUpper(id) != id {
 		return "", "", fmt.Errorf("receipt id %q is not a ULID: %w", id, ErrBadSubject)
 	}
-	return id, split.Verb(verb), nil
+	return id, consent.Verb(verb), nil
 }
 
 // ErrBadSubject rejects a subject that names no call or no verb.

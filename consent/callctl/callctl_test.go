@@ -12,17 +12,16 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/consentgw/consentgw/consent"
-	"github.com/consentgw/consentgw/ivr/split"
 )
 
 // node is one gateway's calls: the ids it holds, and the commands it got.
 type node struct {
 	mu   sync.Mutex
 	held map[string]error
-	got  []split.Verb
+	got  []consent.Verb
 }
 
-func (n *node) Control(_ context.Context, id string, verb split.Verb) (bool, error) {
+func (n *node) Control(_ context.Context, id string, verb consent.Verb) (bool, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	err, ok := n.held[id]
@@ -68,7 +67,7 @@ func TestOnlyTheNodeHoldingTheCallAnswers(t *testing.T) {
 	nc := natsConn(t)
 	ids := consent.NewIDSource()
 	mine, theirs, unrecorded := ids.New(time.Now()), ids.New(time.Now()), ids.New(time.Now())
-	a := &node{held: map[string]error{mine: nil, unrecorded: split.ErrNotRecorded}}
+	a := &node{held: map[string]error{mine: nil, unrecorded: consent.ErrNotRecorded}}
 	b := &node{held: map[string]error{theirs: nil}}
 	for _, n := range []*node{a, b} {
 		l, err := Listen(nc, n, nil)
@@ -79,20 +78,20 @@ func TestOnlyTheNodeHoldingTheCallAnswers(t *testing.T) {
 	}
 	nc.Flush()
 
-	if r, err := request(t, nc, Subject(mine, split.VerbPause)); err != nil || r.Status != "ok" || r.ID != mine || r.Verb != "pause" {
+	if r, err := request(t, nc, Subject(mine, consent.VerbPause)); err != nil || r.Status != "ok" || r.ID != mine || r.Verb != "pause" {
 		t.Fatalf("pause: %+v %v", r, err)
 	}
-	if r, err := request(t, nc, Subject(theirs, split.VerbWithdraw)); err != nil || r.Status != "ok" {
+	if r, err := request(t, nc, Subject(theirs, consent.VerbWithdraw)); err != nil || r.Status != "ok" {
 		t.Fatalf("withdraw on the other node: %+v %v", r, err)
 	}
-	if r, err := request(t, nc, Subject(unrecorded, split.VerbResume)); err != nil || r.Status != "rejected" || r.Error == "" {
+	if r, err := request(t, nc, Subject(unrecorded, consent.VerbResume)); err != nil || r.Status != "rejected" || r.Error == "" {
 		t.Fatalf("resume of an unrecorded call: %+v %v", r, err)
 	}
 	if len(a.got) != 2 || len(b.got) != 1 {
 		t.Fatalf("node a got %v, node b got %v", a.got, b.got)
 	}
 	// Nobody holds this call: nobody answers.
-	if _, err := request(t, nc, Subject(ids.New(time.Now()), split.VerbPause)); !errors.Is(err, nats.ErrTimeout) {
+	if _, err := request(t, nc, Subject(ids.New(time.Now()), consent.VerbPause)); !errors.Is(err, nats.ErrTimeout) {
 		t.Fatalf("unknown call answered: %v", err)
 	}
 	// A malformed id is rejected without reaching any call.
@@ -103,7 +102,7 @@ func TestOnlyTheNodeHoldingTheCallAnswers(t *testing.T) {
 
 func TestParseSubject(t *testing.T) {
 	id := consent.NewIDSource().New(time.Now())
-	if got, verb, err := ParseSubject(Subject(id, split.VerbWithdraw)); err != nil || got != id || verb != split.VerbWithdraw {
+	if got, verb, err := ParseSubject(Subject(id, consent.VerbWithdraw)); err != nil || got != id || verb != consent.VerbWithdraw {
 		t.Fatalf("%q %q %v", got, verb, err)
 	}
 	for _, s := range []string{

@@ -1,8 +1,6 @@
 package split
 
 import (
-	"context"
-	"log/slog"
 	"time"
 
 	"github.com/consentgw/consentgw/consent"
@@ -22,28 +20,44 @@ func (s *Splitter) setPrompt(r *consent.Receipt, lang *Language) {
 	r.Prompt = consent.PromptInfo{ID: p.ID, SHA256: p.SHA256, Language: p.Language}
 }
 
+// caller is what the IVR needs of the caller's leg.
+func (c *call) caller() ivr.Caller {
+	in := c.in
+	return ivr.Caller{
+		Media:     in.MediaLeg(),
+		Law:       c.law,
+		AudioPT:   in.AudioPT(),
+		EventPT:   in.EventPT(),
+		Events:    in.Events(),
+		Done:      in.Done(),
+		Detectors: ivr.NewDetectors(),
+	}
+}
+
 // ask offers the route's language menu, if it has one, then plays the consent prompt
-// (opt-in) or the announcement (notice) in the language chosen, and returns that
-// language and the caller's decision.
-func (s *Splitter) ask(ctx context.Context, log *slog.Logger, c ivr.Caller, route Route, lang *Language, r *consent.Receipt) (*Language, ivr.Outcome) {
-	o := s.opts.IVR
-	o.Log = log
+// (opt-in) or the announcement (notice) in the language chosen, and returns the caller's
+// decision. The language chosen becomes the call's.
+func (c *call) ask() ivr.Outcome {
+	o := c.s.opts.IVR
+	o.Log = c.log
+	caller, route := c.caller(), c.route
 	if len(route.Menu) > 1 && route.MenuPrompt != nil {
 		o.Prompt = route.MenuPrompt
-		choice, hungUp := ivr.Menu(ctx, c, o, len(route.Menu))
+		choice, hungUp := ivr.Menu(c.ctx, caller, o, len(route.Menu))
 		if hungUp {
-			return lang, ivr.Outcome{Decision: consent.DecisionHangup, Method: consent.MethodNone, DecidedAt: time.Now().UTC()}
+			return ivr.Outcome{Decision: consent.DecisionHangup, Method: consent.MethodNone, DecidedAt: time.Now().UTC()}
 		}
 		if choice >= 0 {
-			lang = s.language(Route{Language: route.Menu[choice]}, "")
-			s.setPrompt(r, lang)
+			c.lang = c.s.language(Route{Language: route.Menu[choice]}, "")
+			c.s.setPrompt(&c.receipt, c.lang)
 		}
-		log.Info("language menu", "chosen", choice >= 0, "language", lang.Tag)
+		c.log.Info("language menu", "chosen", choice >= 0, "language", c.lang.Tag)
 	}
-	o.Prompt = lang.Consent
-	if r.Mode == consent.ModeNotice {
-		o.Prompt = lang.Notice
-		return lang, ivr.Announce(ctx, c, o)
+	defer func() { c.log = c.log.With("language", c.lang.Tag) }()
+	o.Prompt = c.lang.Consent
+	if c.receipt.Mode == consent.ModeNotice {
+		o.Prompt = c.lang.Notice
+		return ivr.Announce(c.ctx, caller, o)
 	}
-	return lang, ivr.Collect(ctx, c, o)
+	return ivr.Collect(c.ctx, caller, o)
 }

@@ -11,243 +11,169 @@ import (
 
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/ivr"
-	"github.com/consentgw/consentgw/recorder"
+	"github.com/consentgw/consentgw/recorder/spool"
 	"github.com/consentgw/consentgw/sip/b2bua"
 	"github.com/consentgw/consentgw/sip/g711"
 	"github.com/consentgw/consentgw/sip/relay"
-	"github.com/consentgw/consentgw/storage/archive"
 )
 
-// ServeCall runs one call from its inbound leg to its end (b2bua.CallHandler).
-func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) {
+// call is one call from its INVITE to its end. The goroutine running ServeCall owns every
+// field; others reach a bridged call through live (call control, caller digits, an erase).
+type call struct {
+	s   *Splitter
+	ctx context.Context // ends when the caller's dialog ends (errCallerLeft) or the gateway stops
+	log *slog.Logger
+	in  *b2bua.Inbound
+	out *b2bua.Outbound // the agent leg, once it answered
+
+	route   Route
+	law     g711.Law
+	lang    *Language
+	receipt consent.Receipt // rewritten when consent is withdrawn
+
+	// While bridged (bridge.go).
+	bridge   *relay.Bridge
+	live     *liveCall
+	outcome  spool.Outcome // what became of the recording, once finished
+	withdraw sequence
+
+	withdrawn   bool
+	paused      bool
+	pausedAt    time.Time
+	pauseTimer  *time.Timer
+	pauseC      <-chan time.Time // nil unless paused: auto-resume
+	stopConfirm func()           // ends a confirmation prompt still playing
+}
+
+// ServeCall runs one call from its inbound leg to its end and returns why it ended. It is
+// the one place a call's end is logged and counted, and where an INVITE that does not
+// become a call is refused (through b2bua's refusal path: reply, log, count by status).
+func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) End {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := context.AfterFunc(in.Context(), func() { cancel(errCallerLeft) })
+	defer stop()
+
 	started := time.Now().UTC()
 	id := s.opts.IDs.New(started)
-	log := in.Log().With("consent_id", id)
+	c := &call{s: s, ctx: ctx, in: in, log: in.Log().With("consent_id", id)}
+	c.receipt = consent.Receipt{ID: id, SIPCallID: in.CallID(), StartedAt: started, Gateway: s.opts.Node}
+	c.receipt.SIPCallIDKey = in.CallIDKey() // names the call in events; the raw Call-ID stays in the receipt object
+	end := c.run()
+	s.ended(c, end)
+	return end
+}
 
-	route, ok := MatchRoute(s.opts.Routes, in.Request.Recipient.User)
-	if !ok {
-		log.Info("no route matches the called number")
-		_ = in.Reject(sip.StatusNotFound, "Not Found")
+// ended logs and counts a call's end.
+func (s *Splitter) ended(c *call, end End) {
+	s.opts.Observer.CallEnded(string(end.Reason))
+	switch end.Reason {
+	case EndRefused:
+		c.in.Refuse(end.Err) // logs and counts the refusal itself
 		return
-	}
-	log = log.With("route", route.Name)
-	law, _ := g711.LawFromPayloadType(in.AudioPT())
-	if l, ok := g711.LawFromName(in.Choice.Audio.Name); ok {
-		law = l
-	}
-	choice := route.Policy.Choose(callerUser(in.Request), s.opts.Subjects.DefaultRegion)
-	receipt := consent.Receipt{
-		ID:        id,
-		SIPCallID: in.CallID(),
-		Route:     route.Name,
-		StartedAt: started,
-		Gateway:   s.opts.Node,
-		Subjects:  s.opts.Subjects.Caller(in.Request),
-		Mode:      choice.Mode,
-		Policy:    choice.Info,
-	}
-	receipt.SIPCallIDKey = in.CallIDKey() // names the call in events; the raw Call-ID stays in the receipt object
-	lang := s.language(route, choice.Info.Region)
-	s.setPrompt(&receipt, lang)
-	log = log.With("mode", receipt.Mode)
-
-	if err := in.Answer(ctx); err != nil {
-		log.Info("caller left before the call was answered", "error", err)
-		s.decide(log, &receipt, ivr.Outcome{Decision: consent.DecisionHangup, Method: consent.MethodNone, DecidedAt: time.Now().UTC()})
-		return
-	}
-	caller := ivr.Caller{
-		Media:     in.MediaLeg(),
-		Law:       law,
-		AudioPT:   in.AudioPT(),
-		EventPT:   in.EventPT(),
-		Events:    in.Events(),
-		Done:      in.Done(),
-		Detectors: ivr.NewDetectors(),
-	}
-	var outcome ivr.Outcome
-	lang, outcome = s.ask(ctx, log, caller, route, lang, &receipt)
-	log = log.With("language", lang.Tag)
-
-	target := route.Target(outcome.Decision)
-	if outcome.Decision != consent.DecisionHangup {
-		receipt.Subjects = append(receipt.Subjects, s.opts.Subjects.Agent(target)...)
-	}
-	s.decide(log, &receipt, outcome)
-	if outcome.Decision == consent.DecisionHangup {
-		s.hangup(log, in)
-		return
-	}
-
-	out, err := s.dial(ctx, log, in, route, target, receipt)
-	if errors.Is(err, b2bua.ErrDialAbandoned) {
-		log.Info("caller hung up while the agent rang; agent leg cancelled")
+	case EndTargetFailed:
+		s.opts.Observer.DialFailed(end.Status)
+	case EndCallerLeftRinging:
 		s.opts.Observer.CallerCancelled()
-		return
 	}
-	if err != nil {
-		code, reason := b2bua.StatusOf(err)
-		log.Warn("target did not take the call; ending the caller leg", "status", code, "reason", reason, "error", err)
-		s.opts.Observer.DialFailed(code)
-		s.hangup(log, in)
-		return
+	attrs := []any{"reason", end.Reason}
+	if end.Status != 0 {
+		attrs = append(attrs, "status", end.Status)
 	}
-	defer out.Close()
+	if end.Err != nil {
+		attrs = append(attrs, "error", end.Err.Error())
+	}
+	if c.bridge != nil {
+		attrs = append(attrs, "relayed_packets", c.bridge.Forwarded.Load(), "dropped_packets", c.bridge.Dropped.Load())
+	}
+	if st := c.outcome.Status; st != "" {
+		attrs = append(attrs, "recording_status", st)
+	} else if st := c.receipt.RecordingStatus; st != "" {
+		attrs = append(attrs, "recording_status", st) // withdrawn, none
+	}
+	c.log.Log(context.Background(), end.level(), "call ended", attrs...)
+}
+
+// run takes the call through its phases; each returns early with the call's end.
+func (c *call) run() End {
+	if end, ok := c.takeRoute(); !ok {
+		return end
+	}
+	if err := c.in.Answer(c.ctx); err != nil {
+		c.decide(ivr.Outcome{Decision: consent.DecisionHangup, Method: consent.MethodNone, DecidedAt: time.Now().UTC()})
+		end := c.left()
+		end.Err = fmt.Errorf("answering: %w", err)
+		return end
+	}
+	outcome := c.ask()
+	target := c.route.Target(outcome.Decision)
+	if outcome.Decision != consent.DecisionHangup {
+		c.receipt.Subjects = append(c.receipt.Subjects, c.s.opts.Subjects.Agent(target)...)
+	}
+	c.decide(outcome)
+	if outcome.Decision == consent.DecisionHangup {
+		c.hangup(c.in)
+		return c.left()
+	}
+	if end, ok := c.dial(target); !ok {
+		c.notConnected()
+		return end
+	}
+	defer c.out.Close()
 	if outcome.CallerDirection != "" {
 		// The caller went on hold while the prompt played: the agent leg starts held too.
-		s.passHold(log, "caller", b2bua.Event{Kind: b2bua.EventHold, Direction: outcome.CallerDirection}, out.Hold)
+		c.passHold("caller", b2bua.Event{Kind: b2bua.EventHold, Direction: outcome.CallerDirection}, c.out.Hold)
 	}
-	s.bridge(ctx, log, in, out, law, lang, receipt)
+	return c.bridged()
 }
 
-// decide records the outcome in the receipt and queues the receipt for storage.
-func (s *Splitter) decide(log *slog.Logger, r *consent.Receipt, o ivr.Outcome) {
-	r.DecidedAt = o.DecidedAt
-	r.Decision = o.Decision
-	r.Method = o.Method
-	r.Digit = o.Digit
-	r.Prompt.PlayedMS = o.PlayedMS
-	s.opts.Observer.Decided(o.Decision, o.Method)
-	// The decision is logged with its method and the subjects' pseudonyms, never a number.
-	log.Info("consent decided", "decision", o.Decision, "method", o.Method, "prompt_played_ms", o.PlayedMS, "subjects", len(r.Subjects))
-	if err := s.opts.Archive.Receipt(*r); err != nil {
-		log.Error("consent receipt could not be spooled", "error", err)
+// left is the end of a call that stopped before it was bridged: the caller left, or
+// the gateway is stopping (and ended it).
+func (c *call) left() End {
+	if c.ctx.Err() != nil && !errors.Is(context.Cause(c.ctx), errCallerLeft) {
+		return End{Reason: EndShutdown}
 	}
-	s.opts.Events.Emit("consent.captured", r.AuditView())
+	return End{Reason: EndCallerLeft}
 }
 
-// dial places the agent leg, cancelling it if the caller hangs up meanwhile.
-func (s *Splitter) dial(ctx context.Context, log *slog.Logger, in *b2bua.Inbound, route Route, target sip.Uri, r consent.Receipt) (*b2bua.Outbound, error) {
-	dialCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-in.Done():
-			cancel()
-		case <-dialCtx.Done():
-		}
-	}()
-	verdict := "declined"
-	switch r.Decision {
-	case consent.DecisionGranted:
-		verdict = "granted"
-	case consent.DecisionNotified:
-		verdict = "notice" // recorded on notice, without the caller's opt-in
+// takeRoute finds the call's route by the called number and fills the receipt as far
+// as the route decides it: consent mode, policy, subjects, prompt.
+func (c *call) takeRoute() (End, bool) {
+	s, in := c.s, c.in
+	route, ok := MatchRoute(s.opts.Routes, in.Request.Recipient.User)
+	if !ok {
+		return End{Reason: EndRefused, Status: sip.StatusNotFound,
+			Err: b2bua.Status(sip.StatusNotFound, "Not Found", ErrNoRoute)}, false
 	}
-	return in.Dial(dialCtx, b2bua.DialRequest{
-		Target: target,
-		Headers: []sip.Header{
-			sip.NewHeader("X-Recording-Consent", verdict),
-			sip.NewHeader("X-Consent-ID", r.ID),
-		},
-		Timeout: route.AnswerTimeout,
-		Log:     log,
-	})
+	c.route = route
+	c.log = c.log.With("route", route.Name)
+	c.law, _ = g711.LawFromPayloadType(in.AudioPT())
+	if l, ok := g711.LawFromName(in.Choice.Audio.Name); ok {
+		c.law = l
+	}
+	choice := route.Policy.Choose(callerUser(in.Request), s.opts.Subjects.DefaultRegion)
+	r := &c.receipt
+	r.Route, r.Mode, r.Policy = route.Name, choice.Mode, choice.Info
+	r.Subjects = s.opts.Subjects.Caller(in.Request)
+	c.lang = s.language(route, choice.Info.Region)
+	s.setPrompt(r, c.lang)
+	c.log = c.log.With("mode", r.Mode)
+	return End{}, true
 }
 
-// bridge relays media until either side hangs up, recording when consent was granted.
-func (s *Splitter) bridge(ctx context.Context, log *slog.Logger, in *b2bua.Inbound, out *b2bua.Outbound, law g711.Law, lang *Language, r consent.Receipt) {
-	b := relay.New(
-		relay.Leg{Endpoint: in.MediaLeg(), AudioPT: in.AudioPT(), EventPT: in.EventPT()},
-		relay.Leg{Endpoint: out.MediaLeg(), AudioPT: out.AudioPT(), EventPT: out.EventPT()},
-	)
-	live := newLiveCall(r, b)
-	// The call is reachable by an erase from before its recording starts until after
-	// the recording is queued for the store (see liveCall.record and finish).
-	s.live.Store(r.ID, live)
-	defer s.live.Delete(r.ID)
-	s.opts.Holdings.Hold(r.ID, live.subjects)
-	defer s.opts.Holdings.Release(r.ID)
-	var rec *recorder.Recorder
-	var recStarted time.Time
-	if r.Decision.Records() {
-		rec = live.record(func() *recorder.Recorder {
-			var started *recorder.Recorder
-			started, recStarted = s.startRecording(log, r, law)
-			return started
-		})
-	}
-	call := &bridged{s: s, log: log, in: in, out: out, live: live, law: law, lang: lang, receipt: &r, withdraw: sequence{want: s.opts.WithdrawDigits}}
-	if s.opts.WithdrawDigits != "" && r.Decision.Records() {
-		b.SetCallerEventTap(call.tapDigits())
-		b.SetCallerAudioTap(call.tapInband())
-	}
-	b.Start()
-	log.Info("call bridged", "recording", rec != nil)
-
-	call.loop(ctx)
-
-	b.Stop()
-	log.Info("call ended", "relayed_packets", b.Forwarded.Load(), "dropped_packets", b.Dropped.Load())
-	discarded := live.finish(func(rec *recorder.Recorder) {
-		s.storeRecording(log, rec, r, law, recStarted)
-	})
-	if discarded {
-		log.Info("no recording stored: discarded during the call")
-		s.opts.Archive.RecordingDiscarded(r.ID)
-	}
-}
-
-// storeRecording closes the call's WAV and queues it with its metadata for the store.
-func (s *Splitter) storeRecording(log *slog.Logger, rec *recorder.Recorder, r consent.Receipt, law g711.Law, started time.Time) {
-	res, err := rec.Stop()
-	if err != nil {
-		// The spool keeps what reached the disk; the next start repairs and stores it.
-		log.Error("closing the recording failed", "error", err)
+// notConnected rewrites the receipt of a consenting call whose agent leg never answered:
+// nothing was recorded, and the receipt must not stay pending.
+func (c *call) notConnected() {
+	if !c.receipt.Decision.Records() {
 		return
 	}
-	s.opts.Observer.RecordingFinished(res.Frames, res.Dropped)
-	err = s.opts.Archive.Recording(archive.Recording{
-		Receipt:   r,
-		SHA256:    res.SHA256,
-		Frames:    res.Frames,
-		StartedAt: started,
-		EndedAt:   time.Now().UTC(),
-		Codec:     law.String(),
-	})
-	if err != nil {
-		log.Error("finished recording could not be queued; the next start stores it", "error", err)
-	}
+	c.receipt.RecordingStatus, c.receipt.RecordingReason = consent.RecordingNone, consent.ReasonNotConnected
+	c.spoolReceipt()
 }
 
-// startRecording opens the call's spool WAV and notes it in the archive, so a crash
-// mid-call still ends with the recording stored. It returns nil when the call must go on
-// unrecorded: the spool is full or the disk fails (consent stands, the receipt says so).
-func (s *Splitter) startRecording(log *slog.Logger, r consent.Receipt, law g711.Law) (*recorder.Recorder, time.Time) {
-	if s.opts.Archive.SpoolFull() {
-		log.Error("spool full: call goes on unrecorded")
-		return nil, time.Time{}
-	}
-	started := time.Now().UTC()
-	if err := s.opts.Archive.RecordingStarted(archive.Recording{Receipt: r, StartedAt: started, Codec: law.String()}); err != nil {
-		log.Error("recording could not start", "error", err)
-		return nil, time.Time{}
-	}
-	rec, err := recorder.Start(recorder.Options{Path: s.opts.Archive.WAVPath(r.ID), Law: law, Logger: log, Scheduler: s.opts.Recorders})
-	if err != nil {
-		log.Error("recording could not start", "error", err)
-		s.opts.Archive.RecordingDiscarded(r.ID)
-		return nil, time.Time{}
-	}
-	s.opts.Observer.RecordingStarted()
-	return rec, started
-}
-
-func (s *Splitter) passHold(log *slog.Logger, from string, ev b2bua.Event, hold func(context.Context, string) error) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.HangupTimeout)
-	defer cancel()
-	log.Info("media direction changed", "by", from, "direction", ev.Direction)
-	if err := hold(ctx, ev.Direction); err != nil {
-		log.Warn("passing hold to the other leg failed", "error", err)
-	}
-}
-
-type hanger interface{ Hangup(context.Context) error }
-
-func (s *Splitter) hangup(log *slog.Logger, leg hanger) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.HangupTimeout)
-	defer cancel()
-	if err := leg.Hangup(ctx); err != nil {
-		log.Info("hangup", "error", fmt.Sprint(err))
+// spoolReceipt queues the call's receipt as it stands.
+func (c *call) spoolReceipt() {
+	if err := c.s.opts.Receipts.Receipt(c.receipt); err != nil {
+		c.log.Error("consent receipt could not be spooled", "error", err)
 	}
 }

@@ -6,7 +6,8 @@ import "slices"
 // this node that have subjectKey among their subjects, and lets the calls' receipts be
 // stored as usual (an erase of scope recordings). It returns how many it discarded.
 func (s *Splitter) DiscardSubjectRecordings(subjectKey string) int {
-	return s.discardLive(func(_ string, c *liveCall) bool { return slices.Contains(c.subjects, subjectKey) }, (*liveCall).discard)
+	return s.discardLive(func(_ string, c *liveCall) bool { return slices.Contains(c.subjects, subjectKey) },
+		func(c *liveCall) (bool, error) { return c.discard("a subject's recordings were erased") })
 }
 
 // DiscardCall stops and discards the recording of one call in progress, and marks the

@@ -7,7 +7,7 @@ import (
 
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/ivr/dtmf"
-	"github.com/consentgw/consentgw/recorder"
+	"github.com/consentgw/consentgw/recorder/spool"
 	"github.com/consentgw/consentgw/sip/relay"
 )
 
@@ -15,9 +15,11 @@ import (
 // recorder (for an erase arriving mid-call), and the channels that reach its goroutine
 // (call control, caller digits).
 //
-// Lock order: liveCall.mu is taken by the call's goroutine and by DiscardSubject; it is
-// never held while taking another lock, and the packet path never takes it (the bridge
-// reads the recorder through an atomic pointer, the digit tap reads paused).
+// Lock order: liveCall.mu is taken by the call's goroutine and by DiscardSubject, and held
+// while the recording is started, discarded or finished: those take the archive's locks
+// (uploader.mu, held.mu, an uploader's qmu) inside it, never the other way round. The
+// packet path never takes it (the bridge reads the recorder through an atomic pointer,
+// the digit tap reads paused).
 type liveCall struct {
 	subjects []string
 	cmds     chan command
@@ -28,7 +30,7 @@ type liveCall struct {
 
 	mu        sync.Mutex
 	bridge    *relay.Bridge
-	rec       *recorder.Recorder
+	rec       *spool.Recording // nil before it starts and once discarded or finished
 	discarded bool
 	// erased is set when an erase of one of the call's subjects reached it: nothing of
 	// the call may be stored any more, the receipt of a later withdrawal included.
@@ -52,7 +54,7 @@ func newLiveCall(r consent.Receipt, b *relay.Bridge) *liveCall {
 func (c *liveCall) recording() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.rec != nil
+	return c.rec != nil && c.rec.Active()
 }
 
 // setPaused pauses or resumes the recorder, if there still is one; false if not (a
@@ -60,43 +62,43 @@ func (c *liveCall) recording() bool {
 func (c *liveCall) setPaused(paused bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.rec == nil {
+	if c.rec == nil || !c.rec.Pause(paused) {
 		c.paused.Store(false)
 		return false
 	}
 	c.paused.Store(paused)
-	c.rec.SetPaused(paused)
 	return true
 }
 
-// discard stops the call's recording and deletes its spooled audio; the call goes on.
-func (c *liveCall) discard() (bool, error) {
+// discard stops the call's recording and deletes everything of it in the spool; the call
+// goes on. why is logged. A recording that never started is ended too, so that nothing
+// of it (not even a receipt saying it failed) is written afterwards.
+func (c *liveCall) discard(why string) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rec == nil {
 		return false, nil
 	}
 	c.bridge.SetRecorder(nil)
-	err := c.rec.Discard()
+	ok, err := c.rec.Discard(why)
 	c.rec = nil
-	c.discarded = true
-	return true, err
+	c.discarded = c.discarded || ok
+	return ok, err
 }
 
 // record starts the call's recording with start, unless an erase already reached the
-// call. Holding mu meanwhile means an erase sees either no recorder and marks the call, or
-// the recorder and discards it: never a recording it missed.
-func (c *liveCall) record(start func() *recorder.Recorder) *recorder.Recorder {
+// call. Holding mu meanwhile means an erase sees either no recording and marks the call,
+// or the recording and discards it: never a recording it missed.
+func (c *liveCall) record(start func() *spool.Recording) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.erased {
-		return nil
+		return
 	}
 	c.rec = start()
-	if c.rec != nil {
-		c.bridge.SetRecorder(c.rec)
+	if c.rec.Active() {
+		c.bridge.SetRecorder(c.rec.Tap())
 	}
-	return c.rec
 }
 
 // erase is discard for an erase of one of the call's subjects; it also marks the call so
@@ -105,7 +107,7 @@ func (c *liveCall) erase() (bool, error) {
 	c.mu.Lock()
 	c.erased = true
 	c.mu.Unlock()
-	return c.discard()
+	return c.discard("a subject of the call was erased")
 }
 
 // wasErased reports whether an erase reached the call.
@@ -115,10 +117,10 @@ func (c *liveCall) wasErased() bool {
 	return c.erased
 }
 
-// finish ends the recording at the end of the call: store gets the recorder, unless it
-// was discarded. store runs under mu, so an erase arriving meanwhile waits until the
+// finish ends the recording at the end of the call: store gets it, unless it was
+// discarded. store runs under mu, so an erase arriving meanwhile waits until the
 // recording is queued in the spool, where the erase's spool discard then finds it.
-func (c *liveCall) finish(store func(*recorder.Recorder)) (discarded bool) {
+func (c *liveCall) finish(store func(*spool.Recording)) (discarded bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	rec := c.rec

@@ -3,6 +3,7 @@ package split
 import (
 	"time"
 
+	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
 )
 
@@ -21,48 +22,48 @@ type PauseEvent struct {
 // pause replaces the call's recorded audio with silence until resume or PauseMax (PCI
 // DSS: card data read out or keyed in must not be recorded). The timeline goes on, so
 // the gap shows where it was.
-func (b *bridged) pause(via string) error {
-	if b.paused {
+func (c *call) pause(via string) error {
+	if c.paused {
 		return nil
 	}
-	if !b.live.setPaused(true) {
-		return ErrNotRecorded
+	if !c.live.setPaused(true) {
+		return consent.ErrNotRecorded
 	}
-	b.paused = true
-	b.withdraw.reset()
-	b.pausedAt = time.Now().UTC()
-	b.pauseTimer = time.NewTimer(b.s.opts.PauseMax)
-	b.pauseC = b.pauseTimer.C
-	b.s.opts.Events.Emit(audit.KindRecordingPaused, PauseEvent{ID: b.receipt.ID, At: b.pausedAt, Via: via, MaxMS: b.s.opts.PauseMax.Milliseconds()})
-	b.s.opts.Observer.CallControl("paused")
-	b.log.Info("recording paused", "via", via, "pause_max", b.s.opts.PauseMax)
+	c.paused = true
+	c.withdraw.reset()
+	c.pausedAt = time.Now().UTC()
+	c.pauseTimer = time.NewTimer(c.s.opts.PauseMax)
+	c.pauseC = c.pauseTimer.C
+	c.s.opts.Events.Emit(audit.KindRecordingPaused, PauseEvent{ID: c.receipt.ID, At: c.pausedAt, Via: via, MaxMS: c.s.opts.PauseMax.Milliseconds()})
+	c.s.opts.Observer.CallControl("paused")
+	c.log.Info("recording paused", "via", via, "pause_max", c.s.opts.PauseMax)
 	return nil
 }
 
 // resume ends a pause; reason is command or timeout.
-func (b *bridged) resume(reason string) {
-	if !b.paused {
+func (c *call) resume(reason string) {
+	if !c.paused {
 		return
 	}
-	b.live.setPaused(false)
-	at, pausedMS := b.endPause()
-	b.s.opts.Events.Emit(audit.KindRecordingResumed, PauseEvent{ID: b.receipt.ID, At: at, Reason: reason, PausedMS: pausedMS})
+	c.live.setPaused(false)
+	at, pausedMS := c.endPause()
+	c.s.opts.Events.Emit(audit.KindRecordingResumed, PauseEvent{ID: c.receipt.ID, At: at, Reason: reason, PausedMS: pausedMS})
 	action := "resumed"
 	if reason == "timeout" {
 		action = "auto_resumed"
 	}
-	b.s.opts.Observer.CallControl(action)
-	b.log.Info("recording resumed", "reason", reason, "paused_ms", pausedMS)
+	c.s.opts.Observer.CallControl(action)
+	c.log.Info("recording resumed", "reason", reason, "paused_ms", pausedMS)
 }
 
 // endPause forgets the pause state and returns when it ended and how long it lasted.
-func (b *bridged) endPause() (time.Time, int64) {
+func (c *call) endPause() (time.Time, int64) {
 	now := time.Now().UTC()
-	b.paused = false
-	b.live.paused.Store(false)
-	if b.pauseTimer != nil {
-		b.pauseTimer.Stop()
+	c.paused = false
+	c.live.paused.Store(false)
+	if c.pauseTimer != nil {
+		c.pauseTimer.Stop()
 	}
-	b.pauseTimer, b.pauseC = nil, nil
-	return now, now.Sub(b.pausedAt).Milliseconds()
+	c.pauseTimer, c.pauseC = nil, nil
+	return now, now.Sub(c.pausedAt).Milliseconds()
 }

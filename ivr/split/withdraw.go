@@ -13,52 +13,53 @@ import (
 // Art. 7(3): as easy to withdraw as to give): the audio so far is discarded, the receipt
 // becomes withdrawn, an event says so, and the caller hears a confirmation. via is how
 // it was asked: rfc4733, sip-info or nats.
-func (b *bridged) withdrawConsent(via string) error {
-	if b.withdrawn {
+func (c *call) withdrawConsent(via string) error {
+	if c.withdrawn {
 		return nil
 	}
-	if !b.receipt.Decision.Records() {
-		return ErrNotRecorded
+	if !c.receipt.Decision.Records() {
+		return consent.ErrNotRecorded
 	}
-	if b.paused {
-		b.endPause()
+	if c.paused {
+		c.endPause()
 	}
-	discarded, err := b.live.discard()
+	discarded, err := c.live.discard("consent withdrawn")
 	if err != nil {
-		b.log.Error("discarding the withdrawn recording failed", "error", err)
+		c.log.Error("discarding the withdrawn recording failed", "error", err)
 	}
-	b.withdrawn = true
-	r := b.receipt
+	c.withdrawn = true
+	r := &c.receipt
 	r.Decision = consent.DecisionWithdrawn
 	r.WithdrawnAt = time.Now().UTC()
 	r.WithdrawnVia = via
 	r.Recording = nil
+	r.RecordingStatus, r.RecordingReason = consent.RecordingWithdrawn, ""
 	// After an erase of the call's subject nothing of the call may be stored again.
-	if b.live.wasErased() {
-		b.log.Info("withdrawn receipt not stored: the subject was erased during the call")
-	} else if err := b.s.opts.Archive.Withdrawn(*r); err != nil {
-		b.log.Error("withdrawn receipt could not be spooled", "error", err)
+	if c.live.wasErased() {
+		c.log.Info("withdrawn receipt not stored: the subject was erased during the call")
+	} else if err := c.s.opts.Receipts.Withdrawn(*r); err != nil {
+		c.log.Error("withdrawn receipt could not be spooled", "error", err)
 	}
-	b.s.opts.Events.Emit(audit.KindConsentWithdrawn, r.AuditView())
-	b.s.opts.Observer.CallControl("withdrawn")
-	b.log.Info("consent withdrawn during the call: recording stopped and discarded", "via", via, "discarded", discarded)
-	b.playConfirmation()
+	c.s.opts.Events.Emit(audit.KindConsentWithdrawn, r.AuditView())
+	c.s.opts.Observer.CallControl("withdrawn")
+	c.log.Info("consent withdrawn during the call: recording stopped and discarded", "via", via, "discarded", discarded)
+	c.playConfirmation()
 	return nil
 }
 
 // playConfirmation plays the withdrawn prompt to the caller in place of the agent's
 // audio (the agent still hears the caller), on its own goroutine so the call goes on.
-func (b *bridged) playConfirmation() {
-	if b.lang.Withdrawn == nil || b.stopConfirm != nil {
+func (c *call) playConfirmation() {
+	if c.lang.Withdrawn == nil || c.stopConfirm != nil {
 		return
 	}
-	p := b.lang.Withdrawn
-	ctx, cancel := context.WithCancel(context.Background())
+	p := c.lang.Withdrawn
+	ctx, cancel := context.WithCancel(c.ctx)
 	done := make(chan struct{})
-	bridge := b.live.bridge
+	bridge := c.live.bridge
 	bridge.MuteAgent(true)
-	player := ivr.NewPlayer(b.in.MediaLeg(), b.law, b.in.AudioPT())
-	log := b.log
+	player := ivr.NewPlayer(c.in.MediaLeg(), c.law, c.in.AudioPT())
+	log := c.log
 	go func() {
 		defer close(done)
 		defer bridge.MuteAgent(false)
@@ -79,7 +80,7 @@ func (b *bridged) playConfirmation() {
 			}
 		}
 	}()
-	b.stopConfirm = func() {
+	c.stopConfirm = func() {
 		cancel()
 		<-done
 	}

@@ -6,11 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 )
 
-// bufferBytes is about half a second of audio per write(2): every live recording holds
-// one, so it is weighed against a call's memory as much as against system calls.
-const bufferBytes = 16 << 10
+// bufferBytes is a quarter of a second of audio per write(2): every live recording holds
+// one, so it is weighed against a call's memory and the audio a crash loses (what is
+// still in the buffer when the process dies) as much as against system calls.
+const bufferBytes = 8 << 10
+
+// BufferDuration is the audio the write buffer holds at most: what a process killed
+// mid-call loses of the file, beyond what the recorder had not yet handed it. Written
+// bytes are in the kernel's page cache, which a killed process does not lose.
+const BufferDuration = bufferBytes / FrameBytes * time.Second / SampleRate
 
 // Writer streams stereo frames into a spool file. It is not safe for concurrent
 // use; the recorder serialises its calls.

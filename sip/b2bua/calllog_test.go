@@ -82,7 +82,7 @@ func TestLogsNameCallsByTheirCallIDKeyAndRedactWhatOthersSend(t *testing.T) {
 		"From: \"Jens 4512345678\" <sip:anonymous@trunk.example.com>;tag=a1\r\nTo: <sip:100@%s>\r\nCall-ID: %s\r\n"+
 		"CSeq: 1 INVITE\r\nContact: <sip:trunk@%s>\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
 		g.Addrs()[0], local, g.Addrs()[0], inviteCallID, local, len(body), body)
-	waitLogged(t, &logs, "INVITE refused: unusable SDP offer")
+	waitLogged(t, &logs, "unusable SDP offer") // the refusal line: msg="INVITE refused", error="unusable SDP offer: …"
 
 	const strayCallID = "4512345678-stray@trunk.example.com"
 	fmt.Fprintf(conn, "SIP/2.0 486 Jens on +45 12 34 56 78\x1b[31m\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-stray-1\r\n"+

@@ -29,6 +29,11 @@ func Status(code int, reason string, err error) error {
 	return &StatusError{Code: code, Reason: reason, Err: err}
 }
 
+// notAcceptable is a 488 for an offer the gateway does not take (RFC 3261 §21.4.26).
+func notAcceptable(err error) error {
+	return Status(sip.StatusNotAcceptableHere, "Not Acceptable Here", err)
+}
+
 // StatusOf returns the SIP status an error stands for: its own, or 500 for any other error.
 func StatusOf(err error) (int, string) {
 	var se *StatusError

@@ -44,6 +44,9 @@ func (in *Inbound) CallIDKey() string { return in.server.callKey(in.Request) }
 // Done is closed when the caller's dialog ends: BYE, CANCEL, or a missing ACK.
 func (in *Inbound) Done() <-chan struct{} { return in.dlg.Context().Done() }
 
+// Context ends when the caller's dialog ends (as Done), so a call can derive its own.
+func (in *Inbound) Context() context.Context { return in.dlg.Context() }
+
 // Answer sends 200 OK with the gateway's SDP and waits for the ACK (RFC 3261 §13.3.1.4:
 // the 2xx is retransmitted until then).
 func (in *Inbound) Answer(ctx context.Context) error {
@@ -88,11 +91,6 @@ func (in *Inbound) Hangup(ctx context.Context) error {
 		return fmt.Errorf("BYE to caller: %w", err)
 	}
 	return nil
-}
-
-// Reject answers the INVITE with a final error response before it was answered.
-func (in *Inbound) Reject(code int, reason string) error {
-	return in.dlg.Respond(code, reason, nil)
 }
 
 // Hold passes a hold or resume to the caller with a re-INVITE.

@@ -28,7 +28,8 @@ import (
 )
 
 // CallHandler runs one call from its inbound leg. ServeCall returns when the call is over;
-// the server then releases the leg's media and dialog.
+// the server then releases the leg's media and dialog. A call the handler does not take
+// is refused with Inbound.Refuse.
 type CallHandler interface {
 	ServeCall(ctx context.Context, in *Inbound)
 }
@@ -69,6 +70,9 @@ type Options struct {
 	TLS *tls.Config
 	// WebRTC answers offers of DTLS-SRTP media (browsers); nil refuses them with 488.
 	WebRTC WebRTCFactory
+	// Refused is told the status of every INVITE refused after admission (an offer
+	// the gateway cannot take, no media port, the handler's Inbound.Refuse); may be nil.
+	Refused func(status int)
 	// reorderWait bounds the wait of an in-dialog INFO for the one before it (tests set
 	// it); 0 = defaultReorderWait.
 	reorderWait time.Duration
@@ -323,19 +327,16 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	defer s.callDone()
 	offer, err := sdpneg.Parse(req.Body())
 	if err != nil {
-		log.Warn("INVITE refused: unusable SDP offer", "error", err)
-		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		s.refuseInvite(log, req, tx, notAcceptable(fmt.Errorf("unusable SDP offer: %w", err)))
 		return
 	}
 	if r := s.checkOffer(offer); r != nil {
-		log.Info("INVITE refused: the offer's audio cannot be taken", "addr", offer.Addr, "port", offer.Port)
-		s.answer(log, req, tx, r)
+		s.refuseInvite(log, req, tx, Status(r.code, r.reason, fmt.Errorf("the offer's audio at %s port %d cannot be taken", offer.Addr, offer.Port)), r.headers...)
 		return
 	}
 	choice, err := sdpneg.Choose(offer)
 	if err != nil {
-		log.Info("INVITE refused: no codec in common", "error", err)
-		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		s.refuseInvite(log, req, tx, notAcceptable(fmt.Errorf("no codec in common: %w", err)))
 		return
 	}
 	if offer.UsesDTLS() {
@@ -344,27 +345,23 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	peerCrypto, err := sdpneg.ChooseCrypto(offer, s.opts.SRTP)
 	if err != nil {
-		log.Info("INVITE refused: media profile not acceptable", "error", err)
-		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		s.refuseInvite(log, req, tx, notAcceptable(fmt.Errorf("media profile not acceptable: %w", err)))
 		return
 	}
 	m, err := s.mediaFor(offer.Addr)
 	if err != nil {
-		log.Info("INVITE refused: no media address in the offer's family", "error", err)
-		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		s.refuseInvite(log, req, tx, notAcceptable(fmt.Errorf("no media address in the offer's family: %w", err)))
 		return
 	}
 	ep, err := m.Ports.Open()
 	if err != nil {
-		log.Error("INVITE refused: no media port", "error", err)
-		s.reply(log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+		s.refuseInvite(log, req, tx, Status(sip.StatusServiceUnavailable, "Service Unavailable", fmt.Errorf("no media port: %w", err)))
 		return
 	}
 	defer ep.Close()
 	localCrypto, err := protect(ep, peerCrypto)
 	if err != nil {
-		log.Error("INVITE refused: SRTP setup failed", "error", err)
-		s.reply(log, req, tx, sip.StatusInternalServerError, "Server Internal Error")
+		s.refuseInvite(log, req, tx, fmt.Errorf("SRTP setup failed: %w", err))
 		return
 	}
 
@@ -376,8 +373,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	in.local.Crypto = localCrypto
 	if err := in.setRemote(offer); err != nil {
-		log.Info("INVITE refused: media address not usable", "error", err)
-		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		s.refuseInvite(log, req, tx, notAcceptable(fmt.Errorf("media address not usable: %w", err)))
 		return
 	}
 	s.accept(log, req, tx, in, func() {
@@ -392,14 +388,12 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) accept(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, in *Inbound, start func()) {
 	dialogs, contact := s.dialogsFor(req)
 	if r := s.checkAnswer(req, in, &contact); r != nil {
-		log.Warn("INVITE refused", "status", r.code, "reason", r.reason)
-		s.answer(log, req, tx, r)
+		s.refuseInvite(log, req, tx, Status(r.code, r.reason, errors.New("the answer would not fit the transport")), r.headers...)
 		return
 	}
 	dlg, err := dialogs.ReadInvite(req, tx)
 	if err != nil {
-		log.Warn("INVITE refused: not a dialog-forming request", "error", err)
-		s.reply(log, req, tx, sip.StatusBadRequest, "Bad Request")
+		s.refuseInvite(log, req, tx, Status(sip.StatusBadRequest, "Bad Request", fmt.Errorf("not a dialog-forming request: %w", err)))
 		return
 	}
 	defer dlg.Close()

@@ -49,7 +49,7 @@ func TestInviteRefusedBeforeTheCallHandler(t *testing.T) {
 			var served atomic.Int32
 			g := startGateway(t, "udp", 1, handlerFunc(func(ctx context.Context, in *Inbound) {
 				served.Add(1)
-				_ = in.Reject(sip.StatusForbidden, "Forbidden")
+				in.Refuse(Status(sip.StatusForbidden, "Forbidden", nil))
 			}))
 			held := 0
 			if tt.exhausted {

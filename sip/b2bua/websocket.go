@@ -68,21 +68,18 @@ func (s *Server) dialogsFor(req *sip.Request) (*sipgo.DialogUA, sip.ContactHeade
 // before the call is handed on, so an offer the gateway cannot meet gets 488 up front.
 func (s *Server) onWebRTCInvite(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, offer *sdpneg.Description, choice sdpneg.Choice) {
 	if s.opts.WebRTC == nil {
-		log.Info("INVITE refused: WebRTC media is not enabled")
-		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		s.refuseInvite(log, req, tx, notAcceptable(errors.New("WebRTC media is not enabled")))
 		return
 	}
 	m, err := s.opts.WebRTC(choice, log)
 	if err != nil {
-		log.Error("INVITE refused: no WebRTC media", "error", err)
-		s.reply(log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable")
+		s.refuseInvite(log, req, tx, Status(sip.StatusServiceUnavailable, "Service Unavailable", fmt.Errorf("no WebRTC media: %w", err)))
 		return
 	}
 	defer m.Close()
 	answer, err := m.Answer(s.baseCtx, req.Body())
 	if err != nil {
-		log.Warn("INVITE refused: browser offer not answerable", "error", err)
-		s.reply(log, req, tx, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		s.refuseInvite(log, req, tx, notAcceptable(fmt.Errorf("browser offer not answerable: %w", err)))
 		return
 	}
 	in := &Inbound{

@@ -70,7 +70,7 @@ func BenchmarkRelayForward(b *testing.B) {
 // BenchmarkRelayForwardRecording adds the recorder tap of a granted call.
 func BenchmarkRelayForwardRecording(b *testing.B) {
 	d, br := benchDirection(b)
-	rec, err := recorder.Start(recorder.Options{Path: filepath.Join(b.TempDir(), "bench.wav"), Law: g711.ULaw})
+	rec, err := recorder.Start(recorder.Options{Path: filepath.Join(b.TempDir(), "bench.wav"), Codec: g711.ULaw})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,8 +33,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Dir is the spool: recordings in progress and the outbox of jobs.
 	Dir string
-	// MaxSpoolBytes bounds the spool; 0 = unbounded. See SpoolFull.
+	// MaxSpoolBytes bounds the spool; 0 = only its filesystem's free space does.
 	MaxSpoolBytes int64
+	// ReserveBytes is a call's worth of spool: with less room than this left (under
+	// MaxSpoolBytes and on the filesystem) the spool is Full. See capacity.go.
+	ReserveBytes int64
 	// Observe, if not nil, is told the outcome of each attempt (metrics, tests).
 	Observe func(kind string, err error)
 	// Events, if not nil, receives recording.stored.
@@ -46,19 +49,25 @@ type Options struct {
 // Archiver stores call objects from the outbox in the background, each call's oldest
 // first, several calls at once (see uploaders).
 //
-// Lock order: an uploader's mu is held while one job runs and by the discard methods for
-// its calls, which take no other lock but the uploaders' queue locks (by putting a job);
-// DiscardSubject takes every uploader's mu, in order.
+// Lock order: uploader.mu (held while one job runs, and by the discard methods for its
+// calls; DiscardSubject takes every uploader's, in order), then held.mu (jobs the spool's
+// disk did not take), then files (a job file's rename or clearing) or an uploader's qmu
+// (its queue). capacity's fields are atomics.
 type Archiver struct {
 	o         Options
 	log       *slog.Logger
 	uploaders []*uploader
-	spool     spoolUsage
-	closing   chan struct{}
-	done      chan struct{}
+	capacity  capacity
+	held      heldJobs
+	// files orders renaming a job file into place against clearing a stored one.
+	files   sync.Mutex
+	closing chan struct{}
+	done    chan struct{}
 }
 
 // New starts an archiver over the outbox in o.Dir, including jobs left by an earlier run.
+// Recordings an earlier run left in progress are listed by Interrupted: finishing them
+// takes the recorder (recorder/spool), which the archive does not know.
 func New(o Options) (*Archiver, error) {
 	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("archive: spool %s: %w", o.Dir, err)
@@ -67,9 +76,7 @@ func New(o Options) (*Archiver, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &Archiver{o: o, log: o.Logger, closing: make(chan struct{}), done: make(chan struct{})}
-	if _, err := a.recover(); err != nil {
-		return nil, err
-	}
+	a.measure()
 	for range uploaders {
 		a.uploaders = append(a.uploaders, newUploader())
 	}
@@ -84,6 +91,7 @@ func New(o Options) (*Archiver, error) {
 	for _, u := range a.uploaders {
 		wg.Go(func() { a.upload(u) })
 	}
+	wg.Go(a.watch)
 	go func() {
 		wg.Wait()
 		close(a.done)
@@ -92,15 +100,20 @@ func New(o Options) (*Archiver, error) {
 }
 
 // Close stops the uploaders once the outbox is empty, or at once if the store fails, or
-// when ctx ends; whatever is left stays in the outbox for the next start.
+// when ctx ends; whatever is left stays in the outbox for the next start. Jobs the spool's
+// disk never took are lost then, each with an error log line.
 func (a *Archiver) Close(ctx context.Context) error {
 	close(a.closing)
 	select {
 	case <-a.done:
-		if n := len(a.pending()); n > 0 {
-			return fmt.Errorf("archive: %d jobs left in the spool for the next start", n)
+		var errs []error
+		if n := a.held.lose(a.log); n > 0 {
+			errs = append(errs, fmt.Errorf("archive: %d jobs lost: the spool's disk never took them", n))
 		}
-		return nil
+		if n := len(a.pending()); n > 0 {
+			errs = append(errs, fmt.Errorf("archive: %d jobs left in the spool for the next start", n))
+		}
+		return errors.Join(errs...)
 	case <-ctx.Done():
 		return fmt.Errorf("archive: stopping: %w", ctx.Err())
 	}

@@ -16,7 +16,7 @@ func (a *Archiver) DiscardSubject(subjectKey string) int {
 		u.mu.Lock()
 		defer u.mu.Unlock()
 	}
-	n := 0
+	n := a.held.dropSubject(subjectKey)
 	for _, j := range a.pending() {
 		var subjects []consent.SubjectRef
 		if j.kind == kindReceipt {
@@ -52,6 +52,7 @@ func (a *Archiver) Withdrawn(r consent.Receipt) error {
 	u := a.uploaderFor(r.ID)
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	a.held.drop(r.ID, kindRecording)
 	for _, kind := range []string{kindActive, kindRecording} {
 		os.Remove(a.jobPath(r.ID, kind))
 	}

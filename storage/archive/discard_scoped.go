@@ -11,7 +11,8 @@ import (
 // not stored yet, and keeps their receipts (an erase of scope recordings). It returns
 // how many it removed.
 func (a *Archiver) DiscardSubjectRecordings(subjectKey string) int {
-	return a.discardJobs(func(j job) bool {
+	held := a.held.dropSubjectRecordings(subjectKey)
+	return held + a.discardJobs(func(j job) bool {
 		var rec Recording
 		return j.kind == kindRecording && a.read(j, &rec) == nil &&
 			slices.ContainsFunc(rec.Receipt.Subjects, func(s consent.SubjectRef) bool { return s.Key == subjectKey })
@@ -21,7 +22,8 @@ func (a *Archiver) DiscardSubjectRecordings(subjectKey string) int {
 // DiscardCall removes what of one call is spooled and not stored yet, its receipt
 // included (an erase of scope call). It returns how many jobs it removed.
 func (a *Archiver) DiscardCall(id string) int {
-	return a.discardJobs(func(j job) bool { return j.id == id })
+	held := a.held.dropCall(id)
+	return held + a.discardJobs(func(j job) bool { return j.id == id })
 }
 
 // discardJobs removes the pending jobs match picks, under every uploader's mu (see

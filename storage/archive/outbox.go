@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 )
 
 // Job files in the spool, named <id>.<kind>.json so that a plain sort yields the oldest
@@ -70,15 +69,35 @@ func (a *Archiver) list(kinds ...string) []job {
 	return jobs
 }
 
-// put writes a job file atomically (temp file, fsync, rename) and queues it.
+// put writes a job file atomically (temp file, fsync, rename) and queues it. A receipt
+// or recording job the spool's disk does not take (full, failing) is held in memory and
+// written when it can be (see held.go); the error then wraps ErrHeld. A newer job of a
+// call carries its newest receipt, so it replaces a receipt job still held.
 func (a *Archiver) put(id, kind string, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("archive: encoding %s job: %w", kind, err)
 	}
+	if kind == kindActive {
+		if err := a.write(id, kind, body); err != nil {
+			return fmt.Errorf("archive: spooling %s job: %w", kind, err)
+		}
+		return nil
+	}
+	a.held.drop(id, kindReceipt)
+	if err := a.write(id, kind, body); err != nil {
+		a.held.add(heldJob{id: id, kind: kind, body: body})
+		return fmt.Errorf("archive: spooling %s job: %w: %w", kind, ErrHeld, err)
+	}
+	a.enqueue(job{id: id, kind: kind, path: a.jobPath(id, kind)})
+	return nil
+}
+
+// write puts body in the spool as the job file of id and kind, whole or not at all.
+func (a *Archiver) write(id, kind string, body []byte) error {
 	f, err := os.CreateTemp(a.o.Dir, ".tmp-"+id+"-*")
 	if err != nil {
-		return fmt.Errorf("archive: spooling %s job: %w", kind, err)
+		return err
 	}
 	tmp := f.Name()
 	_, err = f.Write(body)
@@ -89,16 +108,28 @@ func (a *Archiver) put(id, kind string, v any) error {
 		err = cerr
 	}
 	if err == nil {
+		a.files.Lock()
 		err = os.Rename(tmp, a.jobPath(id, kind))
+		a.files.Unlock()
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("archive: spooling %s job: %w", kind, err)
 	}
-	if kind != kindActive {
-		a.enqueue(job{id: id, kind: kind, path: a.jobPath(id, kind)})
+	return err
+}
+
+// clear removes the job file of j once its content, body, is stored, unless a newer job
+// of the call replaced it meanwhile (a receipt rewritten while the first was being
+// stored): that one is queued too and stored next. files orders the check against the
+// rename of a new job file.
+func (a *Archiver) clear(j job, body []byte) error {
+	a.files.Lock()
+	defer a.files.Unlock()
+	now, err := os.ReadFile(j.path)
+	if err != nil || !bytes.Equal(now, body) {
+		return nil
 	}
-	return nil
+	return os.Remove(j.path)
 }
 
 func (a *Archiver) read(j job, v any) error {
@@ -133,34 +164,6 @@ func (a *Archiver) SpoolBytes() int64 {
 		}
 	}
 	return n
-}
-
-// SpoolFull tells whether the spool reached storage's bound: new recordings are not
-// started then (the call goes on unrecorded) so the disk never fills. The spool's size is
-// read at most once per spoolCheckEvery (each read stats every file in it, hundreds with
-// as many live recordings), so the bound may be passed by what new recordings write in
-// that time.
-func (a *Archiver) SpoolFull() bool {
-	return a.o.MaxSpoolBytes > 0 && a.spool.bytes(a.SpoolBytes) >= a.o.MaxSpoolBytes
-}
-
-// spoolCheckEvery is how long SpoolFull trusts its last reading of the spool's size.
-const spoolCheckEvery = time.Second
-
-// spoolUsage caches the spool's size for SpoolFull.
-type spoolUsage struct {
-	mu   sync.Mutex
-	at   time.Time
-	size int64
-}
-
-func (u *spoolUsage) bytes(read func() int64) int64 {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if now := time.Now(); u.at.IsZero() || now.Sub(u.at) >= spoolCheckEvery {
-		u.size, u.at = read(), now
-	}
-	return u.size
 }
 
 // Pending is the number of jobs waiting for the store.

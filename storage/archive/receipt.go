@@ -19,14 +19,18 @@ func (a *Archiver) Receipt(r consent.Receipt) error {
 }
 
 func (a *Archiver) storeReceipt(ctx context.Context, j job) error {
+	body, err := os.ReadFile(j.path)
+	if err != nil {
+		return a.drop(j, err)
+	}
 	var r consent.Receipt
-	if err := a.read(j, &r); err != nil {
+	if err := json.Unmarshal(body, &r); err != nil {
 		return a.drop(j, err)
 	}
 	if err := a.putReceipt(ctx, r, "", ""); err != nil {
 		return err
 	}
-	return os.Remove(j.path)
+	return a.clear(j, body)
 }
 
 func (a *Archiver) putReceipt(ctx context.Context, r consent.Receipt, recordingKey, metaKey string) error {

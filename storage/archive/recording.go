@@ -13,15 +13,19 @@ import (
 
 // Recording is a call recording in the spool and what its metadata will say.
 type Recording struct {
-	// Receipt is the call's receipt; its Recording field is set when the WAV is stored.
+	// Receipt is the call's receipt; its Recording field is set when the WAV is stored,
+	// and its RecordingStatus to Status.
 	Receipt   consent.Receipt `json:"receipt"`
 	SHA256    string          `json:"sha256,omitempty"`
 	Frames    int64           `json:"frames,omitempty"`
 	StartedAt time.Time       `json:"started_at"`
 	EndedAt   time.Time       `json:"ended_at,omitzero"`
 	Codec     string          `json:"codec"`
-	// Repaired: the gateway stopped mid-call; the WAV holds what reached the disk.
-	Repaired bool `json:"repaired,omitempty"`
+	// Status is stored (the whole call), partial (writing failed during the call) or
+	// repaired (the gateway stopped during the call); "" is stored. Reason is a
+	// consent.Reason… code for the last two.
+	Status consent.RecordingStatus `json:"status,omitempty"`
+	Reason string                  `json:"reason,omitempty"`
 }
 
 // Metadata is the recording's JSON object beside the WAV (SPEC §5).
@@ -45,6 +49,10 @@ type Metadata struct {
 	// Repaired is true when the call's gateway stopped mid-call and the WAV was cut to
 	// the audio that reached the disk.
 	Repaired bool `json:"repaired,omitempty"`
+	// RecordingStatus and RecordingReason are the receipt's: stored, partial or
+	// repaired, and why a recording is not whole.
+	RecordingStatus consent.RecordingStatus `json:"recording_status"`
+	RecordingReason string                  `json:"recording_reason,omitempty"`
 }
 
 // StoredEvent is the payload of recording.stored: keys, checksum and pseudonyms only.
@@ -55,17 +63,39 @@ type StoredEvent struct {
 	SHA256     string               `json:"sha256"`
 	DurationMS int64                `json:"duration_ms"`
 	Subjects   []consent.SubjectRef `json:"subjects"`
+	// RecordingStatus is stored, partial or repaired; RecordingReason why not whole.
+	RecordingStatus consent.RecordingStatus `json:"recording_status"`
+	RecordingReason string                  `json:"recording_reason,omitempty"`
 }
 
 // RecordingStarted notes a recording in progress (its audio goes to WAVPath), so that a
-// gateway killed mid-call can repair and store it at its next start.
+// gateway killed mid-call can repair and store it at its next start. Unlike a finished
+// job, it is not held when the disk refuses it: the recording must not start then.
 func (a *Archiver) RecordingStarted(rec Recording) error {
 	return a.put(rec.Receipt.ID, kindActive, rec)
 }
 
+// Interrupted lists the recordings an earlier run left in progress (the process stopped
+// mid-call): their WAVs are at WAVPath, to be repaired and handed to Recording, or
+// forgotten with RecordingDiscarded. Call it before any call starts: a live call's
+// recording is in progress too. A job that cannot be read is dropped, and logged.
+func (a *Archiver) Interrupted() []Recording {
+	var out []Recording
+	for _, j := range a.list(kindActive) {
+		var rec Recording
+		if err := a.read(j, &rec); err != nil {
+			a.drop(j, err)
+			continue
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
 // Recording queues a finished recording for storage: the WAV, its metadata, the receipt
 // naming it and the subjects' index entries. The spool file is deleted only after the
-// store took all of it.
+// store took all of it. A job held in memory (ErrHeld) keeps the recording's active job
+// on disk, so a restart before the disk takes it still repairs and stores the audio.
 func (a *Archiver) Recording(rec Recording) error {
 	if err := a.put(rec.Receipt.ID, kindRecording, rec); err != nil {
 		return err
@@ -80,6 +110,7 @@ func (a *Archiver) RecordingDiscarded(id string) {
 	u := a.uploaderFor(id)
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	a.held.drop(id, kindRecording)
 	for _, kind := range []string{kindActive, kindRecording} {
 		os.Remove(a.jobPath(id, kind))
 	}
@@ -92,6 +123,10 @@ func (a *Archiver) storeRecording(ctx context.Context, j job) error {
 		return a.drop(j, err)
 	}
 	r := rec.Receipt
+	status := rec.Status
+	if status == "" {
+		status = consent.RecordingStored
+	}
 	wavKey := storage.RecordingKey(r.StartedAt, r.ID)
 	metaKey := storage.RecordingMetaKey(r.StartedAt, r.ID)
 
@@ -131,12 +166,15 @@ func (a *Archiver) storeRecording(ctx context.Context, j job) error {
 		SHA256:     rec.SHA256,
 		Size:       st.Size(),
 		Gateway:    r.Gateway,
-		Repaired:   rec.Repaired,
+		Repaired:   status == consent.RecordingRepaired,
+		// The receipt's account of the recording, beside the audio too.
+		RecordingStatus: status,
+		RecordingReason: rec.Reason,
 	}
 	if err := a.putJSON(ctx, metaKey, meta); err != nil {
 		return fmt.Errorf("storing recording metadata: %w", err)
 	}
-	r.Recording = &wavKey
+	r.Recording, r.RecordingStatus, r.RecordingReason = &wavKey, status, rec.Reason
 	if err := a.putReceipt(ctx, r, wavKey, metaKey); err != nil {
 		return err
 	}
@@ -151,6 +189,7 @@ func (a *Archiver) storeRecording(ctx context.Context, j job) error {
 		a.o.Events.Emit("recording.stored", StoredEvent{
 			ID: r.ID, Recording: wavKey, Metadata: metaKey, SHA256: rec.SHA256,
 			DurationMS: meta.DurationMS, Subjects: r.Subjects,
+			RecordingStatus: status, RecordingReason: rec.Reason,
 		})
 	}
 	return nil

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/storage"
 )
 
@@ -83,5 +85,60 @@ func TestAJobQueuedTwiceIsStoredOnce(t *testing.T) {
 	}
 	if _, err := st.Stat(context.Background(), storage.ReceiptKey(r.StartedAt, r.ID)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// entered is a store whose first Put of one call signals and then waits until released,
+// as an upload in progress.
+type entered struct {
+	storage.Store
+	id      string
+	in      chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *entered) Put(ctx context.Context, key string, r io.Reader, size int64, opts storage.PutOptions) error {
+	if strings.Contains(key, s.id) {
+		s.once.Do(func() {
+			close(s.in)
+			<-s.release
+		})
+	}
+	return s.Store.Put(ctx, key, r, size, opts)
+}
+
+// A receipt rewritten while its first version is being stored (the agent never answered:
+// pending becomes none) is stored after it: the first job's clean-up does not take the
+// newer file with it.
+func TestAReceiptRewrittenDuringItsUploadIsStoredLast(t *testing.T) {
+	first := receipt()
+	first.RecordingStatus = consent.RecordingPending
+	st := &entered{Store: localStore(t), id: first.ID, in: make(chan struct{}), release: make(chan struct{})}
+	a, attempts := newSpooledArchiver(t, t.TempDir(), st)
+	defer a.Close(context.Background())
+
+	if err := a.Receipt(first); err != nil {
+		t.Fatal(err)
+	}
+	<-st.in // the first version is being stored
+	second := first
+	second.RecordingStatus, second.RecordingReason = consent.RecordingNone, consent.ReasonNotConnected
+	if err := a.Receipt(second); err != nil {
+		t.Fatal(err)
+	}
+	close(st.release)
+	for range 2 {
+		if at := <-attempts; at.err != nil {
+			t.Fatal(at.err)
+		}
+	}
+	var stored consent.Receipt
+	readJSON(t, st, storage.ReceiptKey(first.StartedAt, first.ID), &stored)
+	if stored.RecordingStatus != consent.RecordingNone {
+		t.Fatalf("stored receipt says %q, want the rewritten one (none)", stored.RecordingStatus)
+	}
+	if n := a.Pending(); n != 0 {
+		t.Fatalf("%d jobs pending", n)
 	}
 }

@@ -174,9 +174,22 @@ type Storage struct {
 	S3        S3       `yaml:"s3"`
 	Retention Duration `yaml:"retention"` // 0 = keep until erased
 	// SpoolMaxMB bounds the local spool (recordings in progress and objects waiting for
-	// the store), in MiB; when full, new calls go on unrecorded. 0 = unbounded.
+	// the store), in MiB. 0 = only its filesystem's free space does.
 	SpoolMaxMB int `yaml:"spool_max_mb"`
+	// SpoolReserveMB is a call's worth of spool, in MiB: with less room than this left
+	// (on the filesystem or under spool_max_mb) the spool is full: /readyz fails and new
+	// calls are refused or taken unrecorded (SpoolFull).
+	SpoolReserveMB int `yaml:"spool_reserve_mb"`
+	// SpoolFull is what new calls get while the spool is full: "reject" (503 with
+	// Retry-After) or "unrecorded" (taken, not recorded; the receipt says why).
+	SpoolFull string `yaml:"spool_full"`
 }
+
+// What storage.spool_full may say.
+const (
+	SpoolFullReject     = "reject"
+	SpoolFullUnrecorded = "unrecorded"
+)
 
 // S3 is used instead of Dir when Endpoint is set.
 type S3 struct {

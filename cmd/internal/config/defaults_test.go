@@ -24,7 +24,7 @@ func TestDefaultsAreTheDocumentedOnes(t *testing.T) {
 			Timeout: Duration(8 * time.Second), Repeats: 1, PauseMax: Duration(5 * time.Minute), PolicyVersion: "1"},
 		Routes: []Route{{Name: "default", Match: ".*", RecordTarget: "sip:agents@127.0.0.1:5070",
 			AnswerTimeout: Duration(30 * time.Second)}},
-		Storage:  Storage{S3: S3{Bucket: "recordings"}, SpoolMaxMB: 10240},
+		Storage:  Storage{S3: S3{Bucket: "recordings"}, SpoolMaxMB: 10240, SpoolReserveMB: 64, SpoolFull: "reject"},
 		Subjects: Subjects{CustomerHeader: "X-Customer-ID"},
 		NATS:     NATS{Listen: "127.0.0.1:4222", Replicas: 1},
 		Exports:  Exports{Expires: Duration(24 * time.Hour)},

@@ -40,7 +40,7 @@ func TestFullExampleLoadsEveryKey(t *testing.T) {
 			{Name: "fallback", Match: ".*", RecordTarget: "sips:agents@pbx.example.com",
 				AnswerTimeout: Duration(30 * time.Second)},
 		},
-		Storage: Storage{Dir: "/srv/objects", Retention: Duration(720 * time.Hour), SpoolMaxMB: 2048, S3: S3{
+		Storage: Storage{Dir: "/srv/objects", Retention: Duration(720 * time.Hour), SpoolMaxMB: 2048, SpoolReserveMB: 128, SpoolFull: SpoolFullUnrecorded, S3: S3{
 			Endpoint: "minio.example.com:9000", Bucket: "call-recordings", AccessKey: "consentgw",
 			SecretKey: "s3cr3t-s3cr3t", Secure: true, Region: "eu-north-1",
 			SSE: "c", SSECKey: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}},

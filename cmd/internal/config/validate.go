@@ -375,6 +375,14 @@ func (v *validator) storage() {
 	if s.SpoolMaxMB < 0 {
 		v.check("storage.spool_max_mb", invalid("%d must not be negative", s.SpoolMaxMB))
 	}
+	if s.SpoolReserveMB < 0 {
+		v.check("storage.spool_reserve_mb", invalid("%d must not be negative", s.SpoolReserveMB))
+	} else if s.SpoolMaxMB > 0 && s.SpoolReserveMB >= s.SpoolMaxMB {
+		v.check("storage.spool_reserve_mb", invalid("%d leaves no room under storage.spool_max_mb %d: the spool would always be full", s.SpoolReserveMB, s.SpoolMaxMB))
+	}
+	if s.SpoolFull != SpoolFullReject && s.SpoolFull != SpoolFullUnrecorded {
+		v.check("storage.spool_full", invalid("%q: want %q or %q", s.SpoolFull, SpoolFullReject, SpoolFullUnrecorded))
+	}
 	switch s.S3.SSE {
 	case "", "s3":
 	case "c":

@@ -21,7 +21,6 @@ import (
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/rights"
-	"github.com/consentgw/consentgw/ivr/split"
 )
 
 // Two gateways behind Kamailio's dispatcher, on a JetStream cluster of three nats-server
@@ -82,8 +81,8 @@ func TestClusterOfGatewaysBehindKamailio(t *testing.T) {
 		idB, idA := liveCallID(t, b), liveCallID(t, a)
 		for _, cmd := range []struct {
 			id   string
-			verb split.Verb
-		}{{idB, split.VerbPause}, {idB, split.VerbResume}, {idA, split.VerbWithdraw}} {
+			verb consent.Verb
+		}{{idB, consent.VerbPause}, {idB, consent.VerbResume}, {idA, consent.VerbWithdraw}} {
 			if r := control(t, nc, cmd.id, cmd.verb); r.Status != "ok" {
 				t.Fatalf("%s of %s: %+v", cmd.verb, cmd.id, r)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/storage/archive"
 )
 
@@ -78,6 +79,18 @@ func TestGatewayKilledMidCallStoresTheRepairedRecordingAtRestart(t *testing.T) {
 	// The archive stores the WAV and then its metadata, and only then lets go of the
 	// spooled copy: the spool empties a moment after the metadata appears.
 	waitSpoolEmpty(t, cfg.SpoolDir(), waitLimit)
+	// The receipt says so too, not only the metadata (issue 14).
+	var r consent.Receipt
+	body, err = os.ReadFile(filepath.Join(cfg.ObjectDir(), m.Receipt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.RecordingStatus != consent.RecordingRepaired || r.RecordingReason != consent.ReasonInterrupted || r.Recording == nil || *r.Recording != m.Recording {
+		t.Fatalf("receipt says %s/%s, recording %v: want repaired, interrupted, %s", r.RecordingStatus, r.RecordingReason, r.Recording, m.Recording)
+	}
 }
 
 // waitSpoolEmpty waits until nothing is left in the spool directory.

@@ -17,10 +17,10 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/callctl"
 	"github.com/consentgw/consentgw/consent/rights"
-	"github.com/consentgw/consentgw/ivr/split"
 )
 
 // The users of testdata/nats/authz.conf.
@@ -238,7 +238,7 @@ func TestEmbeddedNATSKeepsEachClientToItsRole(t *testing.T) {
 	erasedEvent(t, events, "embedded-durable")
 
 	desk, deskErrs := permissionErrors(t, url, deskUser)
-	if err := desk.Publish(callctl.Subject("01JTESTRECEIPT0000000000000", split.VerbPause), nil); err != nil {
+	if err := desk.Publish(callctl.Subject("01JTESTRECEIPT0000000000000", consent.VerbPause), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := desk.Request(rights.RPCPrefix+"erase", []byte(`{}`), 2*time.Second); err == nil {

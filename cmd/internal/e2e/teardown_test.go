@@ -105,15 +105,16 @@ func TestFailedTargetEndsCallerLegAndKeepsReceipt(t *testing.T) {
 			if agent != nil {
 				mustSucceed(t, "agent", agent)
 			}
-			gw.WaitArchived(t, "receipt", 1, waitLimit)
 			gw.WaitIdle(t, waitLimit)
+			// At the decision (recording pending), then saying nothing was recorded.
+			gw.WaitArchived(t, "receipt", 2, waitLimit)
 
 			r := onlyReceipt(t, gw)
 			if r.Decision != consent.DecisionGranted || r.Method != consent.MethodRFC4733 || r.Digit != "1" {
 				t.Errorf("receipt says %s by %s (%q), want granted by rfc4733 (\"1\")", r.Decision, r.Method, r.Digit)
 			}
-			if r.Recording != nil {
-				t.Errorf("receipt of a call that never reached its target names recording %s", *r.Recording)
+			if r.Recording != nil || r.RecordingStatus != consent.RecordingNone || r.RecordingReason != consent.ReasonNotConnected {
+				t.Errorf("receipt of a call that never reached its target says recording %v, %s/%s; want none, not_connected", r.Recording, r.RecordingStatus, r.RecordingReason)
 			}
 			if types := subjectTypes(r); !types["tel"] || !types["agent"] {
 				t.Errorf("receipt subjects %+v, want tel and agent", r.Subjects)

@@ -113,7 +113,7 @@ func TestCallerWithdrawsConsentDuringTheCall(t *testing.T) {
 
 // control sends a call-control command, retrying while no node answers (the call is
 // not bridged yet), and returns the reply.
-func control(t *testing.T, nc *nats.Conn, id string, verb split.Verb) callctl.Reply {
+func control(t *testing.T, nc *nats.Conn, id string, verb consent.Verb) callctl.Reply {
 	t.Helper()
 	for range 100 {
 		msg, err := nc.Request(callctl.Subject(id, verb), nil, 500*time.Millisecond)
@@ -150,7 +150,7 @@ func TestPauseLeavesASilentGapOfItsLength(t *testing.T) {
 	}
 
 	// First pause: ended by the gateway at pause_max.
-	if rep := control(t, nc, r.ID, split.VerbPause); rep.Status != "ok" {
+	if rep := control(t, nc, r.ID, consent.VerbPause); rep.Status != "ok" {
 		t.Fatalf("pause: %+v", rep)
 	}
 	resumed := nextAuditEvent(t, js, audit.KindRecordingResumed, waitLimit)
@@ -163,11 +163,11 @@ func TestPauseLeavesASilentGapOfItsLength(t *testing.T) {
 	// synchronisation.
 	time.Sleep(500 * time.Millisecond)
 	start := time.Now()
-	if rep := control(t, nc, r.ID, split.VerbPause); rep.Status != "ok" {
+	if rep := control(t, nc, r.ID, consent.VerbPause); rep.Status != "ok" {
 		t.Fatalf("second pause: %+v", rep)
 	}
 	time.Sleep(800 * time.Millisecond)
-	if rep := control(t, nc, r.ID, split.VerbResume); rep.Status != "ok" {
+	if rep := control(t, nc, r.ID, consent.VerbResume); rep.Status != "ok" {
 		t.Fatalf("resume: %+v", rep)
 	}
 	manual := time.Since(start)
@@ -331,13 +331,13 @@ func TestWithdrawOverNATS(t *testing.T) {
 	if err := json.Unmarshal(captured.Data, &r); err != nil {
 		t.Fatal(err)
 	}
-	if rep := control(t, nc, r.ID, split.VerbWithdraw); rep.Status != "ok" || rep.ID != r.ID || rep.Verb != "withdraw" {
+	if rep := control(t, nc, r.ID, consent.VerbWithdraw); rep.Status != "ok" || rep.ID != r.ID || rep.Verb != "withdraw" {
 		t.Fatalf("withdraw: %+v", rep)
 	}
-	if rep := control(t, nc, r.ID, split.VerbWithdraw); rep.Status != "ok" {
+	if rep := control(t, nc, r.ID, consent.VerbWithdraw); rep.Status != "ok" {
 		t.Errorf("second withdraw: %+v, want ok (nothing more to do)", rep)
 	}
-	if rep := control(t, nc, r.ID, split.VerbPause); rep.Status != "rejected" || !strings.Contains(rep.Error, "not being recorded") {
+	if rep := control(t, nc, r.ID, consent.VerbPause); rep.Status != "rejected" || !strings.Contains(rep.Error, "not being recorded") {
 		t.Errorf("pause after withdrawal: %+v, want rejected", rep)
 	}
 	// A malformed receipt id is rejected; a well-formed id of no call gets no answer.
@@ -346,7 +346,7 @@ func TestWithdrawOverNATS(t *testing.T) {
 	} else if !strings.Contains(string(msg.Data), `"rejected"`) {
 		t.Errorf("malformed id answered %s", msg.Data)
 	}
-	if _, err := nc.Request(callctl.Subject(consent.NewIDSource().New(time.Now()), split.VerbWithdraw), nil, 300*time.Millisecond); err == nil {
+	if _, err := nc.Request(callctl.Subject(consent.NewIDSource().New(time.Now()), consent.VerbWithdraw), nil, 300*time.Millisecond); err == nil {
 		t.Error("a command for no call was answered")
 	}
 	mustSucceed(t, "caller", caller)

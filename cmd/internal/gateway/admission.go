@@ -12,9 +12,9 @@ import (
 	"github.com/consentgw/consentgw/sip/b2bua"
 )
 
-// admission turns sip.trusted, routes[].sources and the flood limits into the B2BUA's
-// admission rules.
-func admission(cfg *config.Config, m *metrics.Metrics) b2bua.Admission {
+// admission turns sip.trusted, routes[].sources, the flood limits and storage.spool_full
+// into the B2BUA's admission rules.
+func admission(cfg *config.Config, m *metrics.Metrics, spoolFull func() bool) b2bua.Admission {
 	var auth *b2bua.DigestAuth
 	if len(cfg.SIP.Auth.Users) > 0 {
 		auth = b2bua.NewDigestAuth(cfg.SIP.Auth.Realm, cfg.SIP.Auth.UserPasswords())
@@ -26,6 +26,21 @@ func admission(cfg *config.Config, m *metrics.Metrics) b2bua.Admission {
 		InviteRate:  float64(cfg.SIP.InviteRate),
 		InviteBurst: cfg.SIP.InviteBurst,
 		Rejected:    m.SIPRejected,
+		Unavailable: unavailable(cfg, spoolFull),
+	}
+}
+
+// unavailable refuses new calls (503) while the spool has less than a call's worth of
+// room, unless storage.spool_full takes them unrecorded.
+func unavailable(cfg *config.Config, spoolFull func() bool) func() string {
+	if cfg.Storage.SpoolFull != config.SpoolFullReject {
+		return nil
+	}
+	return func() string {
+		if spoolFull() {
+			return "spool_full"
+		}
+		return ""
 	}
 }
 

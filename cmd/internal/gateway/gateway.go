@@ -32,6 +32,7 @@ import (
 	"github.com/consentgw/consentgw/ivr/prompt"
 	"github.com/consentgw/consentgw/ivr/split"
 	"github.com/consentgw/consentgw/recorder"
+	"github.com/consentgw/consentgw/recorder/spool"
 	"github.com/consentgw/consentgw/sip/b2bua"
 	"github.com/consentgw/consentgw/sip/media"
 	"github.com/consentgw/consentgw/sip/sdpneg"
@@ -52,6 +53,7 @@ type Gateway struct {
 	store     storage.Store
 	closer    func() error // closes the store
 	archive   *archive.Archiver
+	spool     *spool.Spool
 	bus       *bus.Bus
 	events    *audit.Publisher
 	rights    *rights.Listener
@@ -182,20 +184,34 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			}
 			return float64(g.archive.Pending())
 		},
+		SpoolRoom: g.spoolGauge(func(a *archive.Archiver) float64 { return float64(a.Room()) }),
+		SpoolFull: g.spoolGauge(func(a *archive.Archiver) float64 {
+			if a.Full() {
+				return 1
+			}
+			return 0
+		}),
+		SpoolHeld: g.spoolGauge(func(a *archive.Archiver) float64 { return float64(a.Held()) }),
 	})
-	g.archive, err = archive.New(archive.Options{Store: g.store, Logger: log, Dir: cfg.SpoolDir(), MaxSpoolBytes: int64(cfg.Storage.SpoolMaxMB) << 20, Events: g.events, Signer: g.signer, Observe: func(kind string, err error) {
-		g.metrics.Archived(kind, err)
-		if g.archiveHook != nil {
-			g.archiveHook(kind, err)
-		}
-	}})
+	g.archive, err = archive.New(archive.Options{
+		Store: g.store, Logger: log, Dir: cfg.SpoolDir(), Events: g.events, Signer: g.signer,
+		MaxSpoolBytes: int64(cfg.Storage.SpoolMaxMB) << 20, ReserveBytes: int64(cfg.Storage.SpoolReserveMB) << 20,
+		Observe: func(kind string, err error) {
+			g.metrics.Archived(kind, err)
+			if g.archiveHook != nil {
+				g.archiveHook(kind, err)
+			}
+		},
+	})
 	if err != nil {
 		return g, err
 	}
 
 	g.recorders = recorder.NewScheduler(0, 0)
+	g.spool = spool.New(spool.Options{
+		Archive: g.archive, Scheduler: g.recorders, Logger: log, Events: g.events, Observer: g.metrics,
+	})
 	g.splitter = split.New(split.Options{
-		Recorders:      g.recorders,
 		Routes:         routes,
 		Languages:      langs,
 		WithdrawDigits: cfg.Consent.WithdrawDigits,
@@ -211,13 +227,14 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			DefaultRegion:  cfg.Subjects.DefaultRegion,
 			CustomerHeader: cfg.Subjects.CustomerHeader,
 		},
-		Archive:  g.archive,
-		Node:     cfg.NodeName,
-		IDs:      consent.NewIDSource(),
-		Logger:   log,
-		Observer: g.metrics,
-		Events:   g.events,
-		Holdings: g.registry,
+		Receipts:   g.archive,
+		Recordings: g.spool,
+		Node:       cfg.NodeName,
+		IDs:        consent.NewIDSource(),
+		Logger:     log,
+		Observer:   g.metrics,
+		Events:     g.events,
+		Holdings:   g.registry,
 	})
 	g.newSweeper()
 	if err := g.startRights(pseudonyms); err != nil {
@@ -244,10 +261,11 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 		MediaIP:    mediaIP,
 		Ports:      g.ports,
 		DualStack:  g.dualStack,
-		Handler:    g.splitter,
+		Handler:    calls{g.splitter},
+		Refused:    g.metrics.InviteRefused,
 		Logger:     log,
 		UserAgent:  "consentgw/" + Version,
-		Admission:  admission(cfg, g.metrics),
+		Admission:  admission(cfg, g.metrics, g.archive.Full),
 		TLS:        sipTLSConfig,
 		SRTP:       sdpneg.SRTP(cfg.Media.SRTP),
 		WebRTC:     webrtcMedia(mediaIP, g.ports),
@@ -350,6 +368,22 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		errs = append(errs, g.closer())
 	}
 	return errors.Join(errs...)
+}
+
+// calls is the call path as the B2BUA's handler: split.Splitter.ServeCall returns why a
+// call ended, which it has logged and counted already.
+type calls struct{ s *split.Splitter }
+
+func (c calls) ServeCall(ctx context.Context, in *b2bua.Inbound) { c.s.ServeCall(ctx, in) }
+
+// spoolGauge reads the archive for a gauge, 0 before it exists.
+func (g *Gateway) spoolGauge(read func(*archive.Archiver) float64) func() float64 {
+	return func() float64 {
+		if g.archive == nil {
+			return 0
+		}
+		return read(g.archive)
+	}
 }
 
 // Store is the object store, for tests and tools that read what calls left.

@@ -15,9 +15,10 @@ import (
 )
 
 // startHTTP serves /metrics, /healthz (the process is up), /readyz (storage and NATS
-// reachable, so a load balancer only sends calls to a gateway that can keep receipts),
-// the deployment's public signing key at /.well-known/consentgw-keys (RFC 7517 key set),
-// and the browser phone page /phone/.
+// reachable, and a call's worth of room in the spool, so a load balancer only sends calls
+// to a gateway that can keep receipts and recordings), the deployment's public signing
+// key at /.well-known/consentgw-keys (RFC 7517 key set), and the browser phone page
+// /phone/.
 func (g *Gateway) startHTTP() error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.metrics.Registry, promhttp.HandlerOpts{}))
@@ -37,6 +38,10 @@ func (g *Gateway) startHTTP() error {
 		}
 		if err := g.bus.Ping(); err != nil {
 			http.Error(w, "nats: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		if g.archive.Full() {
+			http.Error(w, fmt.Sprintf("spool: full (%d bytes of room, storage.spool_reserve_mb needs %d MiB)", g.archive.Room(), g.cfg.Storage.SpoolReserveMB), http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")

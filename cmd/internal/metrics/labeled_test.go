@@ -6,7 +6,7 @@ import "testing"
 func TestMediaRejectsAreCountersByReason(t *testing.T) {
 	counts := map[string]uint64{"unexpected_source": 40, "stun": 3}
 	zero := func() float64 { return 0 }
-	m := New("gw-a", Gauges{ActiveCalls: zero, PortsInUse: zero, SpoolBytes: zero, ArchivePending: zero,
+	m := New("gw-a", Gauges{ActiveCalls: zero, PortsInUse: zero, SpoolBytes: zero, ArchivePending: zero, SpoolRoom: zero, SpoolFull: zero, SpoolHeld: zero,
 		MediaRejected: func() map[string]uint64 { return counts }})
 	for _, want := range []map[string]uint64{{"unexpected_source": 40, "stun": 3}, {"unexpected_source": 40, "stun": 4}} {
 		counts["stun"] = want["stun"]

@@ -24,11 +24,17 @@ type Metrics struct {
 	archived         *prometheus.CounterVec
 	callControl      *prometheus.CounterVec
 	sipRejected      *prometheus.CounterVec
+	invitesRefused   *prometheus.CounterVec
+	callsEnded       *prometheus.CounterVec
+	recordingsFailed *prometheus.CounterVec
 }
 
 // Gauges read live values when Prometheus scrapes.
 type Gauges struct {
 	ActiveCalls, PortsInUse, SpoolBytes, ArchivePending func() float64
+	// SpoolRoom is the bytes the spool may still take, SpoolFull 1 while it has less than
+	// a call's worth, SpoolHeld the jobs waiting in memory for the spool's disk.
+	SpoolRoom, SpoolFull, SpoolHeld func() float64
 	// MediaRejected is the media plane's count of dropped datagrams by reason: the
 	// packet path only adds to an atomic, and the counters are read at the scrape.
 	MediaRejected func() map[string]uint64
@@ -65,14 +71,27 @@ func New(node string, g Gauges) *Metrics {
 			Name: "consentgw_call_control_total", Help: "Recordings withdrawn, paused, resumed or auto-resumed during calls.",
 		}, []string{"action"}),
 		sipRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, challenged, auth_failed, auth_blocked, rate_limited, max_calls, malformed, oversized, too_many_connections, slow_message, bad_request, panic).",
+			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, challenged, auth_failed, auth_blocked, rate_limited, max_calls, malformed, oversized, too_many_connections, slow_message, bad_request, panic, spool_full).",
+		}, []string{"reason"}),
+		invitesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "consentgw_invites_refused_total", Help: "INVITEs answered with an error after admission (an offer the gateway cannot take, no media port, no route), by SIP status.",
+		}, []string{"status"}),
+		callsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "consentgw_calls_ended_total", Help: "Calls by why they ended (refused, caller_left, caller_left_ringing, target_failed, caller_hung_up, agent_hung_up, gateway_stopping).",
+		}, []string{"reason"}),
+		recordingsFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "consentgw_recordings_failed_total", Help: "Consenting calls whose recording could not start, failed during the call or could not be kept, by reason (spool_full, no_space, write_error, unrepairable).",
 		}, []string{"reason"}),
 	}
 	prometheus.WrapRegistererWith(prometheus.Labels{"node": node}, reg).MustRegister(m.decisions, m.dialFailures, m.callerCancels, m.recordings, m.recordedSeconds, m.recordingDropped, m.archived, m.callControl, m.sipRejected,
+		m.invitesRefused, m.callsEnded, m.recordingsFailed,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_active_calls", Help: "Calls in progress."}, g.ActiveCalls),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_rtp_port_pairs_in_use", Help: "RTP/RTCP port pairs held by calls."}, g.PortsInUse),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_spool_bytes", Help: "Bytes in the spool: recordings in progress and objects waiting for the store."}, g.SpoolBytes),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_archive_pending_jobs", Help: "Receipts and recordings waiting for the store."}, g.ArchivePending),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_spool_room_bytes", Help: "Bytes the spool may still take: its filesystem's free space or what storage.spool_max_mb leaves, whichever is less."}, g.SpoolRoom),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_spool_full", Help: "1 while the spool has less than a call's worth of room (storage.spool_reserve_mb): /readyz fails and new calls are refused or taken unrecorded."}, g.SpoolFull),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "consentgw_spool_held_jobs", Help: "Receipts and recordings the spool's disk refused, held in memory until it takes them."}, g.SpoolHeld),
 		&labeledCounters{
 			desc: prometheus.NewDesc("consentgw_media_rejected_total",
 				"Datagrams dropped on media ports before anyone saw them, by reason (unexpected_source, malformed, stun, unauthenticated).",
@@ -122,3 +141,14 @@ func (m *Metrics) CallControl(action string) { m.callControl.WithLabelValues(act
 // SIPRejected counts a SIP request refused at the edge; reason is one of the b2bua.Reject…
 // constants, never anything taken from the request.
 func (m *Metrics) SIPRejected(reason string) { m.sipRejected.WithLabelValues(reason).Inc() }
+
+// InviteRefused counts an INVITE answered with an error after admission, by status.
+func (m *Metrics) InviteRefused(status int) {
+	m.invitesRefused.WithLabelValues(strconv.Itoa(status)).Inc()
+}
+
+// CallEnded counts a call by why it ended.
+func (m *Metrics) CallEnded(reason string) { m.callsEnded.WithLabelValues(reason).Inc() }
+
+// RecordingFailed counts a recording that could not start, failed or could not be kept.
+func (m *Metrics) RecordingFailed(reason string) { m.recordingsFailed.WithLabelValues(reason).Inc() }
