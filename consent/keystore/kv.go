@@ -36,6 +36,19 @@ type KVOptions struct {
 	Now         func() time.Time
 }
 
+func (o *KVOptions) defaults() error {
+	if o.Wrapper == nil {
+		return errors.New("keystore: no key-encryption key")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
 // KV is the key store in a JetStream key-value bucket.
 type KV struct {
 	o      KVOptions
@@ -49,14 +62,8 @@ type KV struct {
 // reads it), made here rather than by the client library because a bucket made there
 // refuses message deletes, and destroying a key is a secure delete of its message.
 func OpenKV(ctx context.Context, o KVOptions) (*KV, error) {
-	if o.Wrapper == nil {
-		return nil, errors.New("keystore: no key-encryption key")
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if err := o.defaults(); err != nil {
+		return nil, err
 	}
 	replicas := max(o.Replicas, 1)
 	stream, err := o.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
@@ -81,6 +88,23 @@ func OpenKV(ctx context.Context, o KVOptions) (*KV, error) {
 	kv, err := o.JS.KeyValue(ctx, Bucket)
 	if err != nil {
 		return nil, fmt.Errorf("keystore: opening bucket %s: %w", Bucket, err)
+	}
+	return &KV{o: o, kv: kv, stream: stream}, nil
+}
+
+// BindKV opens the bucket a gateway made, without creating or changing it: for tools
+// that decrypt (consentgw decrypt) with the gateway's NATS login.
+func BindKV(ctx context.Context, o KVOptions) (*KV, error) {
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	kv, err := o.JS.KeyValue(ctx, Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("keystore: opening bucket %s: %w", Bucket, err)
+	}
+	stream, err := o.JS.Stream(ctx, "KV_"+Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("keystore: opening the stream of bucket %s: %w", Bucket, err)
 	}
 	return &KV{o: o, kv: kv, stream: stream}, nil
 }
