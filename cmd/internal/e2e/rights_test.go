@@ -358,12 +358,15 @@ func TestEraseDuringARecordedCallOnAnotherGateway(t *testing.T) {
 	agent := startAgent(t, "agent.xml", pcmu, "granted", nil)
 	const key = "e2e-shared-hmac-key-0123456789abcdef"
 	const signing = "ZTJlLXNoYXJlZC1zaWduaW5nLWtleS0wMTIzNDU2Nzg="
-	first := gatewaytest.Start(t, func(c *config.Config) { routeTo(agent)(c); c.Subjects.HMACKey = key; c.Rights.SigningKey = signing })
+	const kek = "AGE-SECRET-KEY-18TQVNS8LFHPE55SLPRGQ3NPD7CDFZA4TQT5ZWFUP294TR7L4955SGPHYN2"
+	first := gatewaytest.Start(t, func(c *config.Config) {
+		routeTo(agent)(c)
+		c.Subjects.HMACKey, c.Rights.SigningKey, c.Encryption.KEK = key, signing, kek
+	})
 	second := gatewaytest.Start(t, func(c *config.Config) {
 		routeTo(agent)(c)
 		c.NodeName = "test-node-2"
-		c.Subjects.HMACKey = key
-		c.Rights.SigningKey = signing
+		c.Subjects.HMACKey, c.Rights.SigningKey, c.Encryption.KEK = key, signing, kek
 		c.NATS.URL = first.NATSURL()
 		c.Storage.Dir = first.Config.ObjectDir()
 	})
