@@ -65,7 +65,7 @@ func TestLoadSmokeConsentingAndDecliningCallersAtOnce(t *testing.T) {
 
 	var wavs int
 	for _, key := range gw.Keys(t, "recordings/") {
-		if strings.HasSuffix(key, ".wav") {
+		if strings.HasSuffix(key, ".sealed") {
 			wavs++
 			assertRecordingChannels(t, gw, key)
 		}
