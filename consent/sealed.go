@@ -1,8 +1,9 @@
 package consent
 
 // SealedStream describes one party's encrypted channel of a recording, as the recording's
-// metadata carries it in clear: whose it is (pseudonyms only), which key opens it, where
-// it lies in the recording object and the checksum of its ciphertext.
+// metadata carries it in clear: whose it is (pseudonyms only), which key opens it and
+// where it lies in the recording object (whose sha256 the metadata gives; each chunk of
+// the stream is authenticated by its key).
 type SealedStream struct {
 	// Party is caller or agent.
 	Party    string       `json:"party"`
@@ -14,6 +15,5 @@ type SealedStream struct {
 	Recipients []string `json:"recipients"` // age1… public keys
 	Offset     int64    `json:"offset"`
 	Size       int64    `json:"size"`
-	SHA256     string   `json:"sha256"`
 	Frames     int64    `json:"frames"` // samples of the channel, 8000 a second
 }

@@ -189,8 +189,12 @@ func (s *KV) put(ctx context.Context, ring *Ring, revision uint64) error {
 	return nil
 }
 
-// Identities unwraps every key of the party's ring, newest first.
+// Identities unwraps every key of the party's ring, newest first. A stream that names no
+// key was encrypted to the deployment's recipients (public-key mode): the store has none.
 func (s *KV) Identities(ctx context.Context, name string) ([]age.Identity, error) {
+	if name == "" {
+		return nil, fmt.Errorf("a stream of public-key mode: %w", sealing.ErrNoKey)
+	}
 	ring, _, err := s.ring(ctx, name)
 	if err != nil {
 		return nil, err
