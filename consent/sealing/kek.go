@@ -127,3 +127,34 @@ func (k *KEK) Unwrap(_ context.Context, _ string, wrapped []byte) ([]byte, error
 	}
 	return secret, nil
 }
+
+// Wrappers wraps with the first wrapper and unwraps with the one whose ID wrapped, so a
+// deployment moving to another key-encryption key (the configuration's to Vault's) still
+// opens the keys the earlier one wrapped.
+type Wrappers []Wrapper
+
+// ID is the first wrapper's.
+func (w Wrappers) ID() string { return w[0].ID() }
+
+// Wrap wraps with the first wrapper.
+func (w Wrappers) Wrap(ctx context.Context, secret []byte) ([]byte, error) {
+	return w[0].Wrap(ctx, secret)
+}
+
+// Unwrap opens with the wrapper named id, else with each in turn.
+func (w Wrappers) Unwrap(ctx context.Context, id string, wrapped []byte) ([]byte, error) {
+	for _, x := range w {
+		if x.ID() == id {
+			return x.Unwrap(ctx, id, wrapped)
+		}
+	}
+	var errs []error
+	for _, x := range w {
+		secret, err := x.Unwrap(ctx, id, wrapped)
+		if err == nil {
+			return secret, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}

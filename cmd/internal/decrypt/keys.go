@@ -16,14 +16,14 @@ import (
 )
 
 // Keys opens the deployment's key store for decrypting, as the configuration reaches it:
-// its NATS (nats.url, or the embedded server at nats.listen) with its login, and its
-// key-encryption key (encryption.kek, or <data_dir>/kek.key). The embedded server with
+// its NATS (nats.url, or the embedded server at nats.listen) with its login, and what
+// wraps its keys (KeyWrapper: encryption.kek or <data_dir>/kek.key, or Vault). The embedded server with
 // nats.authorization users lets only the gateway itself in: then export the subject's
 // data instead. close ends the connection.
 func Keys(ctx context.Context, cfg *config.Config) (open sealing.Opener, close func(), err error) {
-	kek, err := sealing.LoadKEK(cfg.DataDir, cfg.Encryption.KEK, cfg.Encryption.KEKPrevious...)
+	kek, err := KeyWrapper(ctx, cfg, false)
 	if err != nil {
-		return nil, nil, fmt.Errorf("encryption.kek: %w", err)
+		return nil, nil, err
 	}
 	url := cfg.NATS.URL
 	if url == "" {

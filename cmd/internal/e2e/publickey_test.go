@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/decrypt"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
+	"github.com/consentgw/consentgw/consent/keystore/vaulttest"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/sealing"
 )
@@ -121,4 +123,25 @@ func openZipStream(t *testing.T, zr *zip.Reader, name string, id age.Identity) [
 		t.Fatalf("%s holds %d samples", name, len(out))
 	}
 	return out
+}
+
+// With encryption.vault set, Vault's transit key wraps the parties' keys: a call is
+// recorded and decrypts as with the configuration's KEK, and no KEK is made in data_dir.
+func TestARecordingWhoseKeysVaultWraps(t *testing.T) {
+	v := vaulttest.Start(t)
+	agent := startGoAgent(t)
+	gw := gatewaytest.Start(t, func(c *config.Config) {
+		c.Routes[0].RecordTarget = "sip:agents@" + agent.Addr()
+		c.Routes[0].AnswerTimeout = config.Duration(10 * time.Second)
+		c.Encryption.Vault = config.Vault{Address: v.Address, Token: v.Token, Mount: vaulttest.Mount, Key: "consentgw-e2e"}
+	})
+	goCall(t, gw, agent, '1', true)
+	r := waitCallStored(t, gw, true)
+	assertRecordedOnlyWhenGranted(t, gw, r, true)
+	if _, err := openCallID(t, gw, r); err != nil {
+		t.Fatalf("the Call-ID through Vault: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(gw.Config.DataDir, sealing.KEKFileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a KEK was made beside Vault: %v", err)
+	}
 }

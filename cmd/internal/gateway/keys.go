@@ -8,6 +8,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/consentgw/consentgw/cmd/internal/config"
+	"github.com/consentgw/consentgw/cmd/internal/decrypt"
 	"github.com/consentgw/consentgw/consent/keystore"
 	"github.com/consentgw/consentgw/consent/sealing"
 )
@@ -23,12 +24,12 @@ func (g *Gateway) openKeys() error {
 	if g.spoolKey, err = sealing.LoadOrCreateSpoolKey(g.cfg.DataDir); err != nil {
 		return fmt.Errorf("encryption: the spool key: %w", err)
 	}
-	wrapper, err := keyWrapper(g.cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), registryTimeout)
+	defer cancel()
+	wrapper, err := decrypt.KeyWrapper(ctx, g.cfg, true)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), registryTimeout)
-	defer cancel()
 	store, err := keystore.OpenKV(ctx, keystore.KVOptions{
 		JS: g.bus.JS, Replicas: g.cfg.NATS.Replicas, Wrapper: wrapper, RotateAfter: c.RotateAfter.Std(), Logger: g.log,
 	})
@@ -54,16 +55,6 @@ func (g *Gateway) openKeys() error {
 		g.recordKeys = fixed
 	}
 	return nil
-}
-
-// keyWrapper is what wraps the parties' keys: the key-encryption key of the
-// configuration or <data_dir>/kek.key.
-func keyWrapper(cfg *config.Config) (sealing.Wrapper, error) {
-	kek, err := sealing.LoadOrCreateKEK(cfg.DataDir, cfg.Encryption.KEK, cfg.Encryption.KEKPrevious...)
-	if err != nil {
-		return nil, fmt.Errorf("encryption.kek: %w", err)
-	}
-	return kek, nil
 }
 
 // KeyStore is the key store of the parties' keys.
