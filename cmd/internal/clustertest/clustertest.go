@@ -1,5 +1,5 @@
 // Package clustertest starts a whole consentgw deployment on loopback for end-to-end
-// tests, built as testdata/cluster/up.sh builds one for a newcomer: a JetStream cluster of
+// tests, built as testdata/cluster/cluster.sh builds one for a newcomer: a JetStream cluster of
 // three nats-server processes, MinIO in distributed mode (two processes of two drives),
 // gateway nodes as processes that share one configuration file and differ only by
 // environment (CONSENTGW_NODE_NAME, ports, data_dir, MinIO endpoint), and Kamailio's

@@ -13,7 +13,7 @@ import (
 )
 
 // BalancerConfig is the dispatcher configuration this harness runs, the one
-// testdata/cluster/up.sh runs for a newcomer.
+// testdata/cluster/cluster.sh runs for a newcomer.
 const BalancerConfig = "testdata/cluster/kamailio.cfg"
 
 // Balancer is Kamailio with the dispatcher module in front of several gateways: new
