@@ -37,16 +37,13 @@ type liveCall struct {
 }
 
 func newLiveCall(r consent.Receipt, b *relay.Bridge) *liveCall {
-	c := &liveCall{
-		bridge: b,
-		cmds:   make(chan command),
-		digits: make(chan dtmf.Digit, 8),
-		ended:  make(chan struct{}),
+	return &liveCall{
+		subjects: consent.SubjectKeys(r.Subjects),
+		bridge:   b,
+		cmds:     make(chan command),
+		digits:   make(chan dtmf.Digit, 8),
+		ended:    make(chan struct{}),
 	}
-	for _, s := range r.Subjects {
-		c.subjects = append(c.subjects, s.Key)
-	}
-	return c
 }
 
 // recording reports whether the call is being recorded right now.
