@@ -190,7 +190,7 @@ func (f *clientFlags) connect(refused func(error)) (*nats.Conn, string, error) {
 	if url == "" {
 		url = "nats://" + cfg.NATS.Listen
 	}
-	auth := natsAuthOf(cfg.NATS)
+	auth := cfg.NATS.Auth()
 	if f.auth != nil {
 		auth.User, auth.Password, auth.CredentialsFile, auth.NKeySeedFile = f.auth.User, f.auth.Password, f.auth.CredentialsFile, f.auth.NKeySeedFile
 	}
@@ -214,13 +214,6 @@ func (f *clientFlags) connect(refused func(error)) (*nats.Conn, string, error) {
 		return nil, url, fmt.Errorf("cannot reach NATS at %s (%v): is 'consentgw serve' running? Give the address with --nats", url, err)
 	}
 	return nc, url, nil
-}
-
-func natsAuthOf(c config.NATS) bus.Auth {
-	return bus.Auth{
-		CredentialsFile: c.Credentials, NKeySeedFile: c.NKeySeedFile, User: c.User, Password: c.Password,
-		TLS: bus.TLS{CA: c.TLS.CA, Cert: c.TLS.Cert, Key: c.TLS.Key},
-	}
 }
 
 // reply is the part of a gateway reply every command reads.

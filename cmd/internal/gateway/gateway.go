@@ -131,7 +131,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	}
 	if g.bus, err = bus.Open(bus.Options{
 		URL: cfg.NATS.URL, Listen: cfg.NATS.Listen, StoreDir: cfg.DataDir + "/nats",
-		Name: cfg.NodeName, Logger: log, Auth: natsAuth(cfg.NATS),
+		Name: cfg.NodeName, Logger: log, Auth: cfg.NATS.Auth(),
 		Streams: bus.StreamSettings{EventsMaxAge: cfg.NATS.EventsMaxAge.Std(), Replicas: cfg.NATS.Replicas},
 		Users:   cfg.NATS.Authorization.Users(),
 	}); err != nil {
