@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consentgw/consentgw/cmd/internal/audiotest"
 	"github.com/consentgw/consentgw/sip/proctest"
 )
 
@@ -64,7 +66,9 @@ const (
 	startTimeout = 20 * time.Second
 	stopGrace    = 5 * time.Second
 	readyLine    = "baresip is ready."
-	toneSeconds  = 120
+	// The microphone's tone: long enough for any call of a test, at about -10 dBFS.
+	toneDuration  = 120 * time.Second
+	toneAmplitude = 0.3 * math.MaxInt16
 )
 
 // Phone is a running baresip.
@@ -87,7 +91,8 @@ func Start(t testing.TB, opts Options) *Phone {
 	opts = opts.withDefaults()
 	dir := t.TempDir()
 	wav := filepath.Join(dir, "tone.wav")
-	if err := writeTone(wav, opts.Tone, toneSeconds); err != nil {
+	// 8 kHz, G.711's rate, so baresip's aufile source needs no resampler.
+	if err := audiotest.WriteTone(wav, opts.Tone, toneAmplitude, 8000, toneDuration); err != nil {
 		t.Fatal(err)
 	}
 	p := &Phone{opts: opts, ports: reservePorts(t), log: newLogBuffer(readyLine), cursors: map[string]int{}}
