@@ -139,7 +139,8 @@ func (m *Metrics) Archived(kind string, err error) {
 func (m *Metrics) CallControl(action string) { m.callControl.WithLabelValues(action).Inc() }
 
 // SIPRejected counts a SIP request refused at the edge; reason is one of the b2bua.Reject…
-// constants, never anything taken from the request.
+// constants or an Admission.Unavailable reason (spool_full), never anything taken from
+// the request.
 func (m *Metrics) SIPRejected(reason string) { m.sipRejected.WithLabelValues(reason).Inc() }
 
 // InviteRefused counts an INVITE answered with an error after admission, by status.
