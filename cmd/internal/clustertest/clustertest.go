@@ -146,7 +146,8 @@ func (c *Cluster) makeBucket(t *testing.T) {
 	}
 }
 
-// S3 is a client of the MinIO process that is up (the first, unless it is stopped).
+// S3 is a client of the pool's first MinIO process (the cluster test stops only the
+// second).
 func (c *Cluster) S3(t *testing.T) *minio.Client {
 	t.Helper()
 	return c.MinIO.Servers[0].Client(t)
