@@ -526,10 +526,13 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	respond(s.log, tx, res)
 }
 
-// reply answers req with a status; a final error response is a refusal and is sent
-// statelessly (see refuse).
-func (s *Server) reply(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, code int, reason string) {
+// reply answers req with a status and hdrs; a final error response is a refusal and is
+// sent statelessly (see refuse).
+func (s *Server) reply(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, code int, reason string, hdrs ...sip.Header) {
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
 	if code >= 300 {
 		refuse(log, tx, res)
 		return
