@@ -6,8 +6,8 @@ import (
 	"sync"
 )
 
-// Output keeps what a process writes (its Stdout and Stderr), for a test to read while
-// it runs and to print when it fails.
+// Output keeps what a process writes (its Stdout and Stderr), or an in-process server's
+// log, for a test to read while it runs and to print when it fails.
 type Output struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
