@@ -31,9 +31,16 @@ func Start(t testing.TB) (*nats.Conn, jetstream.JetStream) {
 	if !srv.ReadyForConnections(readyTimeout) {
 		t.Fatalf("in-process nats-server not ready within %v", readyTimeout)
 	}
-	nc, err := nats.Connect(srv.ClientURL())
+	return Connect(t, srv.ClientURL())
+}
+
+// Connect opens a connection to the NATS server at url, closed when the test ends, and
+// its JetStream context.
+func Connect(t testing.TB, url string) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	nc, err := nats.Connect(url)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("connecting to %s: %v", url, err)
 	}
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
