@@ -116,9 +116,7 @@ func (s *Server) gate(req *sip.Request, tx sip.ServerTransaction, invite bool) b
 // busy answers 503 with Retry-After, so a well-behaved trunk backs off and may try
 // another gateway (RFC 3261 §21.5.4).
 func (s *Server) busy(req *sip.Request, tx sip.ServerTransaction) {
-	res := sip.NewResponseFromRequest(req, sip.StatusServiceUnavailable, "Service Unavailable", nil)
-	res.AppendHeader(sip.NewHeader("Retry-After", s.opts.Admission.retryAfter()))
-	refuse(s.log, tx, res)
+	s.reply(s.log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable", sip.NewHeader("Retry-After", s.opts.Admission.retryAfter()))
 }
 
 // newLimiter builds the per-source INVITE limiter, or nil when there is no limit.

@@ -548,19 +548,20 @@ func (s *Server) onUnknownMethod(req *sip.Request, tx sip.ServerTransaction) {
 	if s.log.Enabled(context.Background(), slog.LevelDebug) {
 		s.log.Debug("SIP request refused", "method", redact.Field(string(req.Method)), "source", req.Source(), "status", code)
 	}
-	res := sip.NewResponseFromRequest(req, code, reason, nil)
-	res.AppendHeader(sip.NewHeader("Allow", allowed))
-	refuse(s.log, tx, res)
+	s.reply(s.log, req, tx, code, reason, sip.NewHeader("Allow", allowed))
 }
 
 // knownMethods are the SIP methods of RFC 3261 and its extensions that reach
 // onUnknownMethod: known, but not served by the gateway.
 var knownMethods = map[sip.RequestMethod]bool{sip.REGISTER: true, sip.PUBLISH: true}
 
-// reply answers req with a status; a final error response is a refusal and is sent
-// statelessly (see refuse).
-func (s *Server) reply(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, code int, reason string) {
+// reply answers req with a status and hdrs; a final error response is a refusal and is
+// sent statelessly (see refuse).
+func (s *Server) reply(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, code int, reason string, hdrs ...sip.Header) {
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
 	if code >= 300 {
 		refuse(log, tx, res)
 		return
