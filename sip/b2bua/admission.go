@@ -41,9 +41,10 @@ type Admission struct {
 	RetryAfter time.Duration
 	// Rejected is told the reason of every refused request (for metrics); may be nil.
 	Rejected func(reason string)
-	// Unavailable, when set, is asked before each new call: a reason ("spool_full") means
-	// the gateway cannot keep its promises to a call now, and the INVITE gets 503 with
-	// Retry-After, counted under that reason.
+	// Unavailable, when set, is asked before each new call and each OPTIONS probe: a
+	// reason ("spool_full") means the gateway cannot keep its promises to a call now, and
+	// the request gets 503 with Retry-After, counted under that reason (see
+	// refusedUnavailable).
 	Unavailable func() string
 }
 
@@ -102,13 +103,6 @@ func (s *Server) gate(req *sip.Request, tx sip.ServerTransaction, invite bool) b
 		a.rejected(RejectRateLimited)
 		s.busy(req, tx)
 		return false
-	}
-	if invite && a.Unavailable != nil {
-		if reason := a.Unavailable(); reason != "" {
-			a.rejected(reason)
-			s.busy(req, tx)
-			return false
-		}
 	}
 	return true
 }

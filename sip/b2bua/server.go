@@ -311,7 +311,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.inDialog(req, tx)
 		return
 	}
-	if !s.gate(req, tx, true) || s.refusedForDrain(req, tx) {
+	if !s.gate(req, tx, true) || s.refusedUnavailable(req, tx) {
 		return
 	}
 	s.trace(req)
@@ -517,7 +517,7 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	if !s.gate(req, tx, false) {
 		return // a scanner's probe learns nothing but 403
 	}
-	if s.refusedForDrain(req, tx) {
+	if s.refusedUnavailable(req, tx) {
 		return // a balancer's probe takes the node out
 	}
 	s.trace(req)
