@@ -22,6 +22,16 @@ type SubjectRef struct {
 	Key  string `json:"key"`
 }
 
+// SubjectKeys are the subject keys of refs, in order: what the subject index, legal
+// holds and the call registry know subjects by.
+func SubjectKeys(refs []SubjectRef) []string {
+	keys := make([]string, 0, len(refs))
+	for _, r := range refs {
+		keys = append(keys, r.Key)
+	}
+	return keys
+}
+
 // Receipt is the consent receipt written for every call (SPEC §5). Its JSON
 // form is a contract: field names, UTC RFC 3339 times with nanoseconds, and
 // "recording": null when nothing was recorded.

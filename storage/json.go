@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,4 +23,14 @@ func GetJSON(ctx context.Context, st Store, key string, limit int64, v any) erro
 		return fmt.Errorf("reading %s: %w", key, err)
 	}
 	return json.Unmarshal(body, v)
+}
+
+// PutJSON stores v at key as a JSON object (application/json), the writing side of
+// GetJSON.
+func PutJSON(ctx context.Context, st Store, key string, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", key, err)
+	}
+	return st.Put(ctx, key, bytes.NewReader(body), int64(len(body)), PutOptions{ContentType: "application/json"})
 }

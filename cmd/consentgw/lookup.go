@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -35,35 +34,4 @@ func lookup(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "hold      %s (%s) on %s %s\n", h.ID, h.Reason, h.Kind, h.Call)
 		}
 	})
-}
-
-// answer asks verb (see ask) as command cmd and prints the reply: as it came with
-// --json, else by human, which reads v.
-func (f *clientFlags) answer(cmd string, verb rights.Verb, fields map[string]any, v any, stdout, stderr io.Writer, human func()) int {
-	raw, err := f.ask(verb, fields, v)
-	if err != nil {
-		return fail(stderr, cmd, err)
-	}
-	if f.jsonOut {
-		fmt.Fprintf(stdout, "%s\n", raw)
-		return exitOK
-	}
-	human()
-	return exitOK
-}
-
-// ask sends a verb with the flags' payload and fields, and decodes the reply into v.
-func (f *clientFlags) ask(verb rights.Verb, fields map[string]any, v any) ([]byte, error) {
-	body, err := f.payload(fields)
-	if err != nil {
-		return nil, usageError{err.Error()}
-	}
-	raw, err := f.call(verb, body)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return nil, fmt.Errorf("the gateway's reply is not a %s result: %w", verb, err)
-	}
-	return raw, nil
 }

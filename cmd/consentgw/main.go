@@ -1,5 +1,6 @@
-// Command consentgw is the recording-consent gateway (SPEC §2): `serve` runs it, `version`
-// prints its version. Exit status: 0 success, 1 failed request, 2 bad usage.
+// Command consentgw is the recording-consent gateway (SPEC §2): `serve` runs it; the other
+// commands (see usage) are the operator's and the DPO's tools, most of them clients of a
+// running gateway over NATS. Exit status: 0 success, 1 failed request, 2 bad usage.
 package main
 
 import (

@@ -190,7 +190,7 @@ func (f *clientFlags) connect(refused func(error)) (*nats.Conn, string, error) {
 	if url == "" {
 		url = "nats://" + cfg.NATS.Listen
 	}
-	auth := natsAuthOf(cfg.NATS)
+	auth := cfg.NATS.Auth()
 	if f.auth != nil {
 		auth.User, auth.Password, auth.CredentialsFile, auth.NKeySeedFile = f.auth.User, f.auth.Password, f.auth.CredentialsFile, f.auth.NKeySeedFile
 	}
@@ -214,13 +214,6 @@ func (f *clientFlags) connect(refused func(error)) (*nats.Conn, string, error) {
 		return nil, url, fmt.Errorf("cannot reach NATS at %s (%v): is 'consentgw serve' running? Give the address with --nats", url, err)
 	}
 	return nc, url, nil
-}
-
-func natsAuthOf(c config.NATS) bus.Auth {
-	return bus.Auth{
-		CredentialsFile: c.Credentials, NKeySeedFile: c.NKeySeedFile, User: c.User, Password: c.Password,
-		TLS: bus.TLS{CA: c.TLS.CA, Cert: c.TLS.Cert, Key: c.TLS.Key},
-	}
 }
 
 // reply is the part of a gateway reply every command reads.
@@ -270,4 +263,35 @@ func (f *clientFlags) call(verb rights.Verb, body []byte) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("%s failed: %s (request id %s)", verb, r.Error, f.requestID)
 	}
+}
+
+// answer asks verb (see ask) as command cmd and prints the reply: as it came with
+// --json, else by human, which reads v.
+func (f *clientFlags) answer(cmd string, verb rights.Verb, fields map[string]any, v any, stdout, stderr io.Writer, human func()) int {
+	raw, err := f.ask(verb, fields, v)
+	if err != nil {
+		return fail(stderr, cmd, err)
+	}
+	if f.jsonOut {
+		fmt.Fprintf(stdout, "%s\n", raw)
+		return exitOK
+	}
+	human()
+	return exitOK
+}
+
+// ask sends a verb with the flags' payload and fields, and decodes the reply into v.
+func (f *clientFlags) ask(verb rights.Verb, fields map[string]any, v any) ([]byte, error) {
+	body, err := f.payload(fields)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	raw, err := f.call(verb, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, fmt.Errorf("the gateway's reply is not a %s result: %w", verb, err)
+	}
+	return raw, nil
 }

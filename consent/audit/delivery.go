@@ -23,12 +23,6 @@ import (
 // delivered on reconnecting: an event is now retried until it is stored or the
 // publisher stops.
 
-// outage is the event the worker has been retrying since an outage began.
-type outage struct {
-	ev    Event
-	since time.Time
-}
-
 // work publishes queued events in order, many at a time: it sends whatever is queued (up
 // to maxInFlight) before it waits for the stream's acknowledgements, so a burst of
 // events (calls ending together) costs one round trip, not one per event. An event that
@@ -184,10 +178,10 @@ func (p *Publisher) connected() bool { return p.o.JS.Conn().IsConnected() }
 
 // wait logs the start of an outage, once.
 func (p *Publisher) wait(ev Event, err error) {
-	if p.waiting != nil {
+	if !p.outageSince.IsZero() {
 		return
 	}
-	p.waiting = &outage{ev: ev, since: time.Now()}
+	p.outageSince = time.Now()
 	p.log.Warn("audit events waiting: the stream does not acknowledge them; each is kept and retried until it is stored",
 		"kind", ev.Kind, "event_id", ev.ID, "queued", len(p.queue), "error", err)
 }
@@ -195,15 +189,15 @@ func (p *Publisher) wait(ev Event, err error) {
 // stored ends an outage: deliver holds one event until it is stored, so the first event
 // stored after the outage began is the one it began with.
 func (p *Publisher) stored(ev Event, ack *jetstream.PubAck) {
-	o := p.waiting
-	if o == nil {
+	since := p.outageSince
+	if since.IsZero() {
 		return
 	}
-	p.waiting = nil
+	p.outageSince = time.Time{}
 	// already_stored: an earlier copy, sent before or during the outage, had reached the
 	// stream; this publish was a duplicate.
 	p.log.Info("audit events stored again", "event_id", ev.ID, "already_stored", ack.Duplicate,
-		"waited", time.Since(o.since).Round(time.Millisecond).String(), "queued", len(p.queue))
+		"waited", time.Since(since).Round(time.Millisecond).String(), "queued", len(p.queue))
 }
 
 func (p *Publisher) giveUp(ev Event, sent int, err error) {

@@ -45,9 +45,10 @@ type Publisher struct {
 	dropped atomic.Int64
 	// unconfirmed counts events sent but never acknowledged when the publisher stopped.
 	unconfirmed atomic.Int64
-	// waiting is set while the worker retries an event the stream has not acknowledged,
-	// so an outage is logged once when it starts and once when it ends. Worker only.
-	waiting *outage
+	// outageSince is when the worker began retrying an event the stream has not
+	// acknowledged (zero: no outage), so an outage is logged once when it starts and once
+	// when it ends. Worker only.
+	outageSince time.Time
 	// stopFailed: a publish failed after Close began; the rest are not tried. Worker only.
 	stopFailed bool
 
@@ -101,7 +102,8 @@ func (p *Publisher) Publish(ctx context.Context, kind string, payload any) error
 	if err != nil {
 		return err
 	}
-	return p.send(ctx, ev)
+	_, err = p.publish(ctx, ev)
+	return err
 }
 
 // Dropped is how many events were given up without ever being sent: the stream cannot
@@ -138,11 +140,6 @@ func (p *Publisher) event(kind string, payload any) (Event, error) {
 	}
 	now := time.Now().UTC()
 	return Event{ID: p.o.IDs.New(now), Kind: kind, At: now, Gateway: p.o.Node, Data: data}, nil
-}
-
-func (p *Publisher) send(ctx context.Context, ev Event) error {
-	_, err := p.publish(ctx, ev)
-	return err
 }
 
 // publish sends ev and waits for the stream's acknowledgement.

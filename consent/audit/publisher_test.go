@@ -7,33 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/consentgw/consentgw/consent/jetstreamtest"
 )
 
 const waitLimit = 30 * time.Second
 
 func eventStream(t *testing.T) jetstream.JetStream {
 	t.Helper()
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(waitLimit) {
-		t.Fatal("NATS server not ready")
-	}
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := jetstreamtest.Start(t)
 	if _, err := js.CreateOrUpdateStream(t.Context(), jetstream.StreamConfig{Name: Stream, Subjects: []string{SubjectPrefix + ">"}}); err != nil {
 		t.Fatal(err)
 	}

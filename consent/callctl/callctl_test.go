@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/consent/jetstreamtest"
 )
 
 // node is one gateway's calls: the ids it holds, and the commands it got.
@@ -33,20 +33,7 @@ func (n *node) Control(_ context.Context, id string, verb consent.Verb) (bool, e
 
 func natsConn(t *testing.T) *nats.Conn {
 	t.Helper()
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS server not ready")
-	}
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	nc, _ := jetstreamtest.Start(t)
 	return nc
 }
 

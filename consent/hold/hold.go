@@ -5,9 +5,7 @@
 package hold
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -48,11 +46,7 @@ func Key(id string) string { return Prefix + id + ".json" }
 
 // Put stores h.
 func Put(ctx context.Context, st storage.Store, h Hold) error {
-	body, err := json.Marshal(h)
-	if err != nil {
-		return fmt.Errorf("storing hold %s: %w", h.ID, err)
-	}
-	if err := st.Put(ctx, Key(h.ID), bytes.NewReader(body), int64(len(body)), storage.PutOptions{ContentType: "application/json"}); err != nil {
+	if err := storage.PutJSON(ctx, st, Key(h.ID), h); err != nil {
 		return fmt.Errorf("storing hold %s: %w", h.ID, err)
 	}
 	return nil

@@ -1,7 +1,6 @@
 package split
 
 import (
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -38,16 +37,13 @@ type liveCall struct {
 }
 
 func newLiveCall(r consent.Receipt, b *relay.Bridge) *liveCall {
-	c := &liveCall{
-		bridge: b,
-		cmds:   make(chan command),
-		digits: make(chan dtmf.Digit, 8),
-		ended:  make(chan struct{}),
+	return &liveCall{
+		subjects: consent.SubjectKeys(r.Subjects),
+		bridge:   b,
+		cmds:     make(chan command),
+		digits:   make(chan dtmf.Digit, 8),
+		ended:    make(chan struct{}),
 	}
-	for _, s := range r.Subjects {
-		c.subjects = append(c.subjects, s.Key)
-	}
-	return c
 }
 
 // recording reports whether the call is being recorded right now.
@@ -129,27 +125,4 @@ func (c *liveCall) finish(store func(*spool.Recording)) (discarded bool) {
 		store(rec)
 	}
 	return c.discarded
-}
-
-// DiscardSubject stops and discards the recordings of the calls in progress on this node
-// that have subjectKey among their subjects (an erase arrived mid-call, SPEC §6). It
-// returns how many recordings it discarded.
-func (s *Splitter) DiscardSubject(subjectKey string) int {
-	n := 0
-	s.live.Range(func(id, v any) bool {
-		c := v.(*liveCall)
-		if !slices.Contains(c.subjects, subjectKey) {
-			return true
-		}
-		ok, err := c.erase()
-		if err != nil {
-			s.opts.Logger.Error("discarding an erased subject's recording failed", "consent_id", id, "error", err)
-		}
-		if ok {
-			s.opts.Logger.Info("recording discarded: subject erased during the call", "consent_id", id)
-			n++
-		}
-		return true
-	})
-	return n
 }

@@ -11,8 +11,9 @@ import (
 type PauseEvent struct {
 	ID string    `json:"id"`
 	At time.Time `json:"at"`
-	// Via is who paused (nats); Reason why the recording resumed: command, timeout
-	// (the pause reached consent.pause_max) or withdrawn.
+	// Via is who paused (nats); Reason why the recording resumed: command or timeout
+	// (the pause reached consent.pause_max). A withdrawal during a pause ends it with
+	// consent.withdrawn, not recording.resumed.
 	Via      string `json:"via,omitempty"`
 	Reason   string `json:"reason,omitempty"`
 	MaxMS    int64  `json:"max_ms,omitempty"`

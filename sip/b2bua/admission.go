@@ -41,9 +41,10 @@ type Admission struct {
 	RetryAfter time.Duration
 	// Rejected is told the reason of every refused request (for metrics); may be nil.
 	Rejected func(reason string)
-	// Unavailable, when set, is asked before each new call: a reason ("spool_full") means
-	// the gateway cannot keep its promises to a call now, and the INVITE gets 503 with
-	// Retry-After, counted under that reason.
+	// Unavailable, when set, is asked before each new call and each OPTIONS probe: a
+	// reason ("spool_full") means the gateway cannot keep its promises to a call now, and
+	// the request gets 503 with Retry-After, counted under that reason (see
+	// refusedUnavailable).
 	Unavailable func() string
 }
 
@@ -103,22 +104,13 @@ func (s *Server) gate(req *sip.Request, tx sip.ServerTransaction, invite bool) b
 		s.busy(req, tx)
 		return false
 	}
-	if invite && a.Unavailable != nil {
-		if reason := a.Unavailable(); reason != "" {
-			a.rejected(reason)
-			s.busy(req, tx)
-			return false
-		}
-	}
 	return true
 }
 
 // busy answers 503 with Retry-After, so a well-behaved trunk backs off and may try
 // another gateway (RFC 3261 §21.5.4).
 func (s *Server) busy(req *sip.Request, tx sip.ServerTransaction) {
-	res := sip.NewResponseFromRequest(req, sip.StatusServiceUnavailable, "Service Unavailable", nil)
-	res.AppendHeader(sip.NewHeader("Retry-After", s.opts.Admission.retryAfter()))
-	refuse(s.log, tx, res)
+	s.reply(s.log, req, tx, sip.StatusServiceUnavailable, "Service Unavailable", sip.NewHeader("Retry-After", s.opts.Admission.retryAfter()))
 }
 
 // newLimiter builds the per-source INVITE limiter, or nil when there is no limit.

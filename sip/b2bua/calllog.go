@@ -31,9 +31,9 @@ func randomCallIDKey() CallIDKey {
 	}
 }
 
-// callKey is the keyed hash of req's Call-ID; "" when it has none.
-func (s *Server) callKey(req *sip.Request) string {
-	if id := req.CallID(); id != nil {
+// callKey is the keyed hash of msg's Call-ID; "" when it has none.
+func (s *Server) callKey(msg sip.Message) string {
+	if id := msg.CallID(); id != nil {
 		return s.opts.CallIDKey(id.Value())
 	}
 	return ""
@@ -98,10 +98,6 @@ func (s *Server) onStrayResponse(res *sip.Response) {
 	if !s.log.Enabled(context.Background(), slog.LevelDebug) {
 		return
 	}
-	key := ""
-	if id := res.CallID(); id != nil {
-		key = s.opts.CallIDKey(id.Value())
-	}
 	s.log.Debug("stray SIP response dropped: it matches no transaction", "source", res.Source(), "transport", res.Transport(),
-		"status", res.StatusCode, "reason", redact.Field(res.Reason), "call_id_key", key)
+		"status", res.StatusCode, "reason", redact.Field(res.Reason), "call_id_key", s.callKey(res))
 }

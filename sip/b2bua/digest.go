@@ -149,11 +149,9 @@ func (a *DigestAuth) verify(req *sip.Request, cred *digest.Credentials) (authRes
 func (s *Server) challenge(req *sip.Request, tx sip.ServerTransaction, stale bool) {
 	a := s.opts.Admission.Auth
 	chal := digest.Challenge{Realm: a.Realm, Nonce: a.nonce(sourceAddr(req), time.Now()), Algorithm: "SHA-256", QOP: []string{"auth"}, Stale: stale}
-	res := sip.NewResponseFromRequest(req, sip.StatusUnauthorized, "Unauthorized", nil)
-	res.AppendHeader(sip.NewHeader("WWW-Authenticate", chal.String()))
 	// RFC 8760 §2.4: a client that only knows MD5 (most SIP phones) answers the second.
 	md5 := chal
 	md5.Algorithm = "MD5"
-	res.AppendHeader(sip.NewHeader("WWW-Authenticate", md5.String()))
-	refuse(s.log, tx, res)
+	s.reply(s.log, req, tx, sip.StatusUnauthorized, "Unauthorized",
+		sip.NewHeader("WWW-Authenticate", chal.String()), sip.NewHeader("WWW-Authenticate", md5.String()))
 }

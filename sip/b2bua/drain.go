@@ -19,12 +19,28 @@ func (s *Server) Draining() bool { return s.draining.Load() }
 // 100 Trying): a drained node has none left when this is 0.
 func (s *Server) AdmittedCalls() int { return s.admittedCalls() }
 
-// refusedForDrain answers req 503 + Retry-After while draining, and reports whether it did.
-func (s *Server) refusedForDrain(req *sip.Request, tx sip.ServerTransaction) bool {
-	if !s.draining.Load() {
+// unavailable is why the server takes no new call now, "" when it does: draining, or the
+// reason Admission.Unavailable gives (a full spool).
+func (s *Server) unavailable() string {
+	if s.draining.Load() {
+		return RejectDraining
+	}
+	if u := s.opts.Admission.Unavailable; u != nil {
+		return u()
+	}
+	return ""
+}
+
+// refusedUnavailable answers req 503 + Retry-After while the server takes no new call, and
+// reports whether it did. INVITEs and OPTIONS probes alike: a balancer that probes with
+// OPTIONS (Kamailio's dispatcher) takes a node out while it drains or its spool is full,
+// and puts it back when it has room again, rather than sending it calls it refuses.
+func (s *Server) refusedUnavailable(req *sip.Request, tx sip.ServerTransaction) bool {
+	reason := s.unavailable()
+	if reason == "" {
 		return false
 	}
-	s.opts.Admission.rejected(RejectDraining)
+	s.opts.Admission.rejected(reason)
 	s.busy(req, tx)
 	return true
 }

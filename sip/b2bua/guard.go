@@ -46,18 +46,9 @@ func (s *Server) refused(req *sip.Request, tx sip.ServerTransaction) bool {
 		s.log.Debug("SIP request refused", "method", string(req.Method), "source", req.Source(), "status", r.code, "reason", r.reason)
 	}
 	if !req.IsAck() {
-		s.answer(s.log, req, tx, r)
+		s.reply(s.log, req, tx, r.code, r.reason, r.headers...)
 	}
 	return true
-}
-
-// answer sends a refusal's response statelessly (see refuse).
-func (s *Server) answer(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, r *refusal) {
-	res := sip.NewResponseFromRequest(req, r.code, r.reason, nil)
-	for _, h := range r.headers {
-		res.AppendHeader(h)
-	}
-	refuse(log, tx, res)
 }
 
 // recoverRequest ends a panicking request alone: it is logged with its stack, counted,

@@ -12,7 +12,7 @@ import (
 	"github.com/consentgw/consentgw/sip/testports"
 )
 
-// ipv6Offer is sdpOffer with its addresses on host, an IPv6 literal (linphone's
+// ipv6Offer is siptest.Offer with its addresses on host, an IPv6 literal (linphone's
 // default offer names fd00::… or the phone's global address).
 func ipv6Offer(host string, port int, formats ...string) string {
 	body := siptest.Offer(port, "", formats...)

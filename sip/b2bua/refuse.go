@@ -15,11 +15,7 @@ import (
 // response is sent statelessly (see refuse).
 func (s *Server) refuseInvite(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, err error, hdrs ...sip.Header) {
 	code, reason := s.countRefusal(log, err)
-	res := sip.NewResponseFromRequest(req, code, reason, nil)
-	for _, h := range hdrs {
-		res.AppendHeader(h)
-	}
-	refuse(log, tx, res)
+	s.reply(log, req, tx, code, reason, hdrs...)
 }
 
 // countRefusal logs and counts a refusal, and returns its status.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
@@ -35,12 +36,20 @@ func TestRefusalsAreAnsweredAndCountedByStatus(t *testing.T) {
 
 // A gateway that cannot keep its promises now (its spool is full) refuses new calls at
 // admission with 503 and Retry-After, counted under the reason it gives; the handler never
-// runs.
+// runs. OPTIONS probes get 503 too, so a balancer takes the node out, and 200 again once
+// it has room (before, a full node answered probes 200 and kept getting calls).
 func TestUnavailableGatewayAnswers503WithRetryAfter(t *testing.T) {
 	var rejected reasons
+	var full atomic.Bool
+	full.Store(true)
 	g := startGatewayWith(t, "udp", 4, handlerFunc(func(context.Context, *Inbound) {
 		t.Error("the call handler ran while the gateway was unavailable")
-	}), Admission{Rejected: rejected.add, Unavailable: func() string { return "spool_full" }})
+	}), Admission{Rejected: rejected.add, Unavailable: func() string {
+		if full.Load() {
+			return "spool_full"
+		}
+		return ""
+	}})
 	trunk := siptest.NewPeer(t, "udp", nil)
 	var retryAfter string
 	call := trunk.InviteWatching(t, g.uri, siptest.Offer(30000, "", siptest.PCMU), func(res *sip.Response) {
@@ -51,10 +60,17 @@ func TestUnavailableGatewayAnswers503WithRetryAfter(t *testing.T) {
 	if got := call.FinalStatus(t); got != sip.StatusServiceUnavailable || retryAfter == "" {
 		t.Fatalf("answered %d with Retry-After %q, want 503 with one", got, retryAfter)
 	}
-	if n := rejected.get("spool_full"); n != 1 {
-		t.Fatalf("%d refusals counted as spool_full, want 1", n)
+	if probe := trunk.Request(t, sip.NewRequest(sip.OPTIONS, g.uri)); probe.StatusCode != sip.StatusServiceUnavailable || probe.GetHeader("Retry-After") == nil {
+		t.Fatalf("OPTIONS while the spool is full answered %d (Retry-After %v), want 503 with Retry-After", probe.StatusCode, probe.GetHeader("Retry-After"))
+	}
+	if n := rejected.get("spool_full"); n != 2 {
+		t.Fatalf("%d refusals counted as spool_full, want 2 (the INVITE and the probe)", n)
 	}
 	if n := g.pool.InUse(); n != 0 {
 		t.Fatalf("%d port pairs taken by a refused call", n)
+	}
+	full.Store(false)
+	if probe := trunk.Request(t, sip.NewRequest(sip.OPTIONS, g.uri)); probe.StatusCode != sip.StatusOK {
+		t.Fatalf("OPTIONS with room in the spool answered %d, want 200", probe.StatusCode)
 	}
 }

@@ -191,6 +191,7 @@ func New(opts Options) (*Server, error) {
 	for _, m := range []sip.RequestMethod{sip.UPDATE, sip.REFER, sip.MESSAGE, sip.NOTIFY, sip.PRACK, sip.SUBSCRIBE} {
 		srv.OnRequest(m, s.inDialog)
 	}
+	srv.OnNoRoute(s.onUnknownMethod)
 	return s, nil
 }
 
@@ -310,7 +311,7 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.inDialog(req, tx)
 		return
 	}
-	if !s.gate(req, tx, true) || s.refusedForDrain(req, tx) {
+	if !s.gate(req, tx, true) || s.refusedUnavailable(req, tx) {
 		return
 	}
 	s.trace(req)
@@ -516,20 +517,51 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 	if !s.gate(req, tx, false) {
 		return // a scanner's probe learns nothing but 403
 	}
-	if s.refusedForDrain(req, tx) {
+	if s.refusedUnavailable(req, tx) {
 		return // a balancer's probe takes the node out
 	}
 	s.trace(req)
 	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
-	res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"))
+	res.AppendHeader(sip.NewHeader("Allow", allowed))
 	res.AppendHeader(sip.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"))
 	respond(s.log, tx, res)
 }
 
-// reply answers req with a status; a final error response is a refusal and is sent
-// statelessly (see refuse).
-func (s *Server) reply(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, code int, reason string) {
+// allowed are the methods the gateway serves, for OPTIONS and 405 answers.
+const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"
+
+// onUnknownMethod refuses a method the gateway does not serve, statelessly and counted
+// like the other edge refusals: 405 with the Allow header for a SIP method it knows but
+// does not serve (REGISTER, PUBLISH; RFC 3261 §8.2.1), 501 for one it has never heard of
+// (§21.5.2). sipgo's own answer was 405 for both, without Allow, and a WARN line for each:
+// svcrack's REGISTER guesses wrote a line apiece.
+func (s *Server) onUnknownMethod(req *sip.Request, tx sip.ServerTransaction) {
+	defer s.recoverRequest(req, tx)
+	if s.refused(req, tx) {
+		return
+	}
+	code, reason := sip.StatusNotImplemented, "Not Implemented"
+	if knownMethods[req.Method] {
+		code, reason = sip.StatusMethodNotAllowed, "Method Not Allowed"
+	}
+	s.opts.Admission.rejected(RejectBadRequest)
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.log.Debug("SIP request refused", "method", redact.Field(string(req.Method)), "source", req.Source(), "status", code)
+	}
+	s.reply(s.log, req, tx, code, reason, sip.NewHeader("Allow", allowed))
+}
+
+// knownMethods are the SIP methods of RFC 3261 and its extensions that reach
+// onUnknownMethod: known, but not served by the gateway.
+var knownMethods = map[sip.RequestMethod]bool{sip.REGISTER: true, sip.PUBLISH: true}
+
+// reply answers req with a status and hdrs; a final error response is a refusal and is
+// sent statelessly (see refuse).
+func (s *Server) reply(log *slog.Logger, req *sip.Request, tx sip.ServerTransaction, code int, reason string, hdrs ...sip.Header) {
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
 	if code >= 300 {
 		refuse(log, tx, res)
 		return

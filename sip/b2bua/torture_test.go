@@ -36,7 +36,7 @@ var tortureResponses = map[string]struct{ udp, tcp int }{
 	"invalid/lwsstart":   {0, 0},
 	"invalid/mcl01":      {400, torturetest.Refused}, // two Content-Lengths
 	"invalid/mismatch01": {400, 400},
-	"invalid/mismatch02": {405, 405}, // an unknown method: sipgo's 405 before any check
+	"invalid/mismatch02": {400, 400}, // an unknown method whose CSeq says INVITE: 400 (RFC 4475 §3.1.2.18 accepts it beside 501)
 	"invalid/multi01":    {400, 400},
 	"invalid/ncl":        {0, 0},
 	"invalid/novelsc":    {0, 0},
@@ -54,9 +54,9 @@ var tortureResponses = map[string]struct{ udp, tcp int }{
 	"invalid/zeromf":     {200, 200},                 // RFC 4475: an endpoint processes Max-Forwards 0
 	"valid/dblreq":       {405, torturetest.Refused}, // the blank line between the two messages
 	"valid/esc01":        {100, 100},
-	"valid/esc02":        {0, 405}, // the UDP screen takes only A-Z methods
+	"valid/esc02":        {0, 501}, // the UDP screen takes only A-Z methods; an unknown method: 501
 	"valid/escnull":      {405, 405},
-	"valid/intmeth":      {0, 405},
+	"valid/intmeth":      {0, 501},
 	"valid/longreq":      {0, 100}, // over UDP no response with its 34 Vias fits a datagram: dropped
 	"valid/lwsdisp":      {200, 200},
 	"valid/mpart01":      {481, 481}, // MESSAGE outside a dialog

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
@@ -17,13 +16,11 @@ import (
 // and a plain Kamailio do, and not as sipgo does (to the packet's source): to the Via's
 // sent-by port on the packet's source address, or to the source port when the Via asks
 // with rport (RFC 3581 §4). It rings, answers 200 unless told to ring until cancelled,
-// and records every request it gets with where it came from.
+// and hands every request it gets, with where it came from, to got.
 type viaAgent struct {
-	conn     *net.UDPConn
-	answer   bool
-	mu       sync.Mutex
-	requests []agentRequest
-	got      chan agentRequest
+	conn   *net.UDPConn
+	answer bool
+	got    chan agentRequest
 }
 
 type agentRequest struct {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/consentgw/consentgw/ivr/dtmf"
 	"github.com/consentgw/consentgw/sip/g711"
 	"github.com/consentgw/consentgw/sip/sdpneg"
 )
@@ -112,7 +113,8 @@ func (r *RTP) Start(t testing.TB, sd *sdpneg.Description, freq float64) {
 	go r.send(ctx, s)
 }
 
-// SendDigit queues an RFC 4733 DTMF event ('0'-'9', '*', '#') after the current packet.
+// SendDigit queues an RFC 4733 DTMF event ('0'-'9', '*', '#', 'A'-'D') after the current
+// packet.
 func (r *RTP) SendDigit(d byte) { r.digits <- d }
 
 // Stop ends the sending; the socket keeps counting what arrives.
@@ -212,7 +214,7 @@ func (s *stream) digit(d byte) [][]byte {
 	if !s.hasEvents {
 		return nil
 	}
-	code, ok := eventCode(d)
+	code, ok := dtmf.DigitEvent(d)
 	if !ok {
 		return nil
 	}
@@ -229,20 +231,6 @@ func (s *stream) digit(d byte) [][]byte {
 	}
 	s.hdr.Timestamp += steps * frameSamples // the event's time, taken from the audio
 	return pkts
-}
-
-// eventCode is the RFC 4733 §3.2 event code of a DTMF key (ivr/dtmf.DigitEvent, which a
-// package under sip/ must not import: ivr sits above sip).
-func eventCode(d byte) (byte, bool) {
-	switch {
-	case d >= '0' && d <= '9':
-		return d - '0', true
-	case d == '*':
-		return 10, true
-	case d == '#':
-		return 11, true
-	}
-	return 0, false
 }
 
 // packet marshals one RTP packet and advances the clock by samples.

@@ -201,11 +201,7 @@ func (s *Sweeper) sweepCalls(ctx context.Context, holds *hold.Set, r *Report) er
 			continue
 		}
 		e := Expired{ID: rc.ID, Route: rc.Route, Region: rc.Policy.Region, Rule: rule.Name, Keep: rule.Keep, StartedAt: rc.StartedAt.UTC(), Keys: callKeys(o.Key, rc)}
-		var subjects []string
-		for _, sub := range rc.Subjects {
-			subjects = append(subjects, sub.Key)
-		}
-		if hs := holds.Call(rc.ID, subjects); len(hs) > 0 {
+		if hs := holds.Call(rc.ID, consent.SubjectKeys(rc.Subjects)); len(hs) > 0 {
 			for _, h := range hs {
 				e.Holds = append(e.Holds, h.ID)
 			}
@@ -304,11 +300,7 @@ func (s *Sweeper) subjectHeld(ctx context.Context, holds *hold.Set, key string) 
 	if err := storage.GetJSON(ctx, s.Store, meta, 4<<20, &v); err != nil {
 		return len(holds.All) > 0
 	}
-	var keys []string
-	for _, sub := range v.Subjects {
-		keys = append(keys, sub.Key)
-	}
-	return len(holds.Call(v.ID, keys)) > 0
+	return len(holds.Call(v.ID, consent.SubjectKeys(v.Subjects))) > 0
 }
 
 // keyDay reads the UTC day of a dated key (prefix/YYYY/MM/DD/...).

@@ -211,7 +211,7 @@ func (s *Store) URL(key string) string {
 	u, err := s.PresignedURL(key, DefaultURLExpiry)
 	if err != nil {
 		if storage.ValidKey(key) == nil {
-			s.log.Warn("presigning failed", "key", key, "err", err)
+			s.log.Warn("presigning failed", "key", key, "error", err)
 		}
 		return ""
 	}

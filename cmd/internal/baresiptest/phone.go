@@ -14,15 +14,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/consentgw/consentgw/cmd/internal/audiotest"
+	"github.com/consentgw/consentgw/sip/proctest"
 )
 
 // Options configures one phone.
@@ -63,17 +66,18 @@ const (
 	startTimeout = 20 * time.Second
 	stopGrace    = 5 * time.Second
 	readyLine    = "baresip is ready."
-	toneSeconds  = 120
+	// The microphone's tone: long enough for any call of a test, at about -10 dBFS.
+	toneDuration  = 120 * time.Second
+	toneAmplitude = 0.3 * math.MaxInt16
 )
 
 // Phone is a running baresip.
 type Phone struct {
 	opts  Options
 	ports ports
-	cmd   *exec.Cmd
+	proc  *proctest.Proc
 	log   *logBuffer
 	ctrl  *ctrl
-	done  chan struct{}
 
 	mu      sync.Mutex
 	cursors map[string]int // per event type: how many Wait has returned
@@ -87,30 +91,28 @@ func Start(t testing.TB, opts Options) *Phone {
 	opts = opts.withDefaults()
 	dir := t.TempDir()
 	wav := filepath.Join(dir, "tone.wav")
-	if err := writeTone(wav, opts.Tone, toneSeconds); err != nil {
+	// 8 kHz, G.711's rate, so baresip's aufile source needs no resampler.
+	if err := audiotest.WriteTone(wav, opts.Tone, toneAmplitude, 8000, toneDuration); err != nil {
 		t.Fatal(err)
 	}
-	p := &Phone{opts: opts, ports: reservePorts(t), log: newLogBuffer(readyLine), done: make(chan struct{}), cursors: map[string]int{}}
+	p := &Phone{opts: opts, ports: reservePorts(t), log: newLogBuffer(readyLine), cursors: map[string]int{}}
 	if err := writeConfig(dir, opts, p.ports, wav); err != nil {
 		t.Fatal(err)
 	}
 	// -s traces every SIP message into the log, which failing tests print.
-	p.cmd = exec.Command("baresip", "-f", dir, "-s")
-	p.cmd.Dir = dir
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	// Its own group so the cleanup's kill reaches it all; Pdeathsig so a crashed test
-	// binary does not leave it running.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting baresip: %v", err)
+	cmd := exec.Command("baresip", "-f", dir, "-s")
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = p.log, p.log
+	var err error
+	if p.proc, err = proctest.Start(cmd); err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("baresip %s (pid %d) on %s, ctrl_tcp 127.0.0.1:%d, rtp %d-%d", opts.User, p.cmd.Process.Pid, p.Addr(), p.ports.ctrl, p.ports.rtp, p.ports.rtp+rtpPorts-1)
-	go func() { p.cmd.Wait(); close(p.done) }()
+	t.Logf("baresip %s (pid %d) on %s, ctrl_tcp 127.0.0.1:%d, rtp %d-%d", opts.User, p.proc.Pid(), p.Addr(), p.ports.ctrl, p.ports.rtp, p.ports.rtp+rtpPorts-1)
 	t.Cleanup(func() { p.stop(t) })
 
 	select {
 	case <-p.log.ready:
-	case <-p.done:
+	case <-p.proc.Done():
 		t.Fatalf("baresip %s exited at start: %v\n%s", opts.User, ErrExited, p.Log())
 	case <-time.After(startTimeout):
 		t.Fatalf("baresip %s not ready after %v:\n%s", opts.User, startTimeout, p.Log())
@@ -129,13 +131,7 @@ func (p *Phone) stop(t testing.TB) {
 	if p.ctrl != nil {
 		p.ctrl.close()
 	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(stopGrace):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.done
-	}
+	p.proc.Stop(stopGrace)
 	if t.Failed() {
 		t.Logf("baresip %s log:\n%s", p.opts.User, p.Log())
 	}
@@ -164,7 +160,7 @@ func (p *Phone) Command(t testing.TB, command, params string) string {
 			t.Fatalf("baresip %s %s %q: %v: %s", p.opts.User, command, params, ErrCommand, strings.TrimSpace(r.data))
 		}
 		return r.data
-	case <-p.done:
+	case <-p.proc.Done():
 		t.Fatalf("baresip %s %s: %v\n%s", p.opts.User, command, ErrExited, p.Log())
 	case <-time.After(startTimeout):
 		t.Fatalf("baresip %s %s: no answer within %v", p.opts.User, command, startTimeout)
@@ -217,7 +213,7 @@ func (p *Phone) WaitErr(typ string, timeout time.Duration) (Event, error) {
 		}
 		select {
 		case <-changed:
-		case <-p.done:
+		case <-p.proc.Done():
 			return Event{}, fmt.Errorf("waiting for %s: %w", typ, ErrExited)
 		case <-ctx.Done():
 			return Event{}, fmt.Errorf("no %s event within %v (events so far: %s)", typ, timeout, types(events))

@@ -1,5 +1,5 @@
 // Package clustertest starts a whole consentgw deployment on loopback for end-to-end
-// tests, built as testdata/cluster/up.sh builds one for a newcomer: a JetStream cluster of
+// tests, built as testdata/cluster/cluster.sh builds one for a newcomer: a JetStream cluster of
 // three nats-server processes, MinIO in distributed mode (two processes of two drives),
 // gateway nodes as processes that share one configuration file and differ only by
 // environment (CONSENTGW_NODE_NAME, ports, data_dir, MinIO endpoint), and Kamailio's
@@ -147,7 +147,8 @@ func (c *Cluster) makeBucket(t *testing.T) {
 	}
 }
 
-// S3 is a client of the MinIO process that is up (the first, unless it is stopped).
+// S3 is a client of the pool's first MinIO process (the cluster test stops only the
+// second).
 func (c *Cluster) S3(t *testing.T) *minio.Client {
 	t.Helper()
 	return c.MinIO.Servers[0].Client(t)

@@ -236,6 +236,14 @@ type NATS struct {
 	Authorization NATSAuthorization `yaml:"authorization"`
 }
 
+// Auth is the login to an external server these settings give.
+func (n NATS) Auth() bus.Auth {
+	return bus.Auth{
+		CredentialsFile: n.Credentials, NKeySeedFile: n.NKeySeedFile, User: n.User, Password: n.Password,
+		TLS: bus.TLS{CA: n.TLS.CA, Cert: n.TLS.Cert, Key: n.TLS.Key},
+	}
+}
+
 // NATSAuthorization is the embedded server's users with the rights of
 // testdata/nats/authz.conf: "NAME:BCRYPT-HASH" or "NAME:NKEY" (a public user nkey, U…).
 // NAME's replies go to _INBOX_NAME.

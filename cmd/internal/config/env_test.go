@@ -58,12 +58,12 @@ func TestEnvironmentWithoutFile(t *testing.T) {
 // The embedded server's users come from the environment too, a list per role; a bad
 // entry is named by its variable.
 func TestEnvironmentSetsEmbeddedNATSUsers(t *testing.T) {
-	c, err := Load("", []string{"CONSENTGW_NATS_AUTHORIZATION_CRM=crm:$2a$10$Qs9Uk7ndMYmYi4Fr/ZYfGOEWwlJVReRwzFy63Uy.dgFo/GAg.EGeS,crm2:UAGK5ITCWXCZNFWWDM5C7PBC2FUH46TZ2HXZTCCIYP5IRCXLVKRDTW5N",
+	_, err := Load("", []string{"CONSENTGW_NATS_AUTHORIZATION_CRM=crm:$2a$10$Qs9Uk7ndMYmYi4Fr/ZYfGOEWwlJVReRwzFy63Uy.dgFo/GAg.EGeS,crm2:UAGK5ITCWXCZNFWWDM5C7PBC2FUH46TZ2HXZTCCIYP5IRCXLVKRDTW5N",
 		"CONSENTGW_NATS_AUTHORIZATION_DPO=dpo:UAGK5ITCWXCZNFWWDM5C7PBC2FUH46TZ2HXZTCCIYP5IRCXLVKRDTW5X"})
 	if err == nil || !strings.Contains(err.Error(), "CONSENTGW_NATS_AUTHORIZATION_DPO (nats.authorization.dpo[0])") {
 		t.Fatalf("a broken nkey: %v", err)
 	}
-	c, err = Load("", []string{"CONSENTGW_NATS_AUTHORIZATION_CRM=crm:$2a$10$Qs9Uk7ndMYmYi4Fr/ZYfGOEWwlJVReRwzFy63Uy.dgFo/GAg.EGeS,crm2:UAGK5ITCWXCZNFWWDM5C7PBC2FUH46TZ2HXZTCCIYP5IRCXLVKRDTW5N"})
+	c, err := Load("", []string{"CONSENTGW_NATS_AUTHORIZATION_CRM=crm:$2a$10$Qs9Uk7ndMYmYi4Fr/ZYfGOEWwlJVReRwzFy63Uy.dgFo/GAg.EGeS,crm2:UAGK5ITCWXCZNFWWDM5C7PBC2FUH46TZ2HXZTCCIYP5IRCXLVKRDTW5N"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/binary"
-	"math"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/consentgw/consentgw/cmd/internal/audiotest"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/phone"
 	"github.com/consentgw/consentgw/consent"
@@ -43,7 +42,9 @@ func requireBrowser(t *testing.T) string {
 func startBrowser(t *testing.T, ctx context.Context, path string) context.Context {
 	t.Helper()
 	mic := filepath.Join(t.TempDir(), "mic-440hz.wav")
-	writeToneWAV(t, mic, callerTone, 48000, 2*time.Second)
+	if err := audiotest.WriteTone(mic, callerTone, 12000, 48000, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
@@ -208,30 +209,4 @@ func spoolAudioBytes(gw *gatewaytest.Gateway) int64 {
 		return nil
 	})
 	return size
-}
-
-// writeToneWAV writes a mono 16-bit PCM WAV of a sine: the fake microphone's voice.
-func writeToneWAV(t *testing.T, path string, freq float64, rate int, d time.Duration) {
-	t.Helper()
-	n := int(d.Seconds() * float64(rate))
-	b := make([]byte, 44+2*n)
-	copy(b[0:], "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*n))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(b[22:], 1) // mono
-	binary.LittleEndian.PutUint32(b[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(b[28:], uint32(2*rate))
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*n))
-	for i := range n {
-		s := int16(12000 * math.Sin(2*math.Pi*freq*float64(i)/float64(rate)))
-		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(s))
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
 }

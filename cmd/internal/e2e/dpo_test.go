@@ -13,6 +13,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent/audit"
+	"github.com/consentgw/consentgw/consent/jetstreamtest"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/signing"
 	"github.com/consentgw/consentgw/storage/s3/miniotest"
@@ -76,7 +77,7 @@ func TestTheDPOsToolkitOnMinIOAfterRealCalls(t *testing.T) {
 	mustSucceed(t, "agent", agent)
 	gw.WaitIdle(t, waitLimit)
 	gw.WaitArchived(t, "recording", 3, waitLimit)
-	nc, js := natsClient(t, gw.NATSURL())
+	nc, js := jetstreamtest.Connect(t, gw.NATSURL())
 	keys := wellKnownKeys(t, gw.HTTPAddr())
 	a := `"subject":{"type":"tel","value":"` + callerNumber + `"}`
 	b := `"subject":{"type":"tel","value":"` + otherCaller + `"}`

@@ -15,6 +15,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent/audit"
+	"github.com/consentgw/consentgw/consent/jetstreamtest"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/subject"
 )
@@ -33,7 +34,7 @@ func TestNoPersonalDataInLogsEventsMetricsOrKeys(t *testing.T) {
 	sipptest.RequireSIPp(t)
 	agent := agentFor(t, 1)
 	gw := gatewaytest.Start(t, routeTo(agent))
-	nc, _ := natsClient(t, gw.NATSURL())
+	nc, _ := jetstreamtest.Connect(t, gw.NATSURL())
 	var mu sync.Mutex
 	var wire []string // every event and reply as it crossed NATS
 	record := func(s string) {

@@ -17,6 +17,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/decrypt"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
+	"github.com/consentgw/consentgw/consent/jetstreamtest"
 	"github.com/consentgw/consentgw/consent/keystore/vaulttest"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/sealing"
@@ -64,7 +65,7 @@ func TestPublicKeyModeRecordsWhatOnlyTheCustomerCanRead(t *testing.T) {
 	}
 	assertWAVChannels(t, wav)
 
-	nc, _ := natsClient(t, gw.NATSURL())
+	nc, _ := jetstreamtest.Connect(t, gw.NATSURL())
 	var exp rights.ExportResult
 	rpc(t, nc, "export", `{"request_id":"pk-export","subject":{"type":"tel","value":"`+callerNumber+`"}}`, &exp)
 	zr := fetchBundle(t, exp)

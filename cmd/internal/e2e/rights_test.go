@@ -28,6 +28,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent/audit"
+	"github.com/consentgw/consentgw/consent/jetstreamtest"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/sealing"
 	"github.com/consentgw/consentgw/storage"
@@ -66,20 +67,6 @@ func routeTo(agent *sipptest.Process) func(*config.Config) {
 		c.Routes[0].RecordTarget = "sip:agents@" + agent.Addr()
 		c.Routes[0].AnswerTimeout = config.Duration(10 * time.Second)
 	}
-}
-
-func natsClient(t *testing.T, url string) (*nats.Conn, jetstream.JetStream) {
-	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return nc, js
 }
 
 // rpc sends a request on consentgw.rpc.<verb> and decodes the reply into v.
@@ -243,7 +230,7 @@ func TestRightsRequestsOverNATSAfterRealCalls(t *testing.T) {
 			mustSucceed(t, "agent", agent)
 			gw.WaitIdle(t, waitLimit)
 			gw.WaitArchived(t, "recording", 2, waitLimit)
-			nc, js := natsClient(t, gw.NATSURL())
+			nc, js := jetstreamtest.Connect(t, gw.NATSURL())
 
 			var exp rights.ExportResult
 			rpc(t, nc, "export", `{"request_id":"e2e-export-1","subject":{"type":"tel","value":"+45 20 30 40 50"},"requested_by":"crm","expires":"1h"}`, &exp)
@@ -357,7 +344,7 @@ func TestDurableEraseSentWhileTheGatewayIsDown(t *testing.T) {
 	waitFile(t, filepath.Join(cfg.ObjectDir(), "recordings", "*", "*", "*", "*.json"), 1, waitLimit)
 	gw.Kill()
 
-	_, js := natsClient(t, srv.URL)
+	_, js := jetstreamtest.Connect(t, srv.URL)
 	ack, err := js.Publish(t.Context(), rights.RequestPrefix+"erase",
 		[]byte(`{"request_id":"e2e-durable-1","subject":{"type":"tel","value":"`+callerNumber+`"},"requested_by":"crm"}`))
 	if err != nil || ack.Stream != rights.Stream {
@@ -402,7 +389,7 @@ func TestEraseDuringARecordedCallOnAnotherGateway(t *testing.T) {
 	// The call's encrypted streams are in the second gateway's spool: it is being recorded.
 	waitFile(t, filepath.Join(second.Config.SpoolDir(), "*.caller.age"), 1, waitLimit)
 
-	nc, _ := natsClient(t, first.NATSURL())
+	nc, _ := jetstreamtest.Connect(t, first.NATSURL())
 	var res rights.EraseResult
 	rpc(t, nc, "erase", `{"request_id":"e2e-live-1","subject":{"type":"tel","value":"`+callerNumber+`"}}`, &res)
 	if res.Status != rights.StatusCompleted || res.LiveRecordingsDiscarded != 1 {

@@ -18,6 +18,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/consent/jetstreamtest"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/sealing"
 	"github.com/consentgw/consentgw/storage/s3/miniotest"
@@ -113,7 +114,7 @@ func TestAnErasedCallerStaysUnreadableInARestoredCopyOfTheBucket(t *testing.T) {
 	}
 	backup := copyBucket(t, m, sealedBucket)
 
-	nc, _ := natsClient(t, gw.NATSURL())
+	nc, _ := jetstreamtest.Connect(t, gw.NATSURL())
 	var erased rights.EraseResult
 	rpc(t, nc, "erase", `{"request_id":"sealed-erase","subject":{"type":"tel","value":"`+callerNumber+`"},"requested_by":"dpo"}`, &erased)
 	if erased.Status != rights.StatusCompleted || erased.RecordingsDeleted != 2 || erased.KeysDestroyed != 1 {

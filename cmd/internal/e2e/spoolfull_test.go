@@ -14,6 +14,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
+	"github.com/consentgw/consentgw/consent/jetstreamtest"
 	"github.com/consentgw/consentgw/consent/sealing"
 	"github.com/consentgw/consentgw/recorder/spool"
 	"github.com/consentgw/consentgw/storage/archive/spooltest"
@@ -137,7 +138,7 @@ func TestFullSpoolTakesCallsUnrecordedWhenConfigured(t *testing.T) {
 	if v := metric(t, gw, `consentgw_recordings_failed_total{reason="spool_full"}`); v != 1 {
 		t.Errorf(`consentgw_recordings_failed_total{reason="spool_full"} = %v, want 1`, v)
 	}
-	_, js := natsClient(t, gw.NATSURL())
+	_, js := jetstreamtest.Connect(t, gw.NATSURL())
 	var ev spool.FailedEvent
 	if err := json.Unmarshal(nextAuditEvent(t, js, audit.KindRecordingFailed, waitLimit).Data, &ev); err != nil ||
 		ev.ID != r.ID || ev.RecordingStatus != consent.RecordingFailed || ev.RecordingReason != consent.ReasonSpoolFull {
@@ -160,7 +161,7 @@ func TestSpoolFillingDuringACallStoresThePartialRecordingOnceSpaceReturns(t *tes
 	waitFile(t, filepath.Join(gw.Config.SpoolDir(), "*.agent.age"), sealing.ChunkBytes+16, waitLimit)
 	filler := spooltest.Fill(t, gw.Config.SpoolDir(), 0)
 
-	_, js := natsClient(t, gw.NATSURL())
+	_, js := jetstreamtest.Connect(t, gw.NATSURL())
 	var ev spool.FailedEvent
 	if err := json.Unmarshal(nextAuditEvent(t, js, audit.KindRecordingFailed, waitLimit).Data, &ev); err != nil ||
 		ev.RecordingStatus != consent.RecordingPartial || ev.RecordingReason != consent.ReasonNoSpace || len(ev.Subjects) == 0 {

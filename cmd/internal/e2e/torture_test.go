@@ -51,11 +51,13 @@ var gatewayTorture = map[string]struct{ udp, tcp int }{
 	"valid/wsinv":      {400, 400}, // sipgo reads no From tag in "tag = 98asjd8" and answers 400 itself
 	"valid/longreq":    {0, 403},
 
-	// Methods the gateway does not serve (sipgo's 405), and a MESSAGE of no dialog.
-	"invalid/cparam01": {405, 405}, "invalid/cparam02": {405, 405}, "invalid/mismatch02": {405, 405},
+	// SIP methods the gateway does not serve (REGISTER: 405 with Allow), methods nobody
+	// knows (501, RFC 3261 §21.5.2), an unknown method whose CSeq says INVITE (400, which
+	// RFC 4475 §3.1.2.18 accepts beside 501), and a MESSAGE of no dialog.
+	"invalid/cparam01": {405, 405}, "invalid/cparam02": {405, 405}, "invalid/mismatch02": {400, 400},
 	"invalid/regaut01": {405, 405}, "invalid/regbadct": {405, 405}, "invalid/regescrt": {405, 405},
-	"invalid/unksm2": {405, 405}, "valid/dblreq": {405, torturetest.Refused}, "valid/esc02": {0, 405},
-	"valid/escnull": {405, 405}, "valid/intmeth": {0, 405}, "valid/mpart01": {481, 481},
+	"invalid/unksm2": {405, 405}, "valid/dblreq": {405, torturetest.Refused}, "valid/esc02": {0, 501},
+	"valid/escnull": {405, 405}, "valid/intmeth": {0, 501}, "valid/mpart01": {481, 481},
 }
 
 // Every RFC 4475 torture message, over UDP and over TCP, gets the response the RFC asks

@@ -20,6 +20,7 @@ import (
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/callctl"
+	"github.com/consentgw/consentgw/consent/jetstreamtest"
 	"github.com/consentgw/consentgw/ivr/split"
 )
 
@@ -80,7 +81,7 @@ func TestCallerWithdrawsConsentDuringTheCall(t *testing.T) {
 				c.Consent.WithdrawDigits = tc.withdraw
 				withShortPrompts(c)
 			})
-			_, js := natsClient(t, gw.NATSURL())
+			_, js := jetstreamtest.Connect(t, gw.NATSURL())
 			keys := map[string]string{"audio": pcmu.stream("caller-440hz", -1), "digit_delay": "300", "withdraw_delay": "2500", "hold": "2500"}
 			for k, v := range tc.keys {
 				keys[k] = v
@@ -141,7 +142,7 @@ func TestPauseLeavesASilentGapOfItsLength(t *testing.T) {
 		routeTo(agent)(c)
 		c.Consent.PauseMax = config.Duration(pauseMax)
 	})
-	nc, js := natsClient(t, gw.NATSURL())
+	nc, js := jetstreamtest.Connect(t, gw.NATSURL())
 	caller := placeGrantedCall(t, gw.Addr(), callerNumber, 9000)
 	captured := nextAuditEvent(t, js, audit.KindConsentCaptured, waitLimit)
 	var r consent.Receipt
@@ -324,7 +325,7 @@ func TestWithdrawOverNATS(t *testing.T) {
 		routeTo(agent)(c)
 		withShortPrompts(c)
 	})
-	nc, js := natsClient(t, gw.NATSURL())
+	nc, js := jetstreamtest.Connect(t, gw.NATSURL())
 	caller := placeGrantedCall(t, gw.Addr(), callerNumber, 5000)
 	captured := nextAuditEvent(t, js, audit.KindConsentCaptured, waitLimit)
 	var r consent.Receipt

@@ -9,6 +9,7 @@ import (
 
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/metrics"
+	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/sip/b2bua"
 )
 
@@ -38,7 +39,7 @@ func unavailable(cfg *config.Config, spoolFull func() bool) func() string {
 	}
 	return func() string {
 		if spoolFull() {
-			return "spool_full"
+			return consent.ReasonSpoolFull // the receipt's word for it too
 		}
 		return ""
 	}

@@ -138,7 +138,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	}
 	if g.bus, err = bus.Open(bus.Options{
 		URL: cfg.NATS.URL, Listen: cfg.NATS.Listen, StoreDir: cfg.DataDir + "/nats",
-		Name: cfg.NodeName, Logger: log, Auth: natsAuth(cfg.NATS),
+		Name: cfg.NodeName, Logger: log, Auth: cfg.NATS.Auth(),
 		Streams: bus.StreamSettings{EventsMaxAge: cfg.NATS.EventsMaxAge.Std(), Replicas: cfg.NATS.Replicas},
 		Users:   cfg.NATS.Authorization.Users(),
 	}); err != nil {
@@ -180,21 +180,11 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 			}
 			return float64(sipServer.ActiveCalls())
 		},
-		PortsInUse:    func() float64 { return float64(g.PortsInUse()) },
-		MediaRejected: g.mediaRejected,
-		SpoolBytes: func() float64 {
-			if g.archive == nil {
-				return 0
-			}
-			return float64(g.archive.SpoolBytes())
-		},
-		ArchivePending: func() float64 {
-			if g.archive == nil {
-				return 0
-			}
-			return float64(g.archive.Pending())
-		},
-		SpoolRoom: g.spoolGauge(func(a *archive.Archiver) float64 { return float64(a.Room()) }),
+		PortsInUse:     func() float64 { return float64(g.PortsInUse()) },
+		MediaRejected:  g.mediaRejected,
+		SpoolBytes:     g.spoolGauge(func(a *archive.Archiver) float64 { return float64(a.SpoolBytes()) }),
+		ArchivePending: g.spoolGauge(func(a *archive.Archiver) float64 { return float64(a.Pending()) }),
+		SpoolRoom:      g.spoolGauge(func(a *archive.Archiver) float64 { return float64(a.Room()) }),
 		SpoolFull: g.spoolGauge(func(a *archive.Archiver) float64 {
 			if a.Full() {
 				return 1

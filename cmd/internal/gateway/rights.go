@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/consentgw/consentgw/cmd/internal/bus"
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/subject"
@@ -71,11 +70,4 @@ func requestVerifier(entries []string) (rights.Verifier, error) {
 		keys = append(keys, k)
 	}
 	return rights.NewVerifier(keys)
-}
-
-func natsAuth(c config.NATS) bus.Auth {
-	return bus.Auth{
-		CredentialsFile: c.Credentials, NKeySeedFile: c.NKeySeedFile, User: c.User, Password: c.Password,
-		TLS: bus.TLS{CA: c.TLS.CA, Cert: c.TLS.Cert, Key: c.TLS.Key},
-	}
 }

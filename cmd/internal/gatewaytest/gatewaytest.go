@@ -23,6 +23,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gateway"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/sip/proctest"
 	"github.com/consentgw/consentgw/sip/testports"
 )
 
@@ -39,7 +40,7 @@ type Gateway struct {
 	// Archived receives the kind of every stored object job ("receipt", "recording").
 	Archived      chan string
 	archiveErrors atomic.Int64
-	logs          *syncBuffer
+	logs          *proctest.Output
 }
 
 // Config is the configuration of a test gateway: a temp data dir, reserved loopback
@@ -103,7 +104,7 @@ func Start(t testing.TB, adjust func(*config.Config)) *Gateway {
 
 func start(t testing.TB, adjust func(*config.Config)) (*Gateway, error) {
 	cfg := Config(t, adjust)
-	g := &Gateway{Config: cfg, SIPPort: SIPPort(cfg), Archived: make(chan string, 256), logs: &syncBuffer{}}
+	g := &Gateway{Config: cfg, SIPPort: SIPPort(cfg), Archived: make(chan string, 256), logs: &proctest.Output{}}
 	tw := &testWriter{t: t}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(g.logs, tw), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	gw, err := gateway.Start(cfg, log, gateway.WithArchiveHook(func(kind string, err error) {
@@ -240,21 +241,4 @@ func (w *testWriter) close() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.done = true
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

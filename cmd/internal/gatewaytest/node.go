@@ -2,7 +2,6 @@ package gatewaytest
 
 import (
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -18,22 +17,11 @@ func StartNode(t testing.TB, file string, env []string) *Process {
 	if testing.Short() {
 		t.Skip("-short: this test builds and runs the consentgw binary")
 	}
-	environ := append(os.Environ(), env...)
-	cfg, err := config.Load(file, environ)
+	cfg, err := config.Load(file, append(os.Environ(), env...))
 	if err != nil {
 		t.Fatalf("node configuration: %v", err)
 	}
-	p := &Process{
-		Config:  cfg,
-		SIPPort: SIPPort(cfg),
-		bin:     buildBinary(t),
-		cfgFile: file,
-		logFile: filepath.Join(t.TempDir(), "consentgw.log"),
-		env:     env,
-	}
-	t.Cleanup(p.Kill)
-	p.Start(t)
-	return p
+	return startProcess(t, cfg, file, env)
 }
 
 // Binary is the consentgw binary the processes run, built once per test binary, for
@@ -43,10 +31,10 @@ func Binary(t testing.TB) string { return buildBinary(t) }
 // Signal sends sig to the running process.
 func (p *Process) Signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
-	if p.cmd == nil || p.cmd.Process == nil {
+	if p.proc == nil {
 		t.Fatal("consentgw is not running")
 	}
-	if err := p.cmd.Process.Signal(sig); err != nil {
+	if err := p.proc.Signal(sig); err != nil {
 		t.Fatalf("signalling consentgw: %v", err)
 	}
 }
@@ -55,12 +43,13 @@ func (p *Process) Signal(t testing.TB, sig syscall.Signal) {
 func (p *Process) WaitExit(t testing.TB, timeout time.Duration) int {
 	t.Helper()
 	select {
-	case <-p.exited:
+	case <-p.proc.Done():
 	case <-time.After(timeout):
 		t.Fatalf("consentgw still running after %v:\n%s", timeout, p.Logs())
 	}
-	p.cmd = nil
-	return p.state.ExitCode()
+	code := p.proc.ExitCode()
+	p.proc = nil
+	return code
 }
 
 // Stop ends the process with SIGTERM, as an operator's stop does (calls get a BYE,
@@ -74,14 +63,4 @@ func (p *Process) Stop(t testing.TB) {
 }
 
 // Running reports whether the process was started and has not exited.
-func (p *Process) Running() bool {
-	if p.cmd == nil {
-		return false
-	}
-	select {
-	case <-p.exited:
-		return false
-	default:
-		return true
-	}
-}
+func (p *Process) Running() bool { return p.proc != nil && !p.proc.Exited() }

@@ -1,14 +1,13 @@
 package gatewaytest
 
 import (
-	"context"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
+	"github.com/consentgw/consentgw/sip/proctest"
 )
 
 // Process is a gateway running as its own OS process, for tests that kill it (SIGKILL
@@ -26,10 +26,8 @@ type Process struct {
 	bin     string
 	cfgFile string
 	logFile string
-	env     []string // added to the test's environment: per-node overrides
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	state   *os.ProcessState // of the last run, once exited is closed
+	env     []string       // added to the test's environment: per-node overrides
+	proc    *proctest.Proc // the running process; nil once killed or waited for
 }
 
 // binary builds the gateway once per test binary.
@@ -74,20 +72,28 @@ func StartProcess(t testing.TB, cfg *config.Config) *Process {
 	if testing.Short() {
 		t.Skip("-short: this test builds and runs the consentgw binary")
 	}
-	dir := t.TempDir()
 	body, err := yaml.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	file := filepath.Join(t.TempDir(), "consentgw.yaml")
+	if err := os.WriteFile(file, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startProcess(t, cfg, file, nil)
+}
+
+// startProcess runs the gateway on file, cfg being what it holds, with env added to the
+// test's environment, until the test ends.
+func startProcess(t testing.TB, cfg *config.Config, file string, env []string) *Process {
+	t.Helper()
 	p := &Process{
 		Config:  cfg,
 		SIPPort: SIPPort(cfg),
 		bin:     buildBinary(t),
-		cfgFile: filepath.Join(dir, "consentgw.yaml"),
-		logFile: filepath.Join(dir, "consentgw.log"),
-	}
-	if err := os.WriteFile(p.cfgFile, body, 0o600); err != nil {
-		t.Fatal(err)
+		cfgFile: file,
+		logFile: filepath.Join(t.TempDir(), "consentgw.log"),
+		env:     env,
 	}
 	t.Cleanup(p.Kill)
 	p.Start(t)
@@ -102,47 +108,36 @@ func (p *Process) Start(t testing.TB) {
 		t.Fatal(err)
 	}
 	defer log.Close()
-	p.cmd = exec.Command(p.bin, "serve", "-c", p.cfgFile)
-	p.cmd.Env = append(os.Environ(), p.env...)
-	p.cmd.Stdout, p.cmd.Stderr = log, log
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
+	cmd := exec.Command(p.bin, "serve", "-c", p.cfgFile)
+	cmd.Env = append(os.Environ(), p.env...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if p.proc, err = proctest.Start(cmd); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
-	p.exited = exited
-	go func(cmd *exec.Cmd) { cmd.Wait(); p.state = cmd.ProcessState; close(exited) }(p.cmd)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	url := "http://" + p.Config.HTTP.Listen + "/readyz"
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if res, err := http.Get(url); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
+	err = p.proc.WaitReady(60*time.Second, 20*time.Millisecond, func() bool {
+		res, err := http.Get(url)
+		if err != nil {
+			return false
 		}
-		select {
-		case <-exited:
-			t.Fatalf("consentgw exited at start:\n%s", p.Logs())
-		case <-ctx.Done():
-			t.Fatalf("consentgw not ready after 60s:\n%s", p.Logs())
-		case <-tick.C:
-		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	switch {
+	case errors.Is(err, proctest.ErrExited):
+		t.Fatalf("consentgw exited at start:\n%s", p.Logs())
+	case err != nil:
+		t.Fatalf("consentgw %v:\n%s", err, p.Logs())
 	}
 }
 
 // Kill ends the process with SIGKILL, as a crash or an OOM kill would, and waits for it.
 func (p *Process) Kill() {
-	if p.cmd == nil || p.cmd.Process == nil {
+	if p.proc == nil {
 		return
 	}
-	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.exited
-	p.cmd = nil
+	p.proc.Kill()
+	p.proc = nil
 }
 
 // Addr is the gateway's SIP address.

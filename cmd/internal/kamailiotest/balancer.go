@@ -13,7 +13,7 @@ import (
 )
 
 // BalancerConfig is the dispatcher configuration this harness runs, the one
-// testdata/cluster/up.sh runs for a newcomer.
+// testdata/cluster/cluster.sh runs for a newcomer.
 const BalancerConfig = "testdata/cluster/kamailio.cfg"
 
 // Balancer is Kamailio with the dispatcher module in front of several gateways: new
@@ -28,7 +28,7 @@ type Balancer struct {
 func StartBalancer(t testing.TB, nodes []string) *Balancer {
 	t.Helper()
 	Require(t)
-	p := &Proxy{ip: "127.0.0.1", port: testports.Port(t, testports.UDP), log: &syncBuffer{}, done: make(chan struct{})}
+	p := &Proxy{ip: "127.0.0.1", port: testports.Port(t, testports.UDP)}
 	dir := t.TempDir()
 	list := filepath.Join(dir, "dispatcher.list")
 	var b strings.Builder

@@ -15,12 +15,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"text/template"
 	"time"
 
+	"github.com/consentgw/consentgw/sip/proctest"
 	"github.com/consentgw/consentgw/sip/testports"
 )
 
@@ -47,9 +46,8 @@ type Options struct {
 type Proxy struct {
 	ip   string
 	port int
-	cmd  *exec.Cmd
-	log  *syncBuffer
-	done chan struct{}
+	proc *proctest.Proc
+	log  proctest.Output
 }
 
 // Require fails the test when kamailio is missing. It skips only under -short (the fast
@@ -72,7 +70,7 @@ func Require(t testing.TB) {
 func Start(t testing.TB, opts Options) *Proxy {
 	t.Helper()
 	Require(t)
-	p := &Proxy{ip: "127.0.0.1", port: testports.Port(t, testports.UDP), log: &syncBuffer{}, done: make(chan struct{})}
+	p := &Proxy{ip: "127.0.0.1", port: testports.Port(t, testports.UDP)}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "kamailio.cfg")
 	if err := writeConfig(cfg, p, opts); err != nil {
@@ -87,15 +85,15 @@ func (p *Proxy) run(t testing.TB, dir, cfg, what string, args ...string) {
 	t.Helper()
 	// -DD: stay in the foreground (children are still forked); -E: log to stderr;
 	// -Y and -w keep the runtime files in the test's directory.
-	p.cmd = exec.Command("kamailio", append([]string{"-DD", "-E", "-f", cfg, "-w", dir, "-Y", dir, "-m", "64", "-M", "8"}, args...)...)
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	// Its own process group: Kamailio forks its workers, and the cleanup kills the group.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting kamailio: %v", err)
+	cmd := exec.Command("kamailio", append([]string{"-DD", "-E", "-f", cfg, "-w", dir, "-Y", dir, "-m", "64", "-M", "8"}, args...)...)
+	cmd.Stdout, cmd.Stderr = &p.log, &p.log
+	// Its own process group (proctest): Kamailio forks its workers, and the cleanup
+	// stops the group.
+	var err error
+	if p.proc, err = proctest.Start(cmd); err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("kamailio (pid %d) on %s %s", p.cmd.Process.Pid, p.Addr(), what)
-	go func() { p.cmd.Wait(); close(p.done) }()
+	t.Logf("kamailio (pid %d) on %s %s", p.proc.Pid(), p.Addr(), what)
 	t.Cleanup(func() { p.stop(t) })
 	if err := p.probe(); err != nil {
 		t.Fatalf("kamailio not ready: %v\n%s", err, p.Log())
@@ -149,10 +147,8 @@ func (p *Proxy) probe() error {
 	deadline := time.Now().Add(readyTimeout)
 	buf := make([]byte, 4096)
 	for time.Now().Before(deadline) {
-		select {
-		case <-p.done:
+		if p.proc.Exited() {
 			return fmt.Errorf("kamailio exited")
-		default:
 		}
 		if _, err := conn.WriteTo([]byte(msg), to); err != nil {
 			return fmt.Errorf("sending OPTIONS: %w", err)
@@ -166,16 +162,10 @@ func (p *Proxy) probe() error {
 	return fmt.Errorf("no 200 to OPTIONS within %v", readyTimeout)
 }
 
-// stop ends Kamailio and all its children: SIGTERM to the group, SIGKILL after a grace.
+// stop ends Kamailio and all its children: SIGTERM to the group, SIGKILL after a grace
+// (to the group anyway: the main process may be gone while a child lingers).
 func (p *Proxy) stop(t testing.TB) {
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(stopGrace):
-	}
-	// The main process may be gone while a child lingers: the group gets a SIGKILL anyway.
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.done
+	p.proc.Stop(stopGrace)
 	if t.Failed() {
 		t.Logf("kamailio log:\n%s", p.Log())
 	}
@@ -191,21 +181,4 @@ func (p *Proxy) Log() string { return p.log.String() }
 // Requests counts the requests of method the proxy received.
 func (p *Proxy) Requests(method string) int {
 	return strings.Count(p.Log(), "proxy: request "+method+" ")
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

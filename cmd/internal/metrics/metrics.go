@@ -71,7 +71,7 @@ func New(node string, g Gauges) *Metrics {
 			Name: "consentgw_call_control_total", Help: "Recordings withdrawn, paused, resumed or auto-resumed during calls.",
 		}, []string{"action"}),
 		sipRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, challenged, auth_failed, auth_blocked, rate_limited, max_calls, malformed, oversized, too_many_connections, slow_message, bad_request, panic, spool_full).",
+			Name: "consentgw_sip_rejected_total", Help: "SIP requests refused before they became calls, by reason (untrusted, challenged, auth_failed, auth_blocked, rate_limited, max_calls, malformed, oversized, too_many_connections, slow_message, bad_request, panic, draining, spool_full).",
 		}, []string{"reason"}),
 		invitesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "consentgw_invites_refused_total", Help: "INVITEs answered with an error after admission (an offer the gateway cannot take, no media port, no route), by SIP status.",
@@ -139,7 +139,8 @@ func (m *Metrics) Archived(kind string, err error) {
 func (m *Metrics) CallControl(action string) { m.callControl.WithLabelValues(action).Inc() }
 
 // SIPRejected counts a SIP request refused at the edge; reason is one of the b2bua.Reject…
-// constants, never anything taken from the request.
+// constants or an Admission.Unavailable reason (spool_full), never anything taken from
+// the request.
 func (m *Metrics) SIPRejected(reason string) { m.sipRejected.WithLabelValues(reason).Inc() }
 
 // InviteRefused counts an INVITE answered with an error after admission, by status.

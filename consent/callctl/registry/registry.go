@@ -143,26 +143,39 @@ func (r *Registry) kick() {
 
 // Holders lists the nodes that hold a call of the subject now, each once.
 func (r *Registry) Holders(ctx context.Context, subjectKey string) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, listTimeout)
-	defer cancel()
-	lister, err := r.kv.ListKeysFiltered(ctx, subjectPrefix(subjectKey)+">")
+	keys, err := r.listKeys(ctx, subjectPrefix(subjectKey)+">")
 	if err != nil {
 		return nil, fmt.Errorf("registry: listing the subject's calls: %w", err)
 	}
 	var nodes []string
 	seen := map[string]bool{}
-	for key := range lister.Keys() {
+	for _, key := range keys {
 		node, _, ok := strings.Cut(strings.TrimPrefix(key, subjectPrefix(subjectKey)), ".")
 		if ok && !seen[node] {
 			seen[node] = true
 			nodes = append(nodes, node)
 		}
 	}
+	return nodes, nil
+}
+
+// listKeys lists the keys that match filter, within listTimeout.
+func (r *Registry) listKeys(ctx context.Context, filter string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, listTimeout)
+	defer cancel()
+	lister, err := r.kv.ListKeysFiltered(ctx, filter)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for key := range lister.Keys() {
+		keys = append(keys, key)
+	}
 	// The lister ends early, without an error, when ctx does.
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("registry: listing the subject's calls: %w", err)
+		return nil, err
 	}
-	return nodes, nil
+	return keys, nil
 }
 
 // Forget has the entries an earlier run of this node left (it died holding calls)
@@ -177,21 +190,16 @@ func (r *Registry) Forget() {
 
 // forgetEarlier queues the deletes of Forget; false if the listing failed.
 func (r *Registry) forgetEarlier(ctx context.Context) bool {
-	ctx, cancel := context.WithTimeout(ctx, listTimeout)
-	defer cancel()
-	lister, err := r.kv.ListKeysFiltered(ctx, "subject.*."+r.o.Node+".*")
+	keys, err := r.listKeys(ctx, "subject.*."+r.o.Node+".*")
 	if err != nil {
 		return false
 	}
 	stale := map[string][]string{}
-	for key := range lister.Keys() {
+	for _, key := range keys {
 		parts := strings.Split(key, ".") // subject, key, node, id
 		if len(parts) == 4 {
 			stale[parts[3]] = append(stale[parts[3]], parts[1])
 		}
-	}
-	if ctx.Err() != nil {
-		return false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -18,15 +18,8 @@ var ErrSettingDiffers = errors.New("differs from another node's")
 func (r *Registry) CheckSame(ctx context.Context, name, value string) error {
 	ctx, cancel := context.WithTimeout(ctx, listTimeout)
 	defer cancel()
-	lister, err := r.kv.ListKeysFiltered(ctx, "node.*."+name)
+	keys, err := r.listKeys(ctx, "node.*."+name)
 	if err != nil {
-		return fmt.Errorf("registry: reading the other nodes' %s: %w", name, err)
-	}
-	var keys []string
-	for k := range lister.Keys() {
-		keys = append(keys, k)
-	}
-	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("registry: reading the other nodes' %s: %w", name, err)
 	}
 	for _, k := range keys {

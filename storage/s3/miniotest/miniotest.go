@@ -4,12 +4,10 @@
 package miniotest
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -18,10 +16,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/consentgw/consentgw/sip/proctest"
 	"github.com/consentgw/consentgw/sip/testports"
 )
 
@@ -32,7 +30,7 @@ const InstallCommand = "GOBIN=$HOME/.cache/consentgw/bin go install github.com/m
 const EnvBinary = "MINIO_BINARY"
 
 const (
-	// readyTimeout bounds the wait for readiness (waitReady); MinIO usually
+	// readyTimeout bounds the wait for readiness (awaitReady); MinIO usually
 	// answers within a couple of seconds, more on a loaded CI machine.
 	readyTimeout = 60 * time.Second
 	pollInterval = 50 * time.Millisecond
@@ -55,12 +53,7 @@ type Server struct {
 	tlsConfig *tls.Config
 
 	mu   sync.Mutex
-	proc *process // nil while stopped
-}
-
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed once the process has been reaped
+	proc *proctest.Proc // nil while stopped
 }
 
 type config struct {
@@ -125,12 +118,9 @@ func (s *Server) Stop() {
 	p := s.proc
 	s.proc = nil
 	s.mu.Unlock()
-	if p == nil {
-		return
+	if p != nil {
+		p.Kill()
 	}
-	// The negative pid signals the whole group MinIO runs in.
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.done
 }
 
 // Restart stops the server if it runs and starts it again on the same
@@ -147,7 +137,7 @@ func (s *Server) start(t testing.TB) {
 }
 
 // launch starts the process.
-func (s *Server) launch(t testing.TB) *process {
+func (s *Server) launch(t testing.TB) *proctest.Proc {
 	t.Helper()
 	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -163,17 +153,10 @@ func (s *Server) launch(t testing.TB) *process {
 		"--certs-dir", s.certsDir}, drives...)...)
 	cmd.Env = s.env
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// Own process group, so Stop reaches any children; SIGKILL if the
-	// test binary dies first, so no server outlives a crashed run.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", s.bin, err)
+	p, err := proctest.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		close(p.done)
-	}()
 	s.mu.Lock()
 	s.proc = p
 	s.mu.Unlock()
@@ -181,38 +164,23 @@ func (s *Server) launch(t testing.TB) *process {
 }
 
 // awaitReady fails the test unless the launched process gets ready.
-func (s *Server) awaitReady(t testing.TB, p *process) {
+//
+// It is ready once it serves S3. /minio/health/live answers 200 as soon as the HTTP
+// server runs, before the object layer, IAM and bucket metadata are up (S3 calls then
+// fail with "Server not initialized yet"), so /minio/health/cluster must answer 200 as
+// well.
+func (s *Server) awaitReady(t testing.TB, p *proctest.Proc) {
 	t.Helper()
-	if err := s.waitReady(p); err != nil {
-		s.Stop()
-		t.Fatalf("MinIO on %s: %v\n%s", s.Endpoint, err, s.logTail())
-	}
-}
-
-// waitReady polls until the server serves S3, the process exits, or
-// readyTimeout passes. /minio/health/live answers 200 as soon as the HTTP
-// server runs, before the object layer, IAM and bucket metadata are up
-// (S3 calls then fail with "Server not initialized yet"), so
-// /minio/health/cluster must answer 200 as well.
-func (s *Server) waitReady(p *process) error {
 	client := &http.Client{Timeout: 2 * time.Second, Transport: s.Transport()}
 	defer client.CloseIdleConnections()
 	base := s.scheme() + "://" + s.Endpoint + "/minio/health/"
-	deadline := time.NewTimer(readyTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
-	for {
-		if isOK(client, base+"live") && isOK(client, base+"cluster") {
-			return nil
-		}
-		select {
-		case <-p.done:
-			return errors.New("exited before it was ready")
-		case <-deadline.C:
-			return errors.New("not ready within " + readyTimeout.String())
-		case <-tick.C:
-		}
+	err := p.WaitReady(readyTimeout, pollInterval, func() bool {
+		return isOK(client, base+"live") && isOK(client, base+"cluster")
+	})
+	if err != nil {
+		s.Stop()
+		log, _ := os.ReadFile(s.logPath)
+		t.Fatalf("MinIO on %s: %v\n%s", s.Endpoint, err, proctest.Tail(string(log)))
 	}
 }
 
@@ -243,44 +211,10 @@ func (s *Server) scheme() string {
 	return "http"
 }
 
-func (s *Server) logTail() string {
-	b, _ := os.ReadFile(s.logPath)
-	const max = 4000
-	if len(b) > max {
-		b = b[len(b)-max:]
-	}
-	return string(bytes.TrimSpace(b))
-}
-
 // findBinary looks where the project's setup installs MinIO, then PATH.
 func findBinary(t testing.TB) string {
 	t.Helper()
-	if p := os.Getenv(EnvBinary); p != "" {
-		if !isExecutable(p) {
-			t.Fatalf("%s=%s is not an executable file", EnvBinary, p)
-		}
-		return p
-	}
-	candidates := []string{"/root/.cache/consentgw/bin/minio"}
-	if home, err := os.UserHomeDir(); err == nil {
-		candidates = append(candidates, filepath.Join(home, ".cache", "consentgw", "bin", "minio"))
-	}
-	for _, p := range candidates {
-		if isExecutable(p) {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("minio"); err == nil {
-		return p
-	}
-	t.Fatalf("no MinIO server binary (looked at $%s, %s, and PATH); install it with:\n  %s",
-		EnvBinary, strings.Join(candidates, ", "), InstallCommand)
-	return ""
-}
-
-func isExecutable(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+	return proctest.FindBinary(t, "minio", EnvBinary, InstallCommand)
 }
 
 // minioEnv is the test's environment without any MINIO_* settings of the

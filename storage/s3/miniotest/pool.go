@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/consentgw/consentgw/sip/proctest"
 )
 
 // Pool is MinIO in distributed mode: several server processes on loopback ports, each
@@ -63,7 +65,7 @@ func StartPool(t testing.TB, processes, drives int) *Pool {
 	}
 	// Every process is launched before any is awaited: the erasure set forms once they
 	// all answer each other.
-	procs := make([]*process, len(p.Servers))
+	procs := make([]*proctest.Proc, len(p.Servers))
 	for i, s := range p.Servers {
 		procs[i] = s.launch(t)
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/consentgw/consentgw/sip/proctest"
 )
 
 // Cluster is a JetStream cluster of nats-server processes on loopback ports, each with its
@@ -52,12 +54,12 @@ func StartCluster(t testing.TB, n int) *Cluster {
 	c.URL = strings.Join(urls, ",")
 	// All are launched before any is awaited: JetStream answers once a majority of the
 	// cluster has elected its meta leader.
-	done := make([]chan struct{}, n)
+	procs := make([]*proctest.Proc, n)
 	for i, s := range c.Servers {
-		done[i] = s.launch(t)
+		procs[i] = s.launch(t)
 	}
 	for i, s := range c.Servers {
-		s.awaitReady(t, done[i])
+		s.awaitReady(t, procs[i])
 	}
 	return c
 }

@@ -6,13 +6,11 @@ package natstest
 
 import (
 	"context"
-	"errors"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -21,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/consentgw/consentgw/sip/proctest"
 	"github.com/consentgw/consentgw/sip/testports"
 )
 
@@ -45,8 +44,7 @@ type Server struct {
 	config                       string // -c FILE, when set
 
 	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
+	proc *proctest.Proc // nil while stopped
 }
 
 // Option changes how Start runs the server.
@@ -84,14 +82,12 @@ func Start(t testing.TB, opts ...Option) *Server {
 // Stop kills the server and waits until it is gone; its store stays for Restart.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd = nil
+	proc := s.proc
+	s.proc = nil
 	s.mu.Unlock()
-	if cmd == nil {
-		return
+	if proc != nil {
+		proc.Kill()
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	<-done
 }
 
 // Pause freezes the server (SIGSTOP): its connections stay open and take what clients
@@ -105,12 +101,12 @@ func (s *Server) Resume(t testing.TB) { s.signal(t, syscall.SIGCONT) }
 func (s *Server) signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
 	s.mu.Lock()
-	cmd := s.cmd
+	proc := s.proc
 	s.mu.Unlock()
-	if cmd == nil {
+	if proc == nil {
 		t.Fatalf("nats-server on %s is not running", s.addr)
 	}
-	if err := syscall.Kill(-cmd.Process.Pid, sig); err != nil {
+	if err := proc.Signal(sig); err != nil {
 		t.Fatalf("signalling nats-server: %v", err)
 	}
 }
@@ -145,8 +141,8 @@ func (s *Server) start(t testing.TB) {
 	s.awaitReady(t, s.launch(t))
 }
 
-// launch starts the process; done is closed when it exits.
-func (s *Server) launch(t testing.TB) (done chan struct{}) {
+// launch starts the process.
+func (s *Server) launch(t testing.TB) *proctest.Proc {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(s.addr)
 	args := []string{"-a", host, "-p", port, "-js", "-sd", s.storeDir, "-l", s.logPath}
@@ -156,49 +152,24 @@ func (s *Server) launch(t testing.TB) (done chan struct{}) {
 	case s.User != "":
 		args = append(args, "--user", s.User, "--pass", s.Pass)
 	}
-	cmd := exec.Command(s.bin, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", s.bin, err)
+	proc, err := proctest.Start(exec.Command(s.bin, args...))
+	if err != nil {
+		t.Fatal(err)
 	}
-	done = make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
 	s.mu.Lock()
-	s.cmd, s.done = cmd, done
+	s.proc = proc
 	s.mu.Unlock()
-	return done
+	return proc
 }
 
 // awaitReady fails the test unless the launched server gets ready.
-func (s *Server) awaitReady(t testing.TB, done chan struct{}) {
+// It is ready once a client can connect and JetStream answers.
+func (s *Server) awaitReady(t testing.TB, proc *proctest.Proc) {
 	t.Helper()
-	if err := s.waitReady(done); err != nil {
+	if err := proc.WaitReady(readyTimeout, pollInterval, s.ready); err != nil {
 		s.Stop()
 		log, _ := os.ReadFile(s.logPath)
-		t.Fatalf("nats-server on %s: %v\n%s", s.addr, err, tail(string(log)))
-	}
-}
-
-// waitReady polls until a client can connect and JetStream answers.
-func (s *Server) waitReady(done <-chan struct{}) error {
-	deadline := time.NewTimer(readyTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
-	for {
-		if s.ready() {
-			return nil
-		}
-		select {
-		case <-done:
-			return errors.New("exited before it was ready")
-		case <-deadline.C:
-			return errors.New("not ready within " + readyTimeout.String())
-		case <-tick.C:
-		}
+		t.Fatalf("nats-server on %s: %v\n%s", s.addr, err, proctest.Tail(string(log)))
 	}
 }
 
@@ -220,32 +191,7 @@ func (s *Server) ready() bool {
 
 func findBinary(t testing.TB) string {
 	t.Helper()
-	if p := os.Getenv(EnvBinary); p != "" {
-		if !isExecutable(p) {
-			t.Fatalf("%s=%s is not an executable file", EnvBinary, p)
-		}
-		return p
-	}
-	candidates := []string{"/root/.cache/consentgw/bin/nats-server"}
-	if home, err := os.UserHomeDir(); err == nil {
-		candidates = append(candidates, filepath.Join(home, ".cache", "consentgw", "bin", "nats-server"))
-	}
-	for _, p := range candidates {
-		if isExecutable(p) {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("nats-server"); err == nil {
-		return p
-	}
-	t.Fatalf("no nats-server binary (looked at $%s, %s, and PATH); install it with:\n  %s",
-		EnvBinary, strings.Join(candidates, ", "), InstallCommand)
-	return ""
-}
-
-func isExecutable(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+	return proctest.FindBinary(t, "nats-server", EnvBinary, InstallCommand)
 }
 
 // freeAddr reserves a loopback port for nats-server until the test ends
@@ -253,12 +199,4 @@ func isExecutable(p string) bool {
 func freeAddr(t testing.TB) string {
 	t.Helper()
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(testports.Port(t, testports.TCP)))
-}
-
-func tail(s string) string {
-	const max = 4000
-	if len(s) > max {
-		s = s[len(s)-max:]
-	}
-	return strings.TrimSpace(s)
 }
