@@ -67,6 +67,10 @@ type Receipt struct {
 	// names the call in logs and events. Trunks build Call-IDs from the caller's number,
 	// so the raw SIPCallID stays in the receipt object alone, which an erase removes.
 	SIPCallIDKey string `json:"sip_call_id_key,omitempty"`
+	// SIPCallIDSealed is SIPCallID encrypted to the caller's key (an ASCII-armored age
+	// file), in place of SIPCallID, when recordings are sealed: erasing the caller leaves
+	// it unreadable in every copy of the receipt.
+	SIPCallIDSealed string `json:"sip_call_id_sealed,omitempty"`
 }
 
 // receiptWire fixes the encoding of times and lists independently of the
@@ -91,14 +95,21 @@ type receiptWire struct {
 	Mode   Mode       `json:"mode"`
 	Policy PolicyInfo `json:"policy"`
 	// Omitted unless the consent was withdrawn.
-	WithdrawnAt  string `json:"withdrawn_at,omitempty"`
-	WithdrawnVia string `json:"withdrawn_via,omitempty"`
-	SIPCallIDKey string `json:"sip_call_id_key,omitempty"`
+	WithdrawnAt     string `json:"withdrawn_at,omitempty"`
+	WithdrawnVia    string `json:"withdrawn_via,omitempty"`
+	SIPCallIDKey    string `json:"sip_call_id_key,omitempty"`
+	SIPCallIDSealed string `json:"sip_call_id_sealed,omitempty"`
 }
 
 // MarshalJSON writes the SPEC §5 form: times in UTC whatever their location,
 // and an empty subject list as [] rather than null.
-func (r Receipt) MarshalJSON() ([]byte, error) { return r.marshal(&r.SIPCallID) }
+// A receipt whose Call-ID is sealed has no sip_call_id.
+func (r Receipt) MarshalJSON() ([]byte, error) {
+	if r.SIPCallIDSealed != "" {
+		return r.marshal(nil, r.SIPCallIDSealed)
+	}
+	return r.marshal(&r.SIPCallID, "")
+}
 
 // AuditView is the receipt as events carry it (consent.captured, consent.withdrawn): the
 // same JSON without sip_call_id, since the audit trail outlives any erase.
@@ -106,9 +117,9 @@ func (r Receipt) AuditView() json.Marshaler { return auditReceipt(r) }
 
 type auditReceipt Receipt
 
-func (a auditReceipt) MarshalJSON() ([]byte, error) { return Receipt(a).marshal(nil) }
+func (a auditReceipt) MarshalJSON() ([]byte, error) { return Receipt(a).marshal(nil, "") }
 
-func (r Receipt) marshal(callID *string) ([]byte, error) {
+func (r Receipt) marshal(callID *string, sealed string) ([]byte, error) {
 	subjects := r.Subjects
 	if subjects == nil {
 		subjects = []SubjectRef{}
@@ -140,6 +151,8 @@ func (r Receipt) marshal(callID *string) ([]byte, error) {
 		WithdrawnAt:  withdrawn,
 		WithdrawnVia: r.WithdrawnVia,
 		SIPCallIDKey: r.SIPCallIDKey,
+		// The audit trail never carries the Call-ID, sealed or not.
+		SIPCallIDSealed: sealed,
 	})
 }
 

@@ -65,4 +65,8 @@ const (
 	ReasonUnrepairable = "unrepairable"
 	// ReasonNotConnected: the agent never answered; nothing was recorded.
 	ReasonNotConnected = "not_connected"
+	// ReasonKeysUnavailable: the parties' encryption keys could not be fetched or made
+	// (the key store was away) when the recording was to start. Nothing is recorded
+	// unencrypted.
+	ReasonKeysUnavailable = "keys_unavailable"
 )

@@ -8,7 +8,6 @@ package recorder
 import (
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -39,10 +38,24 @@ type Codec interface {
 	String() string
 }
 
+// Sink is where a recording's frames go: a stereo spool WAV (wavfile.Writer, made from
+// Options.Path) or the parties' encrypted streams (recorder/sealed). The recorder
+// serialises its calls.
+type Sink interface {
+	WriteFrame(left, right []int16) error
+	Frames() int64
+	// Close flushes and syncs what was written; Abort removes it.
+	Close() error
+	Abort() error
+}
+
 // Options configures one recording.
 type Options struct {
-	Path   string // spool file to create; must not exist
-	Codec  Codec  // the call's codec
+	Path string // spool WAV to create; must not exist
+	// Sink, if set, takes the frames instead of a WAV at Path; Path is then only the
+	// recording's name in the log.
+	Sink   Sink
+	Codec  Codec // the call's codec
 	Logger *slog.Logger
 	Now    func() time.Time // nil = time.Now
 	// Scheduler advances the recording; nil = a private one for this recording alone,
@@ -71,8 +84,9 @@ type Result struct {
 	Path     string
 	Frames   int64 // stereo sample frames
 	Duration time.Duration
-	SHA256   string // lowercase hex of the final file
-	Dropped  int64  // packets lost to a full queue, oversize or arriving too late
+	SHA256   string // lowercase hex of the final WAV; "" for a Sink's
+
+	Dropped int64 // packets lost to a full queue, oversize or arriving too late
 }
 
 // Recorder records one call. Write may be called from any goroutine; Stop and
@@ -90,6 +104,7 @@ type Recorder struct {
 	sched   *Scheduler
 	worker  *schedWorker
 	private bool // sched belongs to this recording
+	wav     bool // w is the WAV at path, which Stop sums
 
 	stopped atomic.Bool  // set first by Stop/Discard; Write checks it
 	paused  atomic.Bool  // Write drops audio; the timeline goes on in silence
@@ -101,7 +116,7 @@ type Recorder struct {
 	// work is held by whoever advances the recording: the scheduler's tick, or Stop.
 	work     sync.Mutex
 	finished bool
-	w        *wavfile.Writer
+	w        Sink
 	al       *align.Aligner
 	err      error
 }
@@ -109,7 +124,7 @@ type Recorder struct {
 // Start creates the spool file and puts the recording on its scheduler. The
 // recording's timeline starts now.
 func Start(opts Options) (*Recorder, error) {
-	if opts.Path == "" {
+	if opts.Path == "" && opts.Sink == nil {
 		return nil, fmt.Errorf("starting recorder: no path: %w", ErrInvalidOptions)
 	}
 	if opts.Codec == nil {
@@ -131,15 +146,18 @@ func Start(opts Options) (*Recorder, error) {
 	if r.now == nil {
 		r.now = time.Now
 	}
-	w, err := wavfile.Create(opts.Path)
-	if err != nil {
-		return nil, fmt.Errorf("starting recorder: %w", err)
+	r.w = opts.Sink
+	if r.w == nil {
+		w, err := wavfile.Create(opts.Path)
+		if err != nil {
+			return nil, fmt.Errorf("starting recorder: %w", err)
+		}
+		r.w, r.wav = w, true
 	}
-	r.w = w
 	r.start = r.now()
 	// A recording has no latency budget: each slot waits for late packets as long as
 	// the aligner's ring allows, so a sender delayed by a busy machine loses nothing.
-	r.al = align.New(r.start, align.MaxJitter, w)
+	r.al = align.New(r.start, align.MaxJitter, r.w)
 	if r.sched == nil {
 		r.sched, r.private = NewScheduler(1, opts.Tick), true
 	}
@@ -178,9 +196,12 @@ func (r *Recorder) Stop() (Result, error) {
 	if err := r.halt(false); err != nil {
 		return Result{Path: r.path}, fmt.Errorf("stopping recording: %w", err)
 	}
-	sum, err := wavfile.SHA256(r.path)
-	if err != nil {
-		return Result{Path: r.path}, fmt.Errorf("stopping recording: %w", err)
+	var sum string
+	if r.wav {
+		var err error
+		if sum, err = wavfile.SHA256(r.path); err != nil {
+			return Result{Path: r.path}, fmt.Errorf("stopping recording: %w", err)
+		}
 	}
 	frames := r.w.Frames()
 	st := r.al.Stats()
@@ -203,7 +224,7 @@ func (r *Recorder) Discard() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped.Load() {
-		if err := os.Remove(r.path); err != nil && !os.IsNotExist(err) {
+		if err := r.w.Abort(); err != nil {
 			return fmt.Errorf("discarding recording: %w", err)
 		}
 		r.log.Info("recording discarded after stop")

@@ -14,6 +14,12 @@ func RecordingKey(t time.Time, id string) string {
 	return "recordings/" + t.UTC().Format(dayLayout) + "/" + id + ".wav"
 }
 
+// SealedRecordingKey is the key of a call's sealed recording: the parties' encrypted
+// streams back to back (consent/sealing).
+func SealedRecordingKey(t time.Time, id string) string {
+	return "recordings/" + t.UTC().Format(dayLayout) + "/" + id + ".sealed"
+}
+
 // RecordingMetaKey is the key of a recording's metadata JSON.
 func RecordingMetaKey(t time.Time, id string) string {
 	return "recordings/" + t.UTC().Format(dayLayout) + "/" + id + ".json"

@@ -89,8 +89,8 @@ func printErase(w io.Writer, res rights.EraseResult) {
 	if len(res.Nodes) > 0 {
 		nodes = " by " + strings.Join(res.Nodes, ", ")
 	}
-	fmt.Fprintf(w, "%s %s: %d recordings, %d receipts (%d kept as anonymous statistics), %d index entries, %d export bundles deleted; %d live recordings discarded%s (request %s)\n",
-		verb, who, res.RecordingsDeleted, res.ReceiptsDeleted, res.ReceiptsAnonymized, res.IndexEntriesDeleted,
+	fmt.Fprintf(w, "%s %s: %d keys destroyed; %d recordings, %d receipts (%d kept as anonymous statistics), %d index entries, %d export bundles deleted; %d live recordings discarded%s (request %s)\n",
+		verb, who, res.KeysDestroyed, res.RecordingsDeleted, res.ReceiptsDeleted, res.ReceiptsAnonymized, res.IndexEntriesDeleted,
 		res.ExportsDeleted, res.LiveRecordingsDiscarded, nodes, res.RequestID)
 	for _, h := range res.Held {
 		what := "everything of the subject"

@@ -23,6 +23,8 @@ commands:
   stats [--from DAY] [--to DAY] [--route NAME]       count decisions by day, route, method, mode
   requests [--state STATE] [--of ID]                 list requests and their state
   verify FILE                                        check an erasure certificate or an export bundle
+  decrypt [-c FILE] [--identity FILE] [-o OUT.wav] RECORDING
+                                                     a sealed recording back to a stereo WAV
   retention [--dry-run] [-c FILE]                    expire calls by the retention rules now
   inventory [-c FILE]                                where personal data is kept (record of processing)
   pseudonym [--type call-id|tel|customer|agent] VALUE
@@ -72,6 +74,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return requests(args[1:], stdin, stdout, stderr)
 	case "verify":
 		return verify(args[1:], stdout, stderr)
+	case "decrypt":
+		return decryptCmd(args[1:], stdout, stderr)
 	case "retention":
 		return retentionCmd(args[1:], stdout, stderr)
 	case "inventory":

@@ -27,7 +27,7 @@ func TestTheDPOsCommandsAgainstARunningGateway(t *testing.T) {
 		{[]string{"erase", "--subject", "tel:+4512345678", "--dry-run"}, "kept by legal hold cli-hold-1 (case 12): everything of the subject"},
 		{[]string{"release", "--hold", "cli-hold-1", "--reason", "closed"}, "legal hold cli-hold-1 on tel subject"},
 		{[]string{"erase", "--subject", "tel:+4512345678", "--scope", "recordings", "--certificate", cert, "--request-id", "cli-erase-1"}, "certificate written to " + cert},
-		{[]string{"erase", "--call", "01JN0Z3Q8M5T7V9X1B3D5F7H9K"}, "erased call 01JN0Z3Q8M5T7V9X1B3D5F7H9K: 0 recordings"},
+		{[]string{"erase", "--call", "01JN0Z3Q8M5T7V9X1B3D5F7H9K"}, "erased call 01JN0Z3Q8M5T7V9X1B3D5F7H9K: 0 keys destroyed; 0 recordings"},
 		{[]string{"stats", "--from", "2026-01-01", "--to", "2026-01-02"}, "2026-01-01 to 2026-01-02: 0 receipts"},
 		{[]string{"requests", "--state", "completed"}, "cli-erase-1"},
 	}

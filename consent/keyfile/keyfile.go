@@ -29,10 +29,45 @@ func LoadOrCreate(dir, name string, minLen int) ([]byte, error) {
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return key, err
 	}
-	if err := create(dir, name); err != nil {
+	fresh := make([]byte, Size)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, fmt.Errorf("creating key file %s: %w", name, err)
+	}
+	if err := create(dir, name, hex.EncodeToString(fresh)+"\n"); err != nil {
 		return nil, err
 	}
 	return read(path, minLen)
+}
+
+// LoadOrCreateText returns the text key in <dir>/<name> (an age identity, for example),
+// trimmed, creating it the first time with what generate returns. Like LoadOrCreate it is
+// written once, never replaced, and racing creators end up with the same key.
+func LoadOrCreateText(dir, name string, generate func() (string, error)) (string, error) {
+	path := filepath.Join(dir, name)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		text, gerr := generate()
+		if gerr != nil {
+			return "", fmt.Errorf("creating key file %s: %w", name, gerr)
+		}
+		if err := create(dir, name, text+"\n"); err != nil {
+			return "", err
+		}
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading key file: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// LoadText reads the text key in <dir>/<name> without creating it.
+func LoadText(dir, name string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return "", fmt.Errorf("reading key file: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // Load reads the key in <dir>/<name> without creating it (tools that only verify).
@@ -55,15 +90,11 @@ func read(path string, minLen int) ([]byte, error) {
 	return key, nil
 }
 
-// create writes the key to a temporary file, syncs it and links it into place: link
+// create writes content to a temporary file, syncs it and links it into place: link
 // fails if the file exists, so a reader never sees a partial key and an existing key is
 // never replaced.
-func create(dir, name string) error {
+func create(dir, name, content string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("creating key file %s: %w", name, err)
-	}
-	key := make([]byte, Size)
-	if _, err := rand.Read(key); err != nil {
 		return fmt.Errorf("creating key file %s: %w", name, err)
 	}
 	tmp, err := os.CreateTemp(dir, "."+name+".tmp-*")
@@ -71,7 +102,7 @@ func create(dir, name string) error {
 		return fmt.Errorf("creating key file %s: %w", name, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := writeAndSync(tmp, hex.EncodeToString(key)+"\n"); err != nil {
+	if err := writeAndSync(tmp, content); err != nil {
 		return fmt.Errorf("creating key file %s: %w", name, err)
 	}
 	if err := os.Link(tmp.Name(), filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrExist) {

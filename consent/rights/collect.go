@@ -146,10 +146,10 @@ func (s *Service) collectCall(ctx context.Context, id string) (*plan, error) {
 		return nil, fmt.Errorf("finding call %s: %w", id, err)
 	}
 	// The recording is stored before the receipt that names it: look for it by its key.
-	for _, k := range []string{storage.RecordingKey(at, id), storage.RecordingMetaKey(at, id)} {
+	for _, k := range []string{storage.RecordingKey(at, id), storage.SealedRecordingKey(at, id), storage.RecordingMetaKey(at, id)} {
 		_, err := s.o.Store.Stat(ctx, k)
 		switch {
-		case err == nil && strings.HasSuffix(k, ".wav"):
+		case err == nil && !strings.HasSuffix(k, ".json"):
 			c.Recording = k
 		case err == nil:
 			c.Metadata = k

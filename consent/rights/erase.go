@@ -147,6 +147,13 @@ func (s *Service) runErase(ctx context.Context, req Request, t eraseTarget, rec 
 		}
 		held = found.withoutHeld(holds, t.SubjectKey)
 		if found.empty() {
+			if pass == 0 {
+				// Nothing of the target is in the store (expired, erased before), but
+				// copies elsewhere may still hold it: its keys go all the same.
+				if err := s.destroyKeys(ctx, t, found, len(held) > 0, rec.Plan); err != nil {
+					return EraseResult{}, err
+				}
+			}
 			break
 		}
 		if pass == erasePasses {
@@ -256,7 +263,11 @@ func (s *Service) destroyKeys(ctx context.Context, t eraseTarget, found *plan, h
 	if s.o.Keys == nil {
 		return nil
 	}
-	ids, err := s.o.Keys.DestroyKeys(ctx, EraseTarget{Scope: t.Scope, SubjectKey: t.SubjectKey, Calls: found.ids(), Held: held})
+	calls := found.ids()
+	if t.Scope == ScopeCall {
+		calls = union(calls, []string{t.Call})
+	}
+	ids, err := s.o.Keys.DestroyKeys(ctx, EraseTarget{Scope: t.Scope, SubjectKey: t.SubjectKey, Calls: calls, Held: held})
 	if err != nil {
 		return fmt.Errorf("destroying encryption keys: %w", err)
 	}

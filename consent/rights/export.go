@@ -229,6 +229,17 @@ func (s *Service) writeZip(ctx context.Context, w io.Writer, m *Manifest, calls 
 		if c.recording == "" {
 			continue
 		}
+		if streams, ok := sealedStreams(c.metadata); ok {
+			rec, err := s.copySealed(ctx, zw, c, streams, m.Request.SubjectKey)
+			if errors.Is(err, storage.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			m.Recordings = append(m.Recordings, rec)
+			continue
+		}
 		file := "recordings/" + path.Base(c.recording)
 		n, err := s.copyObject(ctx, zw, c.recording, file)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -238,6 +249,13 @@ func (s *Service) writeZip(ctx context.Context, w io.Writer, m *Manifest, calls 
 			return err
 		}
 		m.Recordings = append(m.Recordings, ManifestRecording{File: file, Size: n, Metadata: c.metadata})
+	}
+	ids, err := s.callerIDs(ctx, m.Receipts, m.Request.SubjectKey)
+	if err != nil {
+		return fmt.Errorf("opening the subject's Call-IDs: %w", err)
+	}
+	if len(ids) > 0 {
+		m.CallIDs = ids
 	}
 	body, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

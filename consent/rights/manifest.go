@@ -25,8 +25,12 @@ type Manifest struct {
 	// ReceiptSignatures are the receipts' signatures as stored, by receipt id: each covers
 	// its receipt's JSON without insignificant whitespace (consentgw verify checks them).
 	ReceiptSignatures map[string]string `json:"receipt_signatures,omitempty"`
-	// Recordings are the recordings' metadata, each with its WAV file in the bundle.
+	// Recordings are the recordings' metadata, each with its WAV file in the bundle, or,
+	// for a sealed recording, the subject's own channels.
 	Recordings []ManifestRecording `json:"recordings"`
+	// CallIDs are the raw Call-IDs of the subject's calls as caller, by receipt id: the
+	// receipts keep them encrypted to the caller's key (sip_call_id_sealed).
+	CallIDs map[string]string `json:"call_ids,omitempty"`
 }
 
 // ManifestRequest is the request an export answers. The subject appears by type and
@@ -38,11 +42,26 @@ type ManifestRequest struct {
 	SubjectKey  string `json:"subject_key"`
 }
 
-// ManifestRecording is one recording: its file in the bundle and its stored metadata.
+// ManifestRecording is one recording: its file in the bundle (a plain stereo WAV) or its
+// channels (a sealed recording), and its stored metadata.
 type ManifestRecording struct {
-	File     string          `json:"file"`
-	Size     int64           `json:"size"`
-	Metadata json.RawMessage `json:"metadata,omitempty"`
+	File     string            `json:"file,omitempty"`
+	Size     int64             `json:"size,omitempty"`
+	Channels []ManifestChannel `json:"channels,omitempty"`
+	Metadata json.RawMessage   `json:"metadata,omitempty"`
+}
+
+// ManifestChannel is one party's channel of a sealed recording: its file in the bundle, or
+// why the bundle leaves it out (another person's audio; a destroyed key).
+type ManifestChannel struct {
+	Party string `json:"party"`
+	File  string `json:"file,omitempty"`
+	Size  int64  `json:"size,omitempty"`
+	// Encrypted is set for a stream exported as stored, encrypted to Recipients
+	// (public-key mode): `age -d -i IDENTITY FILE` turns it into the channel's PCM.
+	Encrypted  bool     `json:"encrypted,omitempty"`
+	Recipients []string `json:"recipients,omitempty"`
+	Withheld   string   `json:"withheld,omitempty"`
 }
 
 const manifestSource = "SIP signalling of the calls (caller number, CRM customer id, agent) and the calls' audio, recorded by the gateway after the caller's consent"

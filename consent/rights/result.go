@@ -38,8 +38,8 @@ type EraseCounts struct {
 	// VersionsRemoved counts the stored versions and delete markers removed (a versioned
 	// bucket keeps several per key).
 	VersionsRemoved int `json:"versions_removed"`
-	// KeysDestroyed counts the encryption keys destroyed with the data (none until
-	// recordings are encrypted per subject).
+	// KeysDestroyed counts the parties' keys the erase destroyed (PartyKeys): whatever
+	// they encrypted is unreadable in every copy, backups included.
 	KeysDestroyed int `json:"keys_destroyed"`
 }
 

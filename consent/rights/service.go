@@ -98,8 +98,12 @@ type Options struct {
 	Erase   ErasePolicy
 	// Signer signs erasure certificates; nil writes none.
 	Signer Signer
-	// Keys destroys the encryption keys of erased data; nil: there are none to destroy.
+	// Keys destroys the encryption keys of erased data; nil: there are none to destroy,
+	// or, with KeyStore set, PartyKeys of it.
 	Keys KeyDestroyer
+	// KeyStore holds the parties' keys: an export decrypts the subject's own channels
+	// with them; nil exports sealed channels as they are stored.
+	KeyStore KeyStore
 	// HoldsChanged, if set, is told when a hold was placed or released (the retention
 	// sweeper withdraws or restores the bucket's lifecycle rules).
 	HoldsChanged func()
@@ -128,6 +132,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.Workers <= 0 {
 		o.Workers = 8
+	}
+	if o.Keys == nil && o.KeyStore != nil {
+		o.Keys = PartyKeys{Store: o.KeyStore}
 	}
 	if o.Export.Expires <= 0 {
 		o.Export.Expires = DefaultExportExpires

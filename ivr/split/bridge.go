@@ -27,7 +27,7 @@ func (c *call) bridged() End {
 	defer c.s.opts.Holdings.Release(c.receipt.ID)
 	records := c.receipt.Decision.Records()
 	if records {
-		c.live.record(func() *spool.Recording { return c.s.opts.Recordings.Begin(c.receipt, c.law, c.log) })
+		c.live.record(func() *spool.Recording { return c.s.opts.Recordings.Begin(c.receipt, c.law, c.keys, c.log) })
 	}
 	c.withdraw = sequence{want: c.s.opts.WithdrawDigits}
 	if c.withdraw.want != "" && records {

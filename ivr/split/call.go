@@ -30,6 +30,9 @@ type call struct {
 	law     g711.Law
 	lang    *Language
 	receipt consent.Receipt // rewritten when consent is withdrawn
+	// keys are the parties' encryption keys, fetched in the background from the answer
+	// on; nil when recordings are not sealed.
+	keys *spool.CallKeys
 
 	// While bridged (bridge.go).
 	bridge   *relay.Bridge
@@ -99,6 +102,9 @@ func (c *call) run() End {
 	if end, ok := c.takeRoute(); !ok {
 		return end
 	}
+	// The caller's key is fetched while the prompt plays: the receipt seals the Call-ID
+	// to it, and a recording encrypts the caller's channel to it.
+	c.keys = c.s.opts.Recordings.Keys(c.receipt.ID, c.receipt.Subjects)
 	if err := c.in.Answer(c.ctx); err != nil {
 		c.decide(ivr.Outcome{Decision: consent.DecisionHangup, Method: consent.MethodNone, DecidedAt: time.Now().UTC()})
 		end := c.left()
@@ -108,7 +114,11 @@ func (c *call) run() End {
 	outcome := c.ask()
 	target := c.route.Target(outcome.Decision)
 	if outcome.Decision != consent.DecisionHangup {
-		c.receipt.Subjects = append(c.receipt.Subjects, c.s.opts.Subjects.Agent(target)...)
+		agent := c.s.opts.Subjects.Agent(target)
+		c.receipt.Subjects = append(c.receipt.Subjects, agent...)
+		if outcome.Decision.Records() {
+			c.keys.Agent(agent) // fetched while the agent's phone rings
+		}
 	}
 	c.decide(outcome)
 	if outcome.Decision == consent.DecisionHangup {

@@ -77,6 +77,12 @@ type rig struct {
 
 func newRig(t *testing.T, dir string, reserve int64, clk *clock) *rig {
 	t.Helper()
+	return newRigWith(t, dir, reserve, clk, Options{})
+}
+
+// newRigWith is newRig with spool options (keys) set.
+func newRigWith(t *testing.T, dir string, reserve int64, clk *clock, o Options) *rig {
+	t.Helper()
 	st, err := local.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +105,9 @@ func newRig(t *testing.T, dir string, reserve int64, clk *clock) *rig {
 		r.archive.Close(context.Background())
 		st.Close()
 	})
-	r.Spool = New(Options{Archive: r.archive, Logger: log, Events: r.events, Observer: r.counts, Now: clk.Now})
+	o.Archive, o.Logger, o.Events, o.Observer, o.Now = r.archive, log, r.events, r.counts, clk.Now
+	r.Spool = New(o)
+	t.Cleanup(r.Spool.Close)
 	return r
 }
 

@@ -26,6 +26,8 @@ type Recording struct {
 	started time.Time
 	rec     *recorder.Recorder // nil once ended, or when it never started
 	ended   bool
+	// sealed describes the recording's encrypted streams; nil when it records a WAV.
+	sealed *archive.Sealed
 	// status and reason are set when it could not start (failed) or failed during the
 	// call (partial); mu guards them against the recorder's worker.
 	mu     sync.Mutex
@@ -41,23 +43,45 @@ type Outcome struct {
 }
 
 // Begin starts recording the call whose receipt is r (its decision records), decoding
-// its audio with codec; log is the call's logger. The recording is noted in the spool
-// first, so a gateway killed during the call still stores what reached the disk. It does
-// not start when the spool is full (archive.Full) or its disk refuses the files: the
-// call goes on unrecorded and Finish tells the receipt why.
-func (s *Spool) Begin(r consent.Receipt, codec recorder.Codec, log *slog.Logger) *Recording {
+// its audio with codec; log is the call's logger. When the spool seals recordings, each
+// party's channel is encrypted to the key keys fetched for it (it waits for the fetches,
+// which started when the call was answered). The recording is noted in the spool first,
+// so a gateway killed during the call still stores what reached the disk. It does not
+// start when the spool is full (archive.Full), its disk refuses the files, or the keys
+// are not there: the call goes on unrecorded and Finish tells the receipt why.
+func (s *Spool) Begin(r consent.Receipt, codec recorder.Codec, keys *CallKeys, log *slog.Logger) *Recording {
 	h := &Recording{s: s, log: log, receipt: r, codec: codec.String(), started: s.o.Now().UTC()}
 	a := s.o.Archive
 	if a.Full() {
 		h.fail(consent.ReasonSpoolFull, fmt.Errorf("%d bytes of room left: %w", a.Room(), errSpoolFull), "recording not started: the spool is full")
 		return h
 	}
-	if err := a.RecordingStarted(archive.Recording{Receipt: r, StartedAt: h.started, Codec: h.codec}); err != nil {
+	start := archive.Recording{Receipt: r, StartedAt: h.started, Codec: h.codec}
+	var sink recorder.Sink
+	path := a.WAVPath(r.ID)
+	if s.o.Keys != nil {
+		caller, agent, err := keys.both()
+		if err != nil {
+			h.fail(consent.ReasonKeysUnavailable, err, "recording not started: the parties' keys are not there")
+			return h
+		}
+		w, info, err := s.createSealed(r.ID, caller, agent)
+		if err != nil {
+			h.fail(reasonOf(err), err, "recording not started: the spool refused it")
+			return h
+		}
+		sink, start.Sealed, h.sealed = w, info, info
+		path = a.SpoolPath(info.Streams[0].File)
+	}
+	if err := a.RecordingStarted(start); err != nil {
+		if sink != nil {
+			sink.Abort()
+		}
 		h.fail(reasonOf(err), err, "recording not started: the spool refused it")
 		return h
 	}
 	rec, err := recorder.Start(recorder.Options{
-		Path: a.WAVPath(r.ID), Codec: codec, Logger: log, Scheduler: s.o.Scheduler, Now: s.o.Now,
+		Path: path, Sink: sink, Codec: codec, Logger: log, Scheduler: s.o.Scheduler, Now: s.o.Now,
 		OnFail: h.failedDuringCall,
 	})
 	if err != nil {
@@ -143,6 +167,10 @@ func (h *Recording) Finish() Outcome {
 		status, reason = consent.RecordingPartial, reasonOf(err)
 		h.s.report(h.receipt, status, reason, err, "recording failed as the call ended: the audio written so far is kept", h.log)
 	}
+	if status == consent.RecordingPartial && h.sealed != nil {
+		h.s.o.Observer.RecordingFinished(res.Frames, res.Dropped)
+		return h.salvageSealed(h.job(res, status, reason))
+	}
 	if status == consent.RecordingPartial {
 		var lost *Outcome
 		if res, lost = h.salvage(reason); lost != nil {
@@ -152,12 +180,29 @@ func (h *Recording) Finish() Outcome {
 		status = consent.RecordingStored
 	}
 	h.s.o.Observer.RecordingFinished(res.Frames, res.Dropped)
-	err = h.s.o.Archive.Recording(archive.Recording{
-		Receipt: h.receipt, SHA256: res.SHA256, Frames: res.Frames, StartedAt: h.started,
-		EndedAt: h.s.o.Now().UTC(), Codec: h.codec, Status: status, Reason: reason,
-	})
+	job := h.job(res, status, reason)
+	if h.sealed != nil {
+		for i := range job.Sealed.Streams {
+			job.Sealed.Streams[i].Frames = res.Frames
+		}
+		if job.SHA256, err = h.s.sumSealed(job.Sealed); err != nil {
+			// The streams were closed and synced a moment ago: at the next start the
+			// recording is repaired from its note in the spool and stored then.
+			h.log.Error("finished recording not spooled: its streams could not be read; repaired and stored at the next start", "error", err)
+			return Outcome{Status: status, Reason: reason, Frames: res.Frames}
+		}
+	}
+	err = h.s.o.Archive.Recording(job)
 	h.logSpooled("finished recording", err)
 	return Outcome{Status: status, Reason: reason, Frames: res.Frames}
+}
+
+// job is the spool job of the finished recording.
+func (h *Recording) job(res recorder.Result, status consent.RecordingStatus, reason string) archive.Recording {
+	return archive.Recording{
+		Receipt: h.receipt, SHA256: res.SHA256, Frames: res.Frames, StartedAt: h.started,
+		EndedAt: h.s.o.Now().UTC(), Codec: h.codec, Status: status, Reason: reason, Sealed: h.sealed,
+	}
 }
 
 // salvage makes what reached the disk of a recording whose writing failed a valid WAV:

@@ -9,7 +9,10 @@ package spool
 
 import (
 	"log/slog"
+	"sync"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/consentgw/consentgw/recorder"
 	"github.com/consentgw/consentgw/storage/archive"
@@ -39,12 +42,20 @@ type Options struct {
 	Events    EventSink        // nil drops events
 	Observer  Observer         // nil counts nothing
 	Now       func() time.Time // nil = time.Now
+	// Keys, when set, seals every recording: each party's channel is encrypted to its
+	// key (recorder/sealed), and SpoolKey, this node's spool key, keeps the streams' file
+	// keys for a repair. nil records plain WAVs.
+	Keys     KeySource
+	SpoolKey *age.X25519Identity
 }
 
 // Spool starts the recordings of calls.
 type Spool struct {
 	o   Options
 	log *slog.Logger
+	// closing ends the retries of repairs a full disk refused (salvage_sealed.go).
+	closing chan struct{}
+	retries sync.WaitGroup
 }
 
 // New returns a Spool over o.Archive, after finishing the recordings an earlier run left
@@ -62,9 +73,16 @@ func New(o Options) *Spool {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Spool{o: o, log: o.Logger}
+	s := &Spool{o: o, log: o.Logger, closing: make(chan struct{})}
 	s.recover()
 	return s
+}
+
+// Close ends what the spool still tries in the background (repairs a full disk refused);
+// what they had not done is repaired at the next start. Call it after the last call.
+func (s *Spool) Close() {
+	close(s.closing)
+	s.retries.Wait()
 }
 
 type nopEvents struct{}

@@ -45,7 +45,7 @@ func TestSpoolFullBeforeTheCallStartsNoRecording(t *testing.T) {
 	waitUntil(t, "the archive to see the spool full", r.archive.Full)
 
 	receipt := grantedReceipt("01JTESTSPOOLFULL0000000000A")
-	h := r.Begin(receipt, g711.ULaw, r.log(t))
+	h := r.Begin(receipt, g711.ULaw, nil, r.log(t))
 	if h.Active() || h.Tap() != nil || h.Pause(true) {
 		t.Fatal("a recording started on a full spool")
 	}
@@ -80,7 +80,7 @@ func TestRecordingThatFailsMidCallIsStoredPartialOnceSpaceReturns(t *testing.T) 
 	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
 	r := newRig(t, dir, reserve, clk)
 	receipt := grantedReceipt("01JTESTMIDCALL000000000000A")
-	h := r.Begin(receipt, g711.ULaw, r.log(t))
+	h := r.Begin(receipt, g711.ULaw, nil, r.log(t))
 	if !h.Active() {
 		t.Fatal("recording did not start")
 	}

@@ -77,6 +77,7 @@ func New(o Options) (*Archiver, error) {
 	}
 	a := &Archiver{o: o, log: o.Logger, closing: make(chan struct{}), done: make(chan struct{})}
 	a.measure()
+	a.sweepStreams()
 	for range uploaders {
 		a.uploaders = append(a.uploaders, newUploader())
 	}

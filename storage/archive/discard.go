@@ -37,7 +37,7 @@ func (a *Archiver) DiscardSubject(subjectKey string) int {
 		}
 		os.Remove(j.path)
 		if j.kind == kindRecording {
-			os.Remove(a.wavPath(j.id))
+			a.removeAudio(j.id)
 		}
 		n++
 	}
@@ -56,6 +56,6 @@ func (a *Archiver) Withdrawn(r consent.Receipt) error {
 	for _, kind := range []string{kindActive, kindRecording} {
 		os.Remove(a.jobPath(r.ID, kind))
 	}
-	os.Remove(a.wavPath(r.ID))
+	a.removeAudio(r.ID)
 	return a.put(r.ID, kindReceipt, r)
 }

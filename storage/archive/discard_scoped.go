@@ -40,7 +40,7 @@ func (a *Archiver) discardJobs(match func(job) bool) int {
 		}
 		os.Remove(j.path)
 		if j.kind == kindRecording {
-			os.Remove(a.wavPath(j.id))
+			a.removeAudio(j.id)
 		}
 		n++
 	}

@@ -26,6 +26,9 @@ type Recording struct {
 	// consent.Reason… code for the last two.
 	Status consent.RecordingStatus `json:"status,omitempty"`
 	Reason string                  `json:"reason,omitempty"`
+	// Sealed, when set, is the recording's encrypted streams (sealed.go), in place of a
+	// WAV at WAVPath; SHA256 is then the stored object's, the streams back to back.
+	Sealed *Sealed `json:"sealed,omitempty"`
 }
 
 // Metadata is the recording's JSON object beside the WAV (SPEC §5).
@@ -53,6 +56,9 @@ type Metadata struct {
 	// repaired, and why a recording is not whole.
 	RecordingStatus consent.RecordingStatus `json:"recording_status"`
 	RecordingReason string                  `json:"recording_reason,omitempty"`
+	// Sealed describes the parties' encrypted streams of a sealed recording: whose each
+	// is, the key that opens it, its place in the object and its checksum.
+	Sealed *SealedMeta `json:"sealed,omitempty"`
 }
 
 // StoredEvent is the payload of recording.stored: keys, checksum and pseudonyms only.
@@ -114,7 +120,7 @@ func (a *Archiver) RecordingDiscarded(id string) {
 	for _, kind := range []string{kindActive, kindRecording} {
 		os.Remove(a.jobPath(id, kind))
 	}
-	os.Remove(a.wavPath(id))
+	a.removeAudio(id)
 }
 
 func (a *Archiver) storeRecording(ctx context.Context, j job) error {
@@ -127,27 +133,24 @@ func (a *Archiver) storeRecording(ctx context.Context, j job) error {
 	if status == "" {
 		status = consent.RecordingStored
 	}
-	wavKey := storage.RecordingKey(r.StartedAt, r.ID)
-	metaKey := storage.RecordingMetaKey(r.StartedAt, r.ID)
-
-	f, err := os.Open(a.wavPath(r.ID))
-	if errors.Is(err, os.ErrNotExist) {
+	if !a.hasAudio(rec) {
 		return a.drop(j, errors.New("its audio is no longer in the spool"))
 	}
-	if err != nil {
-		return fmt.Errorf("opening spooled recording: %w", err)
+	wavKey := storage.RecordingKey(r.StartedAt, r.ID)
+	metaKey := storage.RecordingMetaKey(r.StartedAt, r.ID)
+	var sealed *SealedMeta
+	var size int64
+	var err error
+	if rec.Sealed != nil {
+		wavKey = storage.SealedRecordingKey(r.StartedAt, r.ID)
+		if sealed, size, err = a.putSealed(ctx, wavKey, rec); errors.Is(err, errChanged) {
+			return a.drop(j, err)
+		}
+	} else {
+		size, err = a.putWAV(ctx, wavKey, rec)
 	}
-	defer f.Close()
-	st, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("reading spooled recording: %w", err)
-	}
-	err = a.o.Store.Put(ctx, wavKey, f, st.Size(), storage.PutOptions{
-		ContentType: "audio/wav",
-		Metadata:    map[string]string{"sha256": rec.SHA256, "consent-receipt-id": r.ID},
-	})
-	if err != nil {
-		return fmt.Errorf("storing recording: %w", err)
+		return err
 	}
 	meta := Metadata{
 		ID:         r.ID,
@@ -164,12 +167,13 @@ func (a *Archiver) storeRecording(ctx context.Context, j job) error {
 		Codec:      rec.Codec,
 		Subjects:   r.Subjects,
 		SHA256:     rec.SHA256,
-		Size:       st.Size(),
+		Size:       size,
 		Gateway:    r.Gateway,
 		Repaired:   status == consent.RecordingRepaired,
 		// The receipt's account of the recording, beside the audio too.
 		RecordingStatus: status,
 		RecordingReason: rec.Reason,
+		Sealed:          sealed,
 	}
 	if err := a.putJSON(ctx, metaKey, meta); err != nil {
 		return fmt.Errorf("storing recording metadata: %w", err)
@@ -178,10 +182,7 @@ func (a *Archiver) storeRecording(ctx context.Context, j job) error {
 	if err := a.putReceipt(ctx, r, wavKey, metaKey); err != nil {
 		return err
 	}
-	f.Close()
-	if err := os.Remove(a.wavPath(r.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		a.log.Warn("stored recording left in spool", "error", err)
-	}
+	a.removeAudio(r.ID)
 	if err := os.Remove(j.path); err != nil {
 		return fmt.Errorf("clearing the stored recording's job: %w", err)
 	}
@@ -193,4 +194,25 @@ func (a *Archiver) storeRecording(ctx context.Context, j job) error {
 		})
 	}
 	return nil
+}
+
+// putWAV stores a spooled WAV and returns its size.
+func (a *Archiver) putWAV(ctx context.Context, key string, rec Recording) (int64, error) {
+	f, err := os.Open(a.wavPath(rec.Receipt.ID))
+	if err != nil {
+		return 0, fmt.Errorf("opening spooled recording: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("reading spooled recording: %w", err)
+	}
+	err = a.o.Store.Put(ctx, key, f, st.Size(), storage.PutOptions{
+		ContentType: "audio/wav",
+		Metadata:    map[string]string{"sha256": rec.SHA256, "consent-receipt-id": rec.Receipt.ID},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storing recording: %w", err)
+	}
+	return st.Size(), nil
 }

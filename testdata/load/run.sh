@@ -15,7 +15,7 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: $0 [-r RATES] [-c CONCURRENCIES] [-n CALLS] [-H HOLD_S] [-d DECLINE_PCT] [-P] [-o OUTDIR]
+usage: $0 [-r RATES] [-c CONCURRENCIES] [-n CALLS] [-H HOLD_S] [-d DECLINE_PCT] [-P] [-E] [-o OUTDIR]
   -r  calls per second per step, comma-separated (SIPp -r)       default 10
   -c  calls held at once per step, comma-separated (SIPp -l)      default 50
       -r and -c pair up: -r 10,20 -c 50,100 is two steps
@@ -24,6 +24,8 @@ usage: $0 [-r RATES] [-c CONCURRENCIES] [-n CALLS] [-H HOLD_S] [-d DECLINE_PCT] 
   -d  percent of callers that decline (press 2)                  default 50
   -P  also run each step with only declining callers (relay only) and through
       the peer, Kamailio + rtpengine (userspace), and print the CPU ratio
+  -E  also run each step with encryption at rest off (encryption.mode off: plain WAVs)
+      and print the CPU per recorded call-second of both and their ratio
   -o  copy logs, stat CSVs and samples here before the temp dir is removed
 EOF
 }
@@ -35,8 +37,9 @@ CALLS_OPT=""
 HOLD=20
 DECLINE=50
 PEER=0
+ENC_OFF=0
 OUT=""
-while getopts "c:n:r:H:d:Po:h" opt; do
+while getopts "c:n:r:H:d:PEo:h" opt; do
 	case $opt in
 	c) CONCS=$OPTARG ;;
 	n) CALLS_OPT=$OPTARG ;;
@@ -44,6 +47,7 @@ while getopts "c:n:r:H:d:Po:h" opt; do
 	H) HOLD=$OPTARG ;;
 	d) DECLINE=$OPTARG ;;
 	P) PEER=1 ;;
+	E) ENC_OFF=1 ;;
 	o) OUT=$OPTARG ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -254,9 +258,9 @@ problem() { echo "$PHASE: $*" >>"$PROBLEMS"; }
 # run_phase SYSTEM RATE CONC CALLS DECLINE_PCT: one bounded load run against SYSTEM
 # (gateway or peer); appends a row to $ROWS and problems to $PROBLEMS.
 run_phase() {
-	local system=$1 rate=$2 conc=$3 calls=$4 decline=$5
-	PHASE="$system r=$rate c=$conc d=$decline%"
-	local dir="$TMP/$system-r$rate-c$conc-d$decline"
+	local system=$1 rate=$2 conc=$3 calls=$4 decline=$5 encryption=${6:-keys}
+	PHASE="$system r=$rate c=$conc d=$decline% encryption=$encryption"
+	local dir="$TMP/$system-r$rate-c$conc-d$decline-$encryption"
 	mkdir -p "$dir"
 	local phase_pids=()
 
@@ -292,6 +296,7 @@ run_phase() {
 		sed -e "s|@DATA_DIR@|$data|" -e "s|@SIP_PORT@|$sip_port|g" -e "s|@MEDIA_MIN@|$media_min|" \
 			-e "s|@MEDIA_MAX@|$media_max|" -e "s|@PROMPT@|$PROMPT|" -e "s|@RECORD_PORT@|$rec_port|g" \
 			-e "s|@NORECORD_PORT@|$norec_port|g" -e "s|@NATS_PORT@|$nats_port|" -e "s|@HTTP_PORT@|$http_port|" \
+			-e "s|@ENCRYPTION@|$encryption|" \
 			"$HERE/consentgw.yaml.in" >"$dir/consentgw.yaml"
 		if grep -q '@[A-Z_]*@' "$dir/consentgw.yaml"; then
 			die "config template has an unfilled placeholder: $(grep -o '@[A-Z_]*@' "$dir/consentgw.yaml" | head -n1)"
@@ -451,7 +456,7 @@ run_phase() {
 	if [ "$system" = gateway ]; then
 		local deadline=$((SECONDS + 60))
 		while :; do
-			recordings=$({ find "$data/objects/recordings" -type f -name '*.wav' 2>/dev/null || true; } | wc -l)
+			recordings=$({ find "$data/objects/recordings" -type f \( -name '*.wav' -o -name '*.sealed' \) 2>/dev/null || true; } | wc -l)
 			receipts=$({ find "$data/objects/consent" -type f -name '*.json' 2>/dev/null || true; } | wc -l)
 			[ "$recordings" -ge "$n_con" ] && [ "$receipts" -ge "$calls" ] && break
 			[ $SECONDS -lt $deadline ] || { problem "store still short after 60 s"; break; }
@@ -465,6 +470,13 @@ run_phase() {
 	read -r _ end_hwm < <(mem_kib "${sys_pids[@]}")
 	kill -TERM "$sampler" 2>/dev/null || true
 	wait "$sampler" 2>/dev/null || true
+	# Encrypted recordings are decrypted for the checks below while the gateway (its key
+	# store) still runs, after the CPU figures were read.
+	if [ "$system" = gateway ] && [ "$encryption" != off ]; then
+		mkdir -p "$dir/decrypted"
+		(cd "$data/objects" && find recordings -name '*.sealed') |
+			xargs -r -P 2 -I{} sh -c '"$1" decrypt -c "$2" -o "$3/$(basename "$4" .sealed).wav" "$4" 2>>"$3/decrypt.log"' _ "$BIN" "$dir/consentgw.yaml" "$dir/decrypted" {} || true
+	fi
 	if [ -n "$gw_pid" ] && kill -0 "$gw_pid" 2>/dev/null; then
 		kill -TERM "$gw_pid"
 		local deadline=$((SECONDS + 45)) # the gateway's own 30 s shutdown grace, bounded
@@ -545,7 +557,8 @@ run_phase() {
 
 	# Decisions and recordings: every receipt's decision is what its caller pressed,
 	# and every recording is a stereo 8 kHz WAV whose sha256 its metadata names, at least
-	# half the hold long (it starts when the agent answers, later under load).
+	# half the hold long (it starts when the agent answers, later under load); an
+	# encrypted one is checked by its sha256 and the WAV it decrypts to.
 	local decisions="n/a" valid="n/a" rec_dropped="n/a"
 	if [ "$system" = gateway ]; then
 		local granted declined
@@ -556,16 +569,18 @@ run_phase() {
 		decisions="$((granted + declined)) of $calls"
 		[ "$granted" -eq "$n_con" ] && [ "$declined" -eq "$n_dec" ] ||
 			problem "decisions: $granted granted by 1 (want $n_con), $declined declined by 2 (want $n_dec), $receipts receipts"
-		local good=0 wav meta sum
-		while IFS= read -r wav; do
-			meta=${wav%.wav}.json
-			sum=$(sha256sum "$wav" | cut -d' ' -f1)
+		local good=0 rec wav meta sum
+		while IFS= read -r rec; do
+			meta=${rec%.*}.json
+			wav=$rec
+			[ "${rec##*.}" = sealed ] && wav="$dir/decrypted/$(basename "$rec" .sealed).wav"
+			sum=$(sha256sum "$rec" | cut -d' ' -f1)
 			if [ "$(soxi -c "$wav" 2>/dev/null)" = 2 ] && [ "$(soxi -r "$wav" 2>/dev/null)" = 8000 ] &&
 				awk -v d="$(soxi -D "$wav" 2>/dev/null || echo 0)" -v h="$HOLD" 'BEGIN{exit !(d >= h / 2)}' &&
 				tr -d ' \n\t' <"$meta" 2>/dev/null | grep -q "\"sha256\":\"$sum\""; then
 				good=$((good + 1))
 			fi
-		done < <(find "$data/objects/recordings" -name '*.wav' 2>/dev/null)
+		done < <(find "$data/objects/recordings" \( -name '*.wav' -o -name '*.sealed' \) 2>/dev/null)
 		valid="$good of $n_con"
 		[ "$good" -eq "$n_con" ] && [ "$recordings" -eq "$n_con" ] ||
 			problem "recordings: $recordings stored, $good valid, want $n_con"
@@ -577,13 +592,17 @@ run_phase() {
 
 	local sipp_ms
 	sipp_ms=$(awk -v hz="$HZ" -v cs="$call_seconds" '$NF != "NA" {t = $NF} END{printf "%.3f", t / hz * 1000 / cs}' "$dir/samples.txt")
-	echo "| $system | $rate | $conc | $decline % | $calls | $failed | $cps | $peak_socks | $cpu_ms | $plateau | $mem_per_call | $loss % ($drops) | $decisions | $valid | $rec_dropped | $sipp_ms |" >>"$ROWS"
+	local label=$system
+	[ "$system" = gateway ] && [ "$encryption" = off ] && label="gateway (encryption off)"
+	echo "| $label | $rate | $conc | $decline % | $calls | $failed | $cps | $peak_socks | $cpu_ms | $plateau | $mem_per_call | $loss % ($drops) | $decisions | $valid | $rec_dropped | $sipp_ms |" >>"$ROWS"
 	echo "$plateau" >"$dir/plateau.txt"
 	PLATEAU=$plateau
+	CPU_MS=$cpu_ms
 	return 0
 }
 
 RATIOS=()
+ENC_RATIOS=()
 for i in "${!RATE_LIST[@]}"; do
 	rate=${RATE_LIST[i]}
 	conc=${CONC_LIST[i]}
@@ -592,6 +611,15 @@ for i in "${!RATE_LIST[@]}"; do
 		log "note: -H $HOLD is shorter than the ramp of $conc calls at $rate cps plus 4 s: no plateau figure"
 	fi
 	run_phase gateway "$rate" "$conc" "$calls" "$DECLINE"
+	if [ "$ENC_OFF" -eq 1 ]; then
+		on_cpu=$CPU_MS on_plateau=$PLATEAU
+		run_phase gateway "$rate" "$conc" "$calls" "$DECLINE" off
+		if num "$on_cpu" && num "$CPU_MS" && num "$on_plateau" && num "$PLATEAU"; then
+			ENC_RATIOS+=("| $rate | $conc | $DECLINE % | $on_cpu | $CPU_MS | $(fig "printf \"%+.1f\", ($on_cpu / $CPU_MS - 1) * 100") % | $on_plateau | $PLATEAU | $(fig "printf \"%+.1f\", ($on_plateau / $PLATEAU - 1) * 100") % |")
+		else
+			ENC_RATIOS+=("| $rate | $conc | $DECLINE % | $on_cpu | $CPU_MS | NA | $on_plateau | $PLATEAU | NA |")
+		fi
+	fi
 	if [ "$PEER" -eq 1 ]; then
 		relay=NA
 		if [ "$DECLINE" -ne 100 ]; then
@@ -624,6 +652,14 @@ CMD="testdata/load/run.sh${ORIG_ARGS:+ $ORIG_ARGS}"
 		echo "| cps | calls held | consentgw | Kamailio + rtpengine | ratio |"
 		echo "|---|---|---|---|---|"
 		printf '%s\n' "${RATIOS[@]}"
+	fi
+	if [ ${#ENC_RATIOS[@]} -gt 0 ]; then
+		echo
+		echo "Encryption at rest, gateway CPU ms per call-second with encryption.mode keys (every recording encrypted per party) and off, in the same run:"
+		echo
+		echo "| cps | calls held | declining | keys (whole run) | off (whole run) | more | keys (plateau) | off (plateau) | more |"
+		echo "|---|---|---|---|---|---|---|---|---|"
+		printf '%s\n' "${ENC_RATIOS[@]}"
 	fi
 } | tee "$TMP/report.md"
 

@@ -12,6 +12,7 @@ import (
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/callctl"
 	"github.com/consentgw/consentgw/consent/callctl/registry"
+	"github.com/consentgw/consentgw/consent/keystore"
 	"github.com/consentgw/consentgw/consent/rights"
 )
 
@@ -82,7 +83,7 @@ func permissions(role Role, name string) *server.Permissions {
 		return &server.Permissions{
 			Publish: &server.SubjectPermission{Allow: []string{
 				"$JS.API.>", "$JS.ACK." + rights.Stream + ".>", audit.SubjectPrefix + ">", rights.ControlErase,
-				"$KV." + registry.Bucket + ".>",
+				"$KV." + registry.Bucket + ".>", "$KV." + keystore.Bucket + ".>",
 			}},
 			Subscribe: &server.SubjectPermission{Allow: []string{
 				rights.RPCPrefix + "*", rights.NodeRPCSubject("*", "*"), rights.ControlErase, callctl.SubjectPrefix + "*.*", "_INBOX.>",

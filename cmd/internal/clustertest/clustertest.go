@@ -79,8 +79,8 @@ func Start(t *testing.T, o Options) *Cluster {
 }
 
 // writeConfig is the one file all nodes share: the NATS cluster with three replicas,
-// the MinIO bucket, one subjects.hmac_key and rights.signing_key (every node must
-// pseudonymize and sign alike), the
+// the MinIO bucket, one subjects.hmac_key, rights.signing_key and encryption.kek (every
+// node must pseudonymize, sign and wrap keys alike), the
 // short test prompt, and the agent route.
 func (c *Cluster) writeConfig(t *testing.T, o Options) string {
 	t.Helper()
@@ -91,6 +91,7 @@ func (c *Cluster) writeConfig(t *testing.T, o Options) string {
 	cfg.Storage.S3 = config.S3{Endpoint: m.Endpoint, Bucket: Bucket, AccessKey: c.MinIO.AccessKey, SecretKey: c.MinIO.SecretKey}
 	cfg.Subjects.HMACKey = "cluster-test-subject-key-0123456789"
 	cfg.Rights.SigningKey = "Y2x1c3Rlci10ZXN0LXNpZ25pbmcta2V5LTAxMjM0NTY="
+	cfg.Encryption.KEK = "AGE-SECRET-KEY-1ZL9FZW2MXPV6JSUM3AMNVULZJC2X2SFFGYMK4MJW2PSXV25VGQUSCXN5XW"
 	cfg.SIP.InviteRate = 0 // every INVITE comes from the balancer (README "Running several gateways")
 	cfg.Media.IP = "127.0.0.1"
 	cfg.Consent.Prompt = sipptest.AudioPath("prompt-short.wav")

@@ -29,6 +29,8 @@ type Config struct {
 	NATS     NATS     `yaml:"nats"`
 	Exports  Exports  `yaml:"exports"`
 	Rights   Rights   `yaml:"rights"`
+	// Encryption is encryption at rest of recordings and Call-IDs (encryption.go).
+	Encryption Encryption `yaml:"encryption"`
 	// Retention keeps calls by route and caller region, the longest matching rule
 	// winning; storage.retention is a rule for every call. File only, like routes.
 	Retention []RetentionRule `yaml:"retention"`

@@ -35,12 +35,13 @@ func Default() *Config {
 			Match:        ".*",
 			RecordTarget: "sip:agents@127.0.0.1:5070",
 		})},
-		Storage:  Storage{S3: S3{Bucket: "recordings"}, SpoolMaxMB: 10240, SpoolReserveMB: 64, SpoolFull: SpoolFullReject},
-		Subjects: Subjects{CustomerHeader: "X-Customer-ID"},
-		NATS:     NATS{Listen: "127.0.0.1:4222", Replicas: 1},
-		Exports:  Exports{Expires: Duration(24 * time.Hour)},
-		Rights:   Rights{EraseKeeps: "nothing"},
-		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
+		Storage:    Storage{S3: S3{Bucket: "recordings"}, SpoolMaxMB: 10240, SpoolReserveMB: 64, SpoolFull: SpoolFullReject},
+		Subjects:   Subjects{CustomerHeader: "X-Customer-ID"},
+		NATS:       NATS{Listen: "127.0.0.1:4222", Replicas: 1},
+		Exports:    Exports{Expires: Duration(24 * time.Hour)},
+		Rights:     Rights{EraseKeeps: "nothing"},
+		Encryption: Encryption{Mode: EncryptionKeys, Vault: Vault{Mount: "transit", Key: "consentgw"}},
+		HTTP:       HTTP{Listen: "127.0.0.1:8080"},
 	}
 }
 

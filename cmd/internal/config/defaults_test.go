@@ -24,12 +24,13 @@ func TestDefaultsAreTheDocumentedOnes(t *testing.T) {
 			Timeout: Duration(8 * time.Second), Repeats: 1, PauseMax: Duration(5 * time.Minute), PolicyVersion: "1"},
 		Routes: []Route{{Name: "default", Match: ".*", RecordTarget: "sip:agents@127.0.0.1:5070",
 			AnswerTimeout: Duration(30 * time.Second)}},
-		Storage:  Storage{S3: S3{Bucket: "recordings"}, SpoolMaxMB: 10240, SpoolReserveMB: 64, SpoolFull: "reject"},
-		Subjects: Subjects{CustomerHeader: "X-Customer-ID"},
-		NATS:     NATS{Listen: "127.0.0.1:4222", Replicas: 1},
-		Exports:  Exports{Expires: Duration(24 * time.Hour)},
-		Rights:   Rights{EraseKeeps: "nothing"},
-		HTTP:     HTTP{Listen: "127.0.0.1:8080"},
+		Storage:    Storage{S3: S3{Bucket: "recordings"}, SpoolMaxMB: 10240, SpoolReserveMB: 64, SpoolFull: "reject"},
+		Subjects:   Subjects{CustomerHeader: "X-Customer-ID"},
+		NATS:       NATS{Listen: "127.0.0.1:4222", Replicas: 1},
+		Exports:    Exports{Expires: Duration(24 * time.Hour)},
+		Rights:     Rights{EraseKeeps: "nothing"},
+		Encryption: Encryption{Mode: EncryptionKeys, Vault: Vault{Mount: "transit", Key: "consentgw"}},
+		HTTP:       HTTP{Listen: "127.0.0.1:8080"},
 	}
 	if got := comparable(c); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults =\n%+v\nwant\n%+v", got, want)

@@ -11,7 +11,7 @@ import (
 const redactedMark = "REDACTED"
 
 // Redacted returns a copy safe to print or log: storage.s3.secret_key, subjects.hmac_key,
-// rights.signing_key, nats.password, the passwords of sip.auth.users, the keys of
+// rights.signing_key, encryption.kek and kek_previous, encryption.vault.token, nats.password, the passwords of sip.auth.users, the keys of
 // nats.request_keys, the hashes and nkeys of nats.authorization and any password in
 // nats.url are replaced (empty secrets stay empty).
 func (c *Config) Redacted() *Config {
@@ -23,6 +23,13 @@ func (c *Config) Redacted() *Config {
 	r.Storage.S3.SSECKey = redact(c.Storage.S3.SSECKey)
 	r.Subjects.HMACKey = redact(c.Subjects.HMACKey)
 	r.Rights.SigningKey = redact(c.Rights.SigningKey)
+	r.Encryption.KEK = redact(c.Encryption.KEK)
+	r.Encryption.KEKPrevious = make([]string, len(c.Encryption.KEKPrevious))
+	for i, k := range c.Encryption.KEKPrevious {
+		r.Encryption.KEKPrevious[i] = redact(k)
+	}
+	r.Encryption.Vault.Token = redact(c.Encryption.Vault.Token)
+	r.Encryption.Recipients = slices.Clone(c.Encryption.Recipients)
 	r.Retention = slices.Clone(c.Retention)
 	r.NATS.URL = redactURLs(c.NATS.URL)
 	r.NATS.Password = redact(c.NATS.Password)

@@ -17,7 +17,7 @@ func TestRedactedHidesSecretsAndLeavesOriginalAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{"s3cr3t-s3cr3t", "0123456789abcdef", "pa55word", "token@", "n4tspw"} {
+	for _, secret := range []string{"s3cr3t-s3cr3t", "0123456789abcdef", "pa55word", "token@", "n4tspw", "AGE-SECRET-KEY", "hvs.example-token"} {
 		if strings.Contains(string(out), secret) {
 			t.Errorf("redacted output contains %q:\n%s", secret, out)
 		}
@@ -49,6 +49,7 @@ func TestRedactedPrintoutLoadsBack(t *testing.T) {
 	r.Storage.S3.SSE = ""    // and not the base64 of an SSE-C key
 	r.NATS.RequestKeys = nil // nor of a signing key
 	r.Rights.SigningKey = ""
+	r.Encryption.KEK, r.Encryption.KEKPrevious = "", nil // nor an age identity
 	out, err := yaml.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

@@ -54,6 +54,7 @@ func (c *Config) Validate() error {
 	v.natsAuth()
 	v.exports()
 	v.rights()
+	v.encryption()
 	v.retention()
 	return errors.Join(v.errs...)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/phone"
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/consent/sealing"
 )
 
 // requireBrowser finds Chromium and the built phone page, or fails saying how to get them.
@@ -127,8 +128,8 @@ func TestBrowserPhoneCallsThroughTheGateway(t *testing.T) {
 			}
 			waitFor(t, 20*time.Second, "the call to be bridged to the agent", func() bool { return strings.Contains(gw.Logs(), "call bridged") })
 			if recorded {
-				// 1.5 s of both parties in the spool: 44-byte header, 2 channels × 16 bit.
-				waitFor(t, 20*time.Second, "1.5 s of recording", func() bool { return spoolWAVBytes(gw) >= 44+12000*4 })
+				// A whole chunk of both parties' encrypted streams in the spool (4.1 s).
+				waitFor(t, 20*time.Second, "4.1 s of recording", func() bool { return spoolAudioBytes(gw) >= 2*(sealing.ChunkBytes+16) })
 			}
 			if err := chromedp.Do(browser, chromedp.Click("#hangup"), status(`document.body.dataset.status === 'ended'`)); err != nil {
 				t.Fatalf("hanging up: %v (status %q)", err, pageStatus(browser))
@@ -195,11 +196,12 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// spoolWAVBytes is the size of the recording being written in the spool.
-func spoolWAVBytes(gw *gatewaytest.Gateway) int64 {
+// spoolAudioBytes is the size of the recording being written in the spool: its parties'
+// encrypted streams.
+func spoolAudioBytes(gw *gatewaytest.Gateway) int64 {
 	var size int64
 	_ = filepath.WalkDir(gw.Config.SpoolDir(), func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && filepath.Ext(path) == ".wav" {
+		if err == nil && !d.IsDir() && (filepath.Ext(path) == ".wav" || filepath.Ext(path) == ".age") {
 			if info, err := d.Info(); err == nil {
 				size += info.Size()
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -158,7 +159,7 @@ func assertStoredOnce(t *testing.T, s3 *minio.Client, calls map[string]consent.R
 			t.Errorf("call %s on %s: %d object versions %v", id, r.Gateway, len(versions), versions)
 		}
 		var m archive.Metadata
-		bucketJSON(t, s3, strings.TrimSuffix(*r.Recording, ".wav")+".json", &m)
+		bucketJSON(t, s3, strings.TrimSuffix(*r.Recording, path.Ext(*r.Recording))+".json", &m)
 		if m.Gateway != r.Gateway || m.SHA256 == "" || m.DurationMS < 1000 {
 			t.Errorf("call %s: metadata %+v", id, m)
 		}
@@ -263,11 +264,11 @@ func eventIDs(t *testing.T, evs []audit.Event) map[string][]string {
 }
 
 // liveCallID waits until the node records a call, and returns its receipt id (from the
-// spool's note of the recording in progress, once its WAV holds a second of audio).
+// caller's encrypted stream in the spool, made when the recording starts).
 func liveCallID(t *testing.T, node *gatewaytest.Process) string {
 	t.Helper()
-	wav := waitFile(t, filepath.Join(node.Config.SpoolDir(), "*.wav"), 44+8000*4, clusterWait)
-	return strings.TrimSuffix(filepath.Base(wav), ".wav")
+	stream := waitFile(t, filepath.Join(node.Config.SpoolDir(), "*.caller.age"), 1, clusterWait)
+	return strings.TrimSuffix(filepath.Base(stream), ".caller.age")
 }
 
 // nodeStatus is GET /drain of a node: its calls and spool, without draining it.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os/exec"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/rights"
+	"github.com/consentgw/consentgw/consent/sealing"
 )
 
 // Two gateways behind Kamailio's dispatcher, on a JetStream cluster of three nats-server
@@ -103,7 +105,7 @@ func TestClusterOfGatewaysBehindKamailio(t *testing.T) {
 		if r := storedCalls(t, s3, subjectKey(t, c, withdrawn))[idA]; r.Decision != consent.DecisionWithdrawn || r.Recording != nil {
 			t.Errorf("the withdrawn call's receipt %+v: want withdrawn, no recording", r)
 		}
-		if wav := bucketVersions(t, s3, idA+".wav"); len(wav) != 0 {
+		if wav := append(bucketVersions(t, s3, idA+".wav"), bucketVersions(t, s3, idA+".sealed")...); len(wav) != 0 {
 			t.Errorf("the withdrawn call's audio was stored: %v", wav)
 		}
 	})
@@ -207,8 +209,12 @@ func TestClusterOfGatewaysBehindKamailio(t *testing.T) {
 
 	t.Run("7 a node killed mid-call stores the repaired recording when it restarts", func(t *testing.T) {
 		const cut, meanwhile = "+4511000008", "+4511000009"
-		clusterCalls(t, b.Addr(), cut, 1, 8000) // fails: B dies under it
-		waitFile(t, b.Config.SpoolDir()+"/*.wav", 44+2*8000*4, clusterWait)
+		clusterCalls(t, b.Addr(), cut, 1, 8000)                                              // fails: B dies under it
+		// 4.1 s of each party's stream on disk: the recorder writes the caller's chunk and
+		// then the agent's, and a kill between the two leaves the recording the shorter.
+		for _, party := range []string{"caller", "agent"} {
+			waitFile(t, b.Config.SpoolDir()+"/*."+party+".age", sealing.ChunkBytes+16, clusterWait)
+		}
 		b.Kill()
 		defer func() {
 			if !b.Running() {
@@ -232,7 +238,7 @@ func TestClusterOfGatewaysBehindKamailio(t *testing.T) {
 				Repaired   bool  `json:"repaired"`
 				DurationMS int64 `json:"duration_ms"`
 			}
-			bucketJSON(t, s3, strings.TrimSuffix(*r.Recording, ".wav")+".json", &m)
+			bucketJSON(t, s3, strings.TrimSuffix(*r.Recording, path.Ext(*r.Recording))+".json", &m)
 			if !m.Repaired || m.DurationMS < 2000 || r.Gateway != "gw-b" {
 				t.Errorf("call %s: metadata %+v, receipt by %s; want a repaired recording of at least 2 s by gw-b", id, m, r.Gateway)
 			}

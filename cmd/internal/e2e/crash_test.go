@@ -12,6 +12,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/consent/sealing"
 	"github.com/consentgw/consentgw/storage/archive"
 )
 
@@ -39,7 +40,9 @@ func waitFile(t *testing.T, pattern string, size int64, timeout time.Duration) s
 }
 
 // A gateway killed with SIGKILL in the middle of a recorded call loses nothing that
-// reached the disk: the next start repairs the WAV and stores it with its metadata.
+// reached the disk: the next start repairs the recording's encrypted streams (their whole
+// chunks, ended properly) and stores them with their metadata, and the repaired
+// recording decrypts, each channel with its party's key, into a valid stereo WAV.
 func TestGatewayKilledMidCallStoresTheRepairedRecordingAtRestart(t *testing.T) {
 	sipptest.RequireSIPp(t)
 	agent := startAgent(t, "agent.xml", pcmu, "granted", nil)
@@ -55,11 +58,19 @@ func TestGatewayKilledMidCallStoresTheRepairedRecordingAtRestart(t *testing.T) {
 			"dtmf_pcap": sipptest.DTMFPcap("1"), "hold": "20000",
 		}),
 	})
-	// Two seconds of stereo audio on disk, then the crash.
-	wav := waitFile(t, filepath.Join(cfg.SpoolDir(), "*.wav"), 44+2*8000*4, waitLimit)
+	// Two whole chunks of each party's stream on disk (8.2 s of the call), then the crash.
+	var streams []string
+	for _, party := range []string{sealing.PartyCaller, sealing.PartyAgent} {
+		streams = append(streams, waitFile(t, filepath.Join(cfg.SpoolDir(), "*."+party+".age"), 2*(sealing.ChunkBytes+16), waitLimit))
+	}
 	gw.Kill()
-	if _, err := os.Stat(wav); err != nil {
-		t.Fatalf("the spooled WAV did not survive the crash: %v", err)
+	for _, s := range streams {
+		if _, err := os.Stat(s); err != nil {
+			t.Fatalf("the spooled stream did not survive the crash: %v", err)
+		}
+	}
+	if wavs, _ := filepath.Glob(filepath.Join(cfg.SpoolDir(), "*.wav")); len(wavs) != 0 {
+		t.Fatalf("the spool holds audio in clear: %v", wavs)
 	}
 
 	gw.Start(t)
@@ -72,10 +83,10 @@ func TestGatewayKilledMidCallStoresTheRepairedRecordingAtRestart(t *testing.T) {
 	if err := json.Unmarshal(body, &m); err != nil {
 		t.Fatal(err)
 	}
-	if !m.Repaired || m.DurationMS < 2000 || m.SHA256 == "" {
-		t.Fatalf("metadata %+v: want a repaired recording of at least 2 s", m)
+	if !m.Repaired || m.DurationMS < 8000 || m.SHA256 == "" || m.Sealed == nil || len(m.Sealed.Streams) != 2 {
+		t.Fatalf("metadata %+v: want a repaired sealed recording of at least 8 s", m)
 	}
-	assertWAVChannels(t, filepath.Join(cfg.ObjectDir(), m.Recording))
+	assertWAVChannels(t, gw.RecordingWAV(t, m.Recording))
 	// The archive stores the WAV and then its metadata, and only then lets go of the
 	// spooled copy: the spool empties a moment after the metadata appears.
 	waitSpoolEmpty(t, cfg.SpoolDir(), waitLimit)

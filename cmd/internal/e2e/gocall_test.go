@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -42,24 +43,7 @@ func TestGoCallerAnswersThePromptAndReachesTheAgent(t *testing.T) {
 				c.Routes[0].AnswerTimeout = config.Duration(10 * time.Second)
 			})
 
-			callerMedia := siptest.ListenRTP(t)
-			trunk := siptest.NewPeer(t, "udp", nil)
-			from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: callerNumber, Host: "127.0.0.1"}}
-			call := trunk.Invite(t, siptest.URI(calledNumber, gw.Addr(), "udp"),
-				siptest.Offer(callerMedia.Port(), "", siptest.PCMU, siptest.TelephoneEvent), from)
-			if call.Err != nil {
-				t.Fatalf("the gateway did not answer the caller: %v", call.Err)
-			}
-			callerMedia.Start(t, call.Answer, callerTone)
-			callerMedia.WaitReceived(t, 10, "the prompt")
-			callerMedia.SendDigit(tc.digit)
-
-			heard := callerMedia.Received()
-			agent.talk(t, map[bool]string{true: "granted", false: "declined"}[recorded])
-			agent.media.WaitReceived(t, bridgedPackets, "the caller's audio through the bridge")
-			callerMedia.WaitReceived(t, heard+bridgedPackets, "the agent's audio through the bridge")
-			call.Bye(t)
-
+			goCall(t, gw, agent, tc.digit, recorded)
 			r := waitCallStored(t, gw, recorded)
 			if r.Decision != tc.decision || r.Method != consent.MethodRFC4733 || r.Digit != string(tc.digit) {
 				t.Errorf("receipt says %s by %s (%q), want %s by rfc4733 (%q)", r.Decision, r.Method, r.Digit, tc.decision, tc.digit)
@@ -70,10 +54,41 @@ func TestGoCallerAnswersThePromptAndReachesTheAgent(t *testing.T) {
 			if r.Prompt.ID == "" || r.Prompt.SHA256 == "" || r.Prompt.PlayedMS <= 0 {
 				t.Errorf("receipt prompt %+v: want id, sha256 and time played", r.Prompt)
 			}
+			// Encryption at rest is on by default: the recording is sealed, and every
+			// receipt keeps its Call-ID only encrypted to the caller's key.
+			if r.SIPCallID != "" || !strings.HasPrefix(r.SIPCallIDSealed, "-----BEGIN AGE ENCRYPTED FILE-----") {
+				t.Errorf("receipt keeps the Call-ID %q, sealed %q: want it sealed only", r.SIPCallID, r.SIPCallIDSealed)
+			}
+			if recorded && !strings.HasSuffix(*r.Recording, ".sealed") {
+				t.Errorf("recording %s: want a sealed recording", *r.Recording)
+			}
 			assertRecordedOnlyWhenGranted(t, gw, r, recorded)
 			assertNoRawNumber(t, gw)
 		})
 	}
+}
+
+// goCall places a call from a Go caller (callerNumber) that presses digit after the
+// prompt starts and talks to agent until each heard the other through the bridge.
+func goCall(t *testing.T, gw *gatewaytest.Gateway, agent *goAgent, digit byte, recorded bool) {
+	t.Helper()
+	callerMedia := siptest.ListenRTP(t)
+	trunk := siptest.NewPeer(t, "udp", nil)
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: callerNumber, Host: "127.0.0.1"}}
+	call := trunk.Invite(t, siptest.URI(calledNumber, gw.Addr(), "udp"),
+		siptest.Offer(callerMedia.Port(), "", siptest.PCMU, siptest.TelephoneEvent), from)
+	if call.Err != nil {
+		t.Fatalf("the gateway did not answer the caller: %v", call.Err)
+	}
+	callerMedia.Start(t, call.Answer, callerTone)
+	callerMedia.WaitReceived(t, 10, "the prompt")
+	callerMedia.SendDigit(digit)
+
+	heard := callerMedia.Received()
+	agent.talk(t, map[bool]string{true: "granted", false: "declined"}[recorded])
+	agent.media.WaitReceived(t, bridgedPackets, "the caller's audio through the bridge")
+	callerMedia.WaitReceived(t, heard+bridgedPackets, "the agent's audio through the bridge")
+	call.Bye(t)
 }
 
 // goAgent is the agent as a Go peer (sip/siptest): it answers the gateway's INVITE with

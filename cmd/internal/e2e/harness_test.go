@@ -130,7 +130,7 @@ func assertRecordedOnlyWhenGranted(t *testing.T, gw *gatewaytest.Gateway, r cons
 // 440 Hz on the left, the agent's 1000 Hz on the right.
 func assertRecordingChannels(t *testing.T, gw *gatewaytest.Gateway, key string) {
 	t.Helper()
-	assertWAVChannels(t, gw.ObjectPath(key))
+	assertWAVChannels(t, gw.RecordingWAV(t, key))
 }
 
 // assertWAVChannels checks a stereo WAV file as assertRecordingChannels does.

@@ -18,9 +18,12 @@ import (
 // a longer load, raise them and add -cpuprofile, e.g.
 //
 //	go test -run TestLoadSmoke -smoke.calls 100 -smoke.hold 20s -cpuprofile cpu.out ./cmd/internal/e2e
+//
+// and -smoke.encryption off to profile it without encryption at rest.
 var (
-	smokeCallsFlag = flag.Int("smoke.calls", 10, "TestLoadSmoke: callers of each kind (consenting, declining)")
-	smokeHoldFlag  = flag.Duration("smoke.hold", 1500*time.Millisecond, "TestLoadSmoke: how long each caller stays after its digit")
+	smokeCallsFlag      = flag.Int("smoke.calls", 10, "TestLoadSmoke: callers of each kind (consenting, declining)")
+	smokeHoldFlag       = flag.Duration("smoke.hold", 1500*time.Millisecond, "TestLoadSmoke: how long each caller stays after its digit")
+	smokeEncryptionFlag = flag.String("smoke.encryption", config.EncryptionKeys, "TestLoadSmoke: encryption.mode (keys or off)")
 )
 
 // The load smoke test: the shape of testdata/load/run.sh (consenting and declining
@@ -37,6 +40,7 @@ func TestLoadSmokeConsentingAndDecliningCallersAtOnce(t *testing.T) {
 		c.Routes[0].RecordTarget = "sip:agents@" + recordAgent.Addr()
 		c.Routes[0].NorecordTarget = "sip:agents@" + norecordAgent.Addr()
 		c.Routes[0].AnswerTimeout = config.Duration(10 * time.Second)
+		c.Encryption.Mode = *smokeEncryptionFlag
 	})
 
 	consenting := smokeCaller(t, gw.Addr(), "1", smokeCalls)
@@ -65,7 +69,7 @@ func TestLoadSmokeConsentingAndDecliningCallersAtOnce(t *testing.T) {
 
 	var wavs int
 	for _, key := range gw.Keys(t, "recordings/") {
-		if strings.HasSuffix(key, ".wav") {
+		if strings.HasSuffix(key, ".sealed") || strings.HasSuffix(key, ".wav") {
 			wavs++
 			assertRecordingChannels(t, gw, key)
 		}

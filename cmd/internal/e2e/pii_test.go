@@ -161,8 +161,15 @@ func placeGrantedCallNamed(t *testing.T, gwAddr, number string) *sipptest.Proces
 func checkCallIDKey(t *testing.T, gw *gatewaytest.Gateway) string {
 	t.Helper()
 	receipts := gw.Receipts(t)
-	if len(receipts) != 1 || !strings.Contains(receipts[0].SIPCallID, strings.TrimPrefix(callerNumber, "+")) {
-		t.Fatalf("want one receipt whose Call-ID holds the number, got %+v", receipts)
+	if len(receipts) != 1 || receipts[0].SIPCallID != "" {
+		t.Fatalf("want one receipt whose Call-ID is sealed only, got %+v", receipts)
+	}
+	r := receipts[0]
+	// The Call-ID, which this trunk builds from the number, is kept sealed to the
+	// caller's key: opened with it, it holds the number.
+	callID, err := openCallID(t, gw, r)
+	if err != nil || !strings.Contains(callID, strings.TrimPrefix(callerNumber, "+")) {
+		t.Fatalf("the receipt's sealed Call-ID opens to %q (%v), want one that holds the number", callID, err)
 	}
 	key, err := subject.LoadKey(gw.Config.DataDir, gw.Config.Subjects.HMACKey)
 	if err != nil {
@@ -172,8 +179,7 @@ func checkCallIDKey(t *testing.T, gw *gatewaytest.Gateway) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := receipts[0]
-	if want := p.CallIDKey(r.SIPCallID); r.SIPCallIDKey != want {
+	if want := p.CallIDKey(callID); r.SIPCallIDKey != want {
 		t.Fatalf("receipt names the call %q, want the key of its Call-ID %q", r.SIPCallIDKey, want)
 	}
 	return r.SIPCallIDKey

@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/consentgw/consentgw/cmd/internal/audiotest"
 	"github.com/consentgw/consentgw/cmd/internal/bus/natstest"
 	"github.com/consentgw/consentgw/cmd/internal/config"
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
@@ -29,7 +30,9 @@ import (
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/jetstreamtest"
 	"github.com/consentgw/consentgw/consent/rights"
+	"github.com/consentgw/consentgw/consent/sealing"
 	"github.com/consentgw/consentgw/storage"
+	"github.com/consentgw/consentgw/storage/archive"
 	"github.com/consentgw/consentgw/storage/s3/miniotest"
 )
 
@@ -174,6 +177,30 @@ func fetchBundle(t *testing.T, res rights.ExportResult) *zip.Reader {
 	return zr
 }
 
+// assertExportedOwnChannel checks a recording of an export by the caller: the caller's
+// channel decrypted into a mono WAV of the caller's tone, the agent's withheld.
+func assertExportedOwnChannel(t *testing.T, zr *zip.Reader, rec rights.ManifestRecording) {
+	t.Helper()
+	if len(rec.Channels) != 2 || rec.Channels[0].Party != sealing.PartyCaller || rec.Channels[0].File == "" ||
+		rec.Channels[1].Party != sealing.PartyAgent || rec.Channels[1].File != "" || rec.Channels[1].Withheld != rights.WithheldOtherPerson {
+		t.Fatalf("exported channels %+v: want the caller's, the agent's withheld", rec.Channels)
+	}
+	w, err := zr.Open(rec.Channels[0].File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(w)
+	wav := filepath.Join(t.TempDir(), "exported.wav")
+	os.WriteFile(wav, body, 0o600)
+	channels, rate, err := audiotest.ReadWAV(wav)
+	if err != nil || rate != 8000 || len(channels) != 1 || len(channels[0]) < 8000 {
+		t.Fatalf("exported channel: %d channels at %d Hz (%v)", len(channels), rate, err)
+	}
+	if got, ratio := audiotest.DominantTone(channels[0], rate, callerTone, agentTone); got != callerTone || ratio < 10 {
+		t.Fatalf("exported caller's channel: dominant tone %v Hz (ratio %.1f), want %v Hz", got, ratio, callerTone)
+	}
+}
+
 // Two callers are recorded; one exports, the other erases, and the erase is repeated;
 // malformed requests are rejected on the way. On the local store and on MinIO.
 func TestRightsRequestsOverNATSAfterRealCalls(t *testing.T) {
@@ -219,14 +246,10 @@ func TestRightsRequestsOverNATSAfterRealCalls(t *testing.T) {
 			if err := json.NewDecoder(f).Decode(&m); err != nil || len(m.Recordings) != 1 || len(m.Receipts) != 1 || m.Purpose == "" {
 				t.Fatalf("manifest %+v (%v)", m, err)
 			}
-			wav := filepath.Join(t.TempDir(), "exported.wav")
-			w, err := zr.Open(m.Recordings[0].File)
-			if err != nil {
-				t.Fatal(err)
+			assertExportedOwnChannel(t, zr, m.Recordings[0])
+			if len(m.CallIDs) != 1 {
+				t.Fatalf("manifest opens %d of the caller's Call-IDs, want 1: %v", len(m.CallIDs), m.CallIDs)
 			}
-			body, _ := io.ReadAll(w)
-			os.WriteFile(wav, body, 0o600)
-			assertWAVChannels(t, wav)
 
 			var erased rights.EraseResult
 			eraseReq := `{"request_id":"e2e-erase-1","subject":{"type":"tel","value":"` + callerNumber + `"},"requested_by":"dpo"}`
@@ -240,8 +263,13 @@ func TestRightsRequestsOverNATSAfterRealCalls(t *testing.T) {
 			if recs := gw.Keys(t, "recordings/"); len(recs) != 2 { // the other caller's WAV and metadata
 				t.Fatalf("recordings after the erase: %v", recs)
 			}
-			if rs := gw.Receipts(t); len(rs) != 1 || rs[0].Recording == nil || !strings.HasSuffix(*rs[0].Recording, m.Recordings[0].File[len("recordings/"):]) {
+			var exported archive.Metadata
+			json.Unmarshal(m.Recordings[0].Metadata, &exported)
+			if rs := gw.Receipts(t); len(rs) != 1 || rs[0].Recording == nil || *rs[0].Recording != exported.Recording {
 				t.Fatalf("receipts after the erase: %+v", rs)
+			}
+			if erased.KeysDestroyed != 1 {
+				t.Fatalf("the erase destroyed %d keys, want the caller's", erased.KeysDestroyed)
 			}
 			if minioServer != nil {
 				assertNoVersionsLeft(t, minioServer, "e2e-rights", 2)
@@ -345,18 +373,21 @@ func TestEraseDuringARecordedCallOnAnotherGateway(t *testing.T) {
 	agent := startAgent(t, "agent.xml", pcmu, "granted", nil)
 	const key = "e2e-shared-hmac-key-0123456789abcdef"
 	const signing = "ZTJlLXNoYXJlZC1zaWduaW5nLWtleS0wMTIzNDU2Nzg="
-	first := gatewaytest.Start(t, func(c *config.Config) { routeTo(agent)(c); c.Subjects.HMACKey = key; c.Rights.SigningKey = signing })
+	const kek = "AGE-SECRET-KEY-18TQVNS8LFHPE55SLPRGQ3NPD7CDFZA4TQT5ZWFUP294TR7L4955SGPHYN2"
+	first := gatewaytest.Start(t, func(c *config.Config) {
+		routeTo(agent)(c)
+		c.Subjects.HMACKey, c.Rights.SigningKey, c.Encryption.KEK = key, signing, kek
+	})
 	second := gatewaytest.Start(t, func(c *config.Config) {
 		routeTo(agent)(c)
 		c.NodeName = "test-node-2"
-		c.Subjects.HMACKey = key
-		c.Rights.SigningKey = signing
+		c.Subjects.HMACKey, c.Rights.SigningKey, c.Encryption.KEK = key, signing, kek
 		c.NATS.URL = first.NATSURL()
 		c.Storage.Dir = first.Config.ObjectDir()
 	})
 	caller := placeGrantedCall(t, second.Addr(), callerNumber, 8000)
-	// One second of the call is on the second gateway's disk: it is being recorded.
-	waitFile(t, filepath.Join(second.Config.SpoolDir(), "*.wav"), 44+8000*4, waitLimit)
+	// The call's encrypted streams are in the second gateway's spool: it is being recorded.
+	waitFile(t, filepath.Join(second.Config.SpoolDir(), "*.caller.age"), 1, waitLimit)
 
 	nc, _ := jetstreamtest.Connect(t, first.NATSURL())
 	var res rights.EraseResult

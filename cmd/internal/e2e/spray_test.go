@@ -84,7 +84,7 @@ func TestMediaSprayFromAnotherHostNeitherForgesConsentNorGetsAudio(t *testing.T)
 				if r.Recording == nil {
 					t.Fatal("granted call's receipt names no recording")
 				}
-				assertNoSprayHeard(t, gw.ObjectPath(*r.Recording))
+				assertNoSprayHeard(t, gw.RecordingWAV(t, *r.Recording))
 			} else {
 				assertNoAudioWritten(t, gw)
 			}

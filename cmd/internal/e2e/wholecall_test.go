@@ -187,7 +187,7 @@ func TestPauseLeavesASilentGapOfItsLength(t *testing.T) {
 			t.Errorf("/metrics: %s %v, want %v", series, got, want)
 		}
 	}
-	gaps := silentGaps(t, gw.ObjectPath(*rec.Recording), 300*time.Millisecond)
+	gaps := silentGaps(t, gw.RecordingWAV(t, *rec.Recording), 300*time.Millisecond)
 	if len(gaps) != 2 {
 		t.Fatalf("recording has silent gaps %v, want two", gaps)
 	}

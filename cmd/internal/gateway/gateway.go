@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"filippo.io/age"
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/consentgw/consentgw/cmd/internal/bus"
@@ -25,6 +26,7 @@ import (
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/callctl"
 	"github.com/consentgw/consentgw/consent/callctl/registry"
+	"github.com/consentgw/consentgw/consent/keystore"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/signing"
 	"github.com/consentgw/consentgw/consent/subject"
@@ -72,6 +74,11 @@ type Gateway struct {
 	// signer signs receipts and erasure certificates; its public key is served at
 	// /.well-known/consentgw-keys.
 	signer *signing.Key
+	// keyStore holds the parties' keys (keys.go); recordKeys is what new recordings are
+	// encrypted to (nil: encryption.mode off); spoolKey repairs this node's spool.
+	keyStore   *keystore.KV
+	recordKeys spool.KeySource
+	spoolKey   *age.X25519Identity
 	// sweeper applies the retention rules; background ends it at Shutdown.
 	sweeper    *retention.Sweeper
 	background context.CancelFunc
@@ -141,6 +148,9 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	if err := g.openRegistry(key); err != nil {
 		return g, err
 	}
+	if err := g.openKeys(); err != nil {
+		return g, err
+	}
 
 	publicHost, mediaIPs, err := addresses(cfg)
 	if err != nil {
@@ -200,6 +210,7 @@ func Start(cfg *config.Config, log *slog.Logger, opts ...Option) (g *Gateway, er
 	g.recorders = recorder.NewScheduler(0, 0)
 	g.spool = spool.New(spool.Options{
 		Archive: g.archive, Scheduler: g.recorders, Logger: log, Events: g.events, Observer: g.metrics,
+		Keys: g.recordKeys, SpoolKey: g.spoolKey,
 	})
 	g.splitter = split.New(split.Options{
 		Routes:         routes,
@@ -336,6 +347,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	if g.recorders != nil {
 		g.recorders.Close() // and every recording with it
+	}
+	if g.spool != nil {
+		g.spool.Close() // repairs still waiting for disk space wait for the next start
 	}
 	if g.http != nil {
 		errs = append(errs, g.http.Shutdown(ctx))

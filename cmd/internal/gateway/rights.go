@@ -26,6 +26,7 @@ func (g *Gateway) startRights(pseudonyms *subject.Pseudonymizer) error {
 		},
 		Erase:        rights.ErasePolicy{Keeps: cfg.Rights.EraseKeeps, MaxRecordings: cfg.Rights.EraseMaxRecordings},
 		Signer:       g.signer,
+		KeyStore:     g.keyStore,
 		HoldsChanged: g.holdsChanged,
 	})
 	if err != nil {

@@ -26,10 +26,12 @@ var rules = []struct {
 	// The IVR: prompts and digits over a call leg.
 	{"ivr/", []string{"ivr/", "sip/b2bua", "sip/g711", "sip/media", "consent"}},
 	// A call's handle on its recording: the recorder over the archive's spool.
-	{"recorder/spool", []string{"recorder", "recorder/align", "recorder/wavfile", "storage/archive", "consent", "consent/audit"}},
+	{"recorder/spool", []string{"recorder", "recorder/align", "recorder/wavfile", "recorder/sealed", "storage/archive", "consent", "consent/audit", "consent/sealing"}},
 	// SIP and media; the relay taps audio into the recorder.
 	{"sip/", []string{"sip/", "recorder"}},
-	// The recorder: audio in, a WAV out; codecs behind an interface.
+	// The recorder: audio in, a WAV out (or the parties' encrypted streams, in the format
+	// the consent layer reads); codecs behind an interface.
+	{"recorder/sealed", []string{"consent/sealing"}},
 	{"recorder", []string{"recorder/align", "recorder/wavfile"}},
 	{"recorder/", []string{"recorder/align", "recorder/wavfile"}},
 	// Services over the store: the rights requests, the retention sweeper.
@@ -40,8 +42,11 @@ var rules = []struct {
 	// Storage: the store, the index, the spool of a call's objects (which holds signed
 	// receipts).
 	{"storage/", []string{"storage/", "consent", "consent/signing"}},
+	// The parties' keys, kept apart from the store.
+	{"consent/keystore", []string{"consent", "consent/sealing"}},
 	// The consent vocabulary and what speaks only it.
 	{"consent/signing", []string{"consent/keyfile"}},
+	{"consent/sealing", []string{"consent", "consent/keyfile"}},
 	{"consent/subject", []string{"consent/keyfile"}},
 	{"consent/keyfile", nil},
 	{"consent/", []string{"consent"}},
@@ -131,6 +136,9 @@ func TestRulesRefuseTheImportsThatRanTheWrongWay(t *testing.T) {
 		{"consent", "storage"},
 		{"storage/archive", "consent/rights"},
 		{"consent/signing", "storage"},
+		{"recorder/sealed", "recorder/spool"},
+		{"consent/sealing", "consent/keystore"},
+		{"consent/keystore", "storage"},
 	} {
 		allowed, ok := ruleFor(c.pkg)
 		if !ok || allows(allowed, c.imp) {

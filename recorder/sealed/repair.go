@@ -1,0 +1,104 @@
+package sealed
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"filippo.io/age"
+
+	"github.com/consentgw/consentgw/consent/sealing"
+)
+
+// ErrNotSealed means Repair was given a file that is no age stream of this file key.
+var ErrNotSealed = errors.New("sealed: not a sealed stream of this recording")
+
+// Repair rewrites the stream at path, left behind by a gateway killed mid-call, into a
+// whole age file at dst: every chunk that reached the disk is decrypted (each one
+// authenticated, so nothing forged or torn is kept) and encrypted again, with a new file
+// key, to recipients, ending in a proper last chunk. STREAM marks the last chunk (RFC-less,
+// https://age-encryption.org/v1: the nonce's last byte), so a truncated stream cannot be
+// made whole without its file key: spoolKey is that key as SpoolKeys returned it, and
+// spool the identity that opens it. The audio lost is the chunk the writer still held, at
+// most sealing.ChunkDuration, and a trailing odd byte. It returns the frames kept and the new
+// stream's file key, encrypted to spoolRecipient, for a later repair of dst.
+func Repair(path, dst string, spoolKey []byte, spool age.Identity, spoolRecipient age.Recipient, recipients []age.Recipient) (frames int64, newSpoolKey []byte, err error) {
+	fileKey, err := sealing.Open(spoolKey, spool)
+	if err != nil {
+		return 0, nil, fmt.Errorf("opening the stream's file key: %w", err)
+	}
+	defer clear(fileKey)
+	src, err := os.Open(path)
+	if err != nil {
+		return 0, nil, fmt.Errorf("opening sealed stream for repair: %w", err)
+	}
+	defer src.Close()
+	plain, err := age.Decrypt(src, age.NewInjectedFileKeyIdentity(fileKey))
+	if err != nil {
+		return 0, nil, fmt.Errorf("reading sealed stream header: %w: %w", ErrNotSealed, err)
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return 0, nil, fmt.Errorf("creating repaired stream: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			out.Close()
+			os.Remove(dst)
+		}
+	}()
+	var newKey []byte
+	enc, err := age.Encrypt(out, append([]age.Recipient{keeper{&newKey}}, recipients...)...)
+	if err != nil {
+		return 0, nil, fmt.Errorf("creating repaired stream: %w", err)
+	}
+	defer clear(newKey)
+	// Whole samples only: a torn sample would shift the rest of the channel.
+	n, err := copyWhole(enc, plain)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return 0, nil, fmt.Errorf("finishing repaired stream: %w", err)
+	}
+	if err := out.Sync(); err != nil {
+		return 0, nil, fmt.Errorf("syncing repaired stream: %w", err)
+	}
+	if err := out.Close(); err != nil {
+		return 0, nil, fmt.Errorf("closing repaired stream: %w", err)
+	}
+	if newSpoolKey, err = sealing.Seal(newKey, spoolRecipient); err != nil {
+		return 0, nil, fmt.Errorf("sealing the repaired stream's file key: %w", err)
+	}
+	return n / sealing.SampleBytes, newSpoolKey, nil
+}
+
+// copyWhole copies the authenticated plaintext of a possibly truncated stream, up to the
+// last whole sample. Reading stops at the end of the chunks that reached the disk: age
+// reports that as an unexpected EOF (no last chunk), or, for a torn chunk, as one that
+// fails to authenticate. Either way what came before was authenticated.
+func copyWhole(dst io.Writer, src io.Reader) (int64, error) {
+	buf := make([]byte, sealing.ChunkBytes)
+	var total int64
+	var carry []byte
+	for {
+		n, rerr := src.Read(buf)
+		data := append(carry, buf[:n]...)
+		whole := len(data) - len(data)%sealing.SampleBytes
+		if _, err := dst.Write(data[:whole]); err != nil {
+			return total, fmt.Errorf("writing repaired stream: %w", err)
+		}
+		total += int64(whole)
+		carry = bytes.Clone(data[whole:])
+		var pathErr *fs.PathError
+		switch {
+		case errors.As(rerr, &pathErr):
+			return total, fmt.Errorf("reading sealed stream for repair: %w", rerr)
+		case rerr != nil:
+			return total, nil // EOF, or the truncation: the end of what can be kept
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package spool
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+
+	"filippo.io/age"
+
+	"github.com/consentgw/consentgw/consent/sealing"
+	"github.com/consentgw/consentgw/recorder"
+	"github.com/consentgw/consentgw/recorder/sealed"
+	"github.com/consentgw/consentgw/recorder/wavfile"
+	"github.com/consentgw/consentgw/storage/archive"
+)
+
+// SealedCrashLossMax bounds the audio at the end of a sealed recording that a gateway
+// killed mid-call loses: what the recorder had not written yet (recorder.CrashLossMax
+// without the WAV's write buffer) and the chunk each stream was filling, which age writes
+// only once it is full (sealing.ChunkDuration, 4.096 s). About 4.8 s.
+const SealedCrashLossMax = recorder.CrashLossMax - wavfile.BufferDuration + sealing.ChunkDuration
+
+// createSealed makes the call's two encrypted streams in the spool, each to its party's
+// key, and returns the writer and the recording's spool description (with the streams'
+// file keys sealed to the spool key, for a repair).
+func (s *Spool) createSealed(id string, caller, agent *keyFetch) (*sealed.Writer, *archive.Sealed, error) {
+	a := s.o.Archive
+	info := &archive.Sealed{Format: sealing.Format}
+	var streams [2]sealed.Stream
+	for i, f := range []*keyFetch{caller, agent} {
+		party := []string{sealing.PartyCaller, sealing.PartyAgent}[i]
+		file := archive.StreamFile(id, party)
+		streams[i] = sealed.Stream{Path: a.SpoolPath(file), Recipients: f.key.AgeRecipients()}
+		st := archive.SpooledStream{File: file}
+		st.Party, st.Subjects, st.Key, st.KeyID, st.Recipients = party, f.subjects, f.key.Name, f.key.KeyID, f.key.Strings()
+		info.Streams = append(info.Streams, st)
+	}
+	w, err := sealed.Create(sealed.Options{Caller: streams[0], Agent: streams[1], Spool: s.o.SpoolKey.Recipient()})
+	if err != nil {
+		return nil, nil, err
+	}
+	info.Streams[0].SpoolKey, info.Streams[1].SpoolKey = w.SpoolKeys()
+	return w, info, nil
+}
+
+// sumSealed fills in each stream's size and returns the checksum of the object the
+// streams make, back to back: one read of what was written, as a WAV's is summed.
+func (s *Spool) sumSealed(info *archive.Sealed) (string, error) {
+	whole := sha256.New()
+	for i := range info.Streams {
+		st := &info.Streams[i]
+		f, err := os.Open(s.o.Archive.SpoolPath(st.File))
+		if err != nil {
+			return "", fmt.Errorf("summing sealed stream: %w", err)
+		}
+		n, err := io.Copy(whole, f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("summing sealed stream: %w", err)
+		}
+		st.Size = n
+	}
+	return hex.EncodeToString(whole.Sum(nil)), nil
+}
+
+// repairSealed makes the streams of a recording whose writing stopped (a crash, a full
+// disk) whole again: each is rewritten from its whole chunks to a new file, ended with a
+// proper last chunk (sealed.Repair), and the description points at the new files. A kill
+// between the two channels' writes can leave one a chunk longer: the recording's frames
+// are the shorter's, and each stream says its own. It returns the recording's frames and
+// the streams' old files, to remove once the new description is spooled.
+func (s *Spool) repairSealed(info *archive.Sealed) (frames int64, old []string, err error) {
+	frames = -1
+	for i := range info.Streams {
+		st := &info.Streams[i]
+		var recipients []age.Recipient
+		for _, r := range st.Recipients {
+			rec, err := age.ParseX25519Recipient(r)
+			if err != nil {
+				return 0, nil, fmt.Errorf("repairing sealed stream %s: %w: %w", st.File, sealed.ErrNotSealed, err)
+			}
+			recipients = append(recipients, rec)
+		}
+		repaired := archive.RepairedStreamFile(st.File)
+		n, key, err := sealed.Repair(s.o.Archive.SpoolPath(st.File), s.o.Archive.SpoolPath(repaired), st.SpoolKey, s.o.SpoolKey, s.o.SpoolKey.Recipient(), recipients)
+		if err != nil {
+			return 0, nil, fmt.Errorf("repairing sealed stream %s: %w", st.File, err)
+		}
+		old = append(old, st.File)
+		st.File, st.SpoolKey, st.Frames = repaired, key, n
+		if frames < 0 || n < frames {
+			frames = n
+		}
+	}
+	return max(frames, 0), old, nil
+}
