@@ -209,7 +209,7 @@ func TestClusterOfGatewaysBehindKamailio(t *testing.T) {
 
 	t.Run("7 a node killed mid-call stores the repaired recording when it restarts", func(t *testing.T) {
 		const cut, meanwhile = "+4511000008", "+4511000009"
-		clusterCalls(t, b.Addr(), cut, 1, 8000)                                              // fails: B dies under it
+		clusterCalls(t, b.Addr(), cut, 1, 8000) // fails: B dies under it
 		// 4.1 s of each party's stream on disk: the recorder writes the caller's chunk and
 		// then the agent's, and a kill between the two leaves the recording the shorter.
 		for _, party := range []string{"caller", "agent"} {
