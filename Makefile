@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/consentgw/consentgw/cmd/internal/gateway.Version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: build run test test-short vet phone fuzz fuzz-smoke bench load clean
+.PHONY: build run test test-short vet lint phone fuzz fuzz-smoke bench load clean
 
 PHONE_WEB := cmd/internal/phone/web
 
@@ -14,9 +14,10 @@ build: phone
 run: phone
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/consentgw serve
 
-# Unit, fuzz-seed and end-to-end (SIPp, Chromium) tests, all with the race detector.
-# Then every fuzz target briefly (make fuzz-smoke), so a parser that now crashes fails CI.
-test: phone vet
+# Unit, fuzz-seed and end-to-end (SIPp, Chromium) tests, all with the race detector,
+# after go vet and the linters. Then every fuzz target briefly (make fuzz-smoke), so a
+# parser that now crashes fails CI.
+test: phone vet lint
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(MAKE) fuzz-smoke FUZZ_SMOKE=2s
 
@@ -28,6 +29,12 @@ test-short:
 
 vet:
 	$(GO) vet ./...
+
+# golangci-lint v2 with .ci/golangci.yml (staticcheck, errorlint, contextcheck, unused,
+# ineffassign, govet); .ci/run installs it into the cache below.
+GOLANGCI_LINT ?= $(shell command -v golangci-lint || echo $(HOME)/.cache/consentgw/bin/golangci-lint)
+lint:
+	$(GOLANGCI_LINT) run -c .ci/golangci.yml ./...
 
 # The browser phone page's script: JsSIP from npm, bundled by esbuild into the directory
 # the gateway embeds (never committed).

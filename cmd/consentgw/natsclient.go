@@ -209,9 +209,9 @@ func (f *clientFlags) connect(refused func(error)) (*nats.Conn, string, error) {
 	nc, err := nats.Connect(url, opts...)
 	switch {
 	case errors.Is(err, nats.ErrAuthorization):
-		return nil, url, fmt.Errorf("NATS at %s refused the login (%v): give --user and --password, --creds or --nkey of a user allowed to do this", url, err)
+		return nil, url, fmt.Errorf("NATS at %s refused the login (%w): give --user and --password, --creds or --nkey of a user allowed to do this", url, err)
 	case err != nil:
-		return nil, url, fmt.Errorf("cannot reach NATS at %s (%v): is 'consentgw serve' running? Give the address with --nats", url, err)
+		return nil, url, fmt.Errorf("cannot reach NATS at %s (%w): is 'consentgw serve' running? Give the address with --nats", url, err)
 	}
 	return nc, url, nil
 }
@@ -241,7 +241,7 @@ func (f *clientFlags) call(verb rights.Verb, body []byte) ([]byte, error) {
 	}
 	msg, err := nc.RequestMsgWithContext(ctx, req)
 	if cause := context.Cause(ctx); err != nil && errors.Is(cause, nats.ErrPermissionViolation) {
-		return nil, fmt.Errorf("NATS refused the %s request (%v): this login may not do it", verb, cause)
+		return nil, fmt.Errorf("NATS refused the %s request (%w): this login may not do it", verb, cause)
 	}
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):

@@ -175,11 +175,11 @@ func once[T any](ctx context.Context, s *Service, j job[T]) (T, error) {
 	}
 	res, err := j.work(ctx, rec)
 	if err != nil {
-		s.noteFailure(rec, j.via, err)
+		s.noteFailure(ctx, rec, j.via, err)
 		return zero, err
 	}
 	if err := s.o.Events.Publish(ctx, j.kind(res), res); err != nil {
-		s.noteFailure(rec, j.via, err)
+		s.noteFailure(ctx, rec, j.via, err)
 		return zero, err
 	}
 	body, err := json.Marshal(res)
@@ -195,7 +195,7 @@ func once[T any](ctx context.Context, s *Service, j job[T]) (T, error) {
 
 // noteFailure keeps a failed attempt's state for status; the store may be the reason it
 // failed, so this is best effort, on a context of its own.
-func (s *Service) noteFailure(rec *record, via string, err error) {
+func (s *Service) noteFailure(ctx context.Context, rec *record, via string, err error) {
 	rec.Status = StateFailed
 	switch {
 	case errors.Is(err, ErrRejected):
@@ -204,7 +204,8 @@ func (s *Service) noteFailure(rec *record, via string, err error) {
 		rec.Status = StateRetrying
 	}
 	rec.Error = err.Error()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Kept even when ctx ended (a request given up at shutdown is noted as failed).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if serr := s.saveRecord(ctx, rec); serr != nil {
 		s.log.Warn("the state of a failed request could not be kept", "request_id", rec.RequestID, "error", serr)

@@ -14,5 +14,3 @@ const (
 	ScopeCall Scope = "call"
 )
 
-// deletesReceipts reports whether the scope deletes receipts (and may anonymize them).
-func (s Scope) deletesReceipts() bool { return s != ScopeRecordings }

@@ -54,6 +54,7 @@ type call struct {
 func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) End {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	//nolint:contextcheck // the caller's leg ending (its BYE or CANCEL) ends the call
 	stop := context.AfterFunc(in.Context(), func() { cancel(errCallerLeft) })
 	defer stop()
 
@@ -62,8 +63,8 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) End {
 	c := &call{s: s, ctx: ctx, in: in, log: in.Log().With("consent_id", id)}
 	c.receipt = consent.Receipt{ID: id, SIPCallID: in.CallID(), StartedAt: started, Gateway: s.opts.Node}
 	c.receipt.SIPCallIDKey = in.CallIDKey() // names the call in events; the raw Call-ID stays in the receipt object
-	end := c.run()
-	s.ended(c, end)
+	end := c.run() //nolint:contextcheck // legs are hung up after the call's context ended (hangup keeps its values)
+	s.ended(c, end) //nolint:contextcheck // a refusal is answered after the call's context ended
 	return end
 }
 
@@ -104,7 +105,7 @@ func (c *call) run() End {
 	}
 	// The caller's key is fetched while the prompt plays: the receipt seals the Call-ID
 	// to it, and a recording encrypts the caller's channel to it.
-	c.keys = c.s.opts.Recordings.Keys(c.receipt.ID, c.receipt.Subjects)
+	c.keys = c.s.opts.Recordings.Keys(c.ctx, c.receipt.ID, c.receipt.Subjects)
 	if err := c.in.Answer(c.ctx); err != nil {
 		c.decide(ivr.Outcome{Decision: consent.DecisionHangup, Method: consent.MethodNone, DecidedAt: time.Now().UTC()})
 		end := c.left()
@@ -117,7 +118,7 @@ func (c *call) run() End {
 		agent := c.s.opts.Subjects.Agent(target)
 		c.receipt.Subjects = append(c.receipt.Subjects, agent...)
 		if outcome.Decision.Records() {
-			c.keys.Agent(agent) // fetched while the agent's phone rings
+			c.keys.Agent(c.ctx, agent) // fetched while the agent's phone rings
 		}
 	}
 	c.decide(outcome)

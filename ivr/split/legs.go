@@ -9,7 +9,8 @@ import (
 
 // passHold passes a hold or resume by from to the other leg (SPEC §4).
 func (c *call) passHold(from string, ev b2bua.Event, hold func(context.Context, string) error) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.s.opts.HangupTimeout)
+	// A leg is hung up when the call's context has ended too: its values, not its end.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), c.s.opts.HangupTimeout)
 	defer cancel()
 	c.log.Info("media direction changed", "by", from, "direction", ev.Direction)
 	if err := hold(ctx, ev.Direction); err != nil {

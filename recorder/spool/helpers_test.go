@@ -107,7 +107,7 @@ func newRigWith(t *testing.T, dir string, reserve int64, clk *clock, o Options) 
 	})
 	o.Archive, o.Logger, o.Events, o.Observer, o.Now = r.archive, log, r.events, r.counts, clk.Now
 	r.Spool = New(o)
-	t.Cleanup(r.Spool.Close)
+	t.Cleanup(r.Close)
 	return r
 }
 

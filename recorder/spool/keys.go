@@ -52,27 +52,28 @@ type keyFetch struct {
 }
 
 // Keys starts fetching the caller's key of call id, whose caller has these subjects. It
-// returns nil when the spool does not seal recordings.
-func (s *Spool) Keys(id string, caller []consent.SubjectRef) *CallKeys {
+// returns nil when the spool does not seal recordings. The fetch keeps ctx's values but
+// not its end (a key being made is finished, bounded by keyTimeout).
+func (s *Spool) Keys(ctx context.Context, id string, caller []consent.SubjectRef) *CallKeys {
 	if s == nil || s.o.Keys == nil {
 		return nil
 	}
-	return &CallKeys{s: s, callID: id, caller: s.fetch(id, sealing.PartyCaller, caller)}
+	return &CallKeys{s: s, callID: id, caller: s.fetch(ctx, id, sealing.PartyCaller, caller)}
 }
 
 // Agent starts fetching the agent's key, once the call's target is known.
-func (k *CallKeys) Agent(subjects []consent.SubjectRef) {
+func (k *CallKeys) Agent(ctx context.Context, subjects []consent.SubjectRef) {
 	if k != nil && k.agent == nil {
-		k.agent = k.s.fetch(k.callID, sealing.PartyAgent, subjects)
+		k.agent = k.s.fetch(ctx, k.callID, sealing.PartyAgent, subjects)
 	}
 }
 
-func (s *Spool) fetch(callID, party string, subjects []consent.SubjectRef) *keyFetch {
+func (s *Spool) fetch(ctx context.Context, callID, party string, subjects []consent.SubjectRef) *keyFetch {
 	f := &keyFetch{subjects: subjects, done: make(chan struct{})}
 	name := sealing.PartyKeyName(subjects, callID, party)
 	go func() {
 		defer close(f.done)
-		ctx, cancel := context.WithTimeout(context.Background(), keyTimeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), keyTimeout)
 		defer cancel()
 		f.key, f.err = s.o.Keys.Current(ctx, name)
 		if f.err != nil {

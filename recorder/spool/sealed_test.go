@@ -56,8 +56,8 @@ func (k *testKeys) identity(name string) *age.X25519Identity {
 // beginSealed starts recording receipt's call with its parties' keys: the caller's is the
 // receipt's first subject, the agent's its second.
 func (r *rig) beginSealed(t *testing.T, receipt consent.Receipt) *Recording {
-	ck := r.Keys(receipt.ID, receipt.Subjects[:1])
-	ck.Agent(receipt.Subjects[1:])
+	ck := r.Keys(t.Context(), receipt.ID, receipt.Subjects[:1])
+	ck.Agent(t.Context(), receipt.Subjects[1:])
 	return r.Begin(receipt, g711.ULaw, ck, r.log(t))
 }
 
@@ -185,8 +185,8 @@ func TestNoKeysNoRecording(t *testing.T) {
 	keys.fail = errors.New("nats: no responders available for request")
 	r := sealedRig(t, dir, clk, keys)
 	receipt := grantedReceipt("01JTESTNOKEYS0000000000000A")
-	ck := r.Keys(receipt.ID, receipt.Subjects[:1])
-	ck.Agent(receipt.Subjects[1:])
+	ck := r.Keys(t.Context(), receipt.ID, receipt.Subjects[:1])
+	ck.Agent(t.Context(), receipt.Subjects[1:])
 	if _, err := ck.SealCallID("abc@host"); err == nil {
 		t.Fatal("a Call-ID was sealed without a key")
 	}

@@ -85,6 +85,8 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 	out.dlg = dlg
 	wait, stopWait := answerWait(ctx, r.Timeout)
 	defer stopWait()
+	// wait.ctx is ctx's, without its end: answerWait cancels the INVITE itself.
+	//nolint:contextcheck // derived from ctx in answerWait
 	if err := dlg.WaitAnswer(wait.ctx, sipgo.AnswerOptions{OnResponse: wait.seen}); err != nil {
 		dlg.Close()
 		if ctx.Err() != nil {
@@ -92,7 +94,7 @@ func (s *Server) Dial(ctx context.Context, r DialRequest) (*Outbound, error) {
 			// INVITE was cancelled (RFC 3261 §9.1), which is no failure of the target.
 			return fail(Status(sip.StatusRequestTerminated, "Request Terminated", fmt.Errorf("%w: %w", ErrDialAbandoned, err)))
 		}
-		return fail(answerError(err, wait.ctx))
+		return fail(answerError(err, wait.ctx)) //nolint:contextcheck // derived from ctx in answerWait
 	}
 	s.legs.Store(dlg.ID, out)
 	out.close = func() { s.legs.Delete(dlg.ID) }

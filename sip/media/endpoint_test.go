@@ -1,6 +1,7 @@
 package media
 
 import (
+	"errors"
 	"net/netip"
 	"testing"
 )
@@ -26,7 +27,7 @@ func TestPortPoolHandsOutEvenPairsAndTakesThemBack(t *testing.T) {
 		}
 		eps = append(eps, ep)
 	}
-	if _, err := pool.Open(); err != ErrPortsExhausted {
+	if _, err := pool.Open(); !errors.Is(err, ErrPortsExhausted) {
 		t.Fatalf("full pool: err = %v", err)
 	}
 	for _, ep := range eps {

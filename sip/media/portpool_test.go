@@ -1,6 +1,7 @@
 package media
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"slices"
@@ -87,7 +88,7 @@ func TestPortPoolSkipsPortsBoundByOthers(t *testing.T) {
 			t.Fatalf("handed out %d, which another socket holds", ep.LocalAddr().Port())
 		}
 	}
-	if _, err := pool.Open(); err != ErrPortsExhausted {
+	if _, err := pool.Open(); !errors.Is(err, ErrPortsExhausted) {
 		t.Fatalf("with every free pair out: err = %v, want ErrPortsExhausted", err)
 	}
 	if pool.InUse() != pool.Capacity()-len(taken) {

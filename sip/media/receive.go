@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/netip"
 	"sync/atomic"
@@ -22,7 +23,7 @@ type socketReader struct {
 func (r *socketReader) readReady() {
 	n, err := r.sock.recvFrom(r.buf, &r.from)
 	if err != nil {
-		if err != syscall.EAGAIN && r.e.Malformed.Add(1) == 1 {
+		if !errors.Is(err, syscall.EAGAIN) && r.e.Malformed.Add(1) == 1 {
 			r.e.log.Warn("rtp read failed", "error", err)
 		}
 		return

@@ -17,7 +17,7 @@ import (
 
 // Lifecycle is a store that expires objects itself (an S3 bucket's lifecycle rules).
 type Lifecycle interface {
-	SetRetention(d time.Duration) error
+	SetRetention(ctx context.Context, d time.Duration) error
 }
 
 // EventSink receives the retention.expired event of a sweep that deleted calls.
@@ -119,11 +119,11 @@ func (s *Sweeper) SyncLifecycle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.syncLifecycle(holds)
+	_, err = s.syncLifecycle(ctx, holds)
 	return err
 }
 
-func (s *Sweeper) syncLifecycle(holds *hold.Set) (time.Duration, error) {
+func (s *Sweeper) syncLifecycle(ctx context.Context, holds *hold.Set) (time.Duration, error) {
 	bucket := s.Rules.Bucket()
 	if !holds.Empty() {
 		bucket = 0
@@ -132,7 +132,7 @@ func (s *Sweeper) syncLifecycle(holds *hold.Set) (time.Duration, error) {
 	if !ok {
 		return 0, nil
 	}
-	if err := lc.SetRetention(bucket); err != nil {
+	if err := lc.SetRetention(ctx, bucket); err != nil {
 		return 0, fmt.Errorf("setting the bucket's retention rule: %w", err)
 	}
 	return bucket, nil
@@ -147,7 +147,7 @@ func (s *Sweeper) Sweep(ctx context.Context, dryRun bool) (Report, error) {
 	}
 	_, isBucket := s.Store.(Lifecycle)
 	if !dryRun {
-		if r.Bucket, err = s.syncLifecycle(holds); err != nil {
+		if r.Bucket, err = s.syncLifecycle(ctx, holds); err != nil {
 			return r, err
 		}
 		if isBucket && r.Bucket > 0 && s.Rules.Exact() {

@@ -114,7 +114,7 @@ type bucketStore struct {
 	set []time.Duration
 }
 
-func (b *bucketStore) SetRetention(d time.Duration) error {
+func (b *bucketStore) SetRetention(_ context.Context, d time.Duration) error {
 	b.set = append(b.set, d)
 	return nil
 }

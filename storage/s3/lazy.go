@@ -47,12 +47,12 @@ func (l *Lazy) connect(ctx context.Context) {
 		if err == nil {
 			l.mu.Lock()
 			if l.exportExpiry > 0 {
-				if err := st.SetExportExpiry(l.exportExpiry); err != nil {
+				if err := st.SetExportExpiry(ctx, l.exportExpiry); err != nil {
 					l.o.Logger.Error("setting the exports expiry rule failed", "error", err)
 				}
 			}
 			if l.retention != nil {
-				if err := st.SetRetention(*l.retention); err != nil {
+				if err := st.SetRetention(ctx, *l.retention); err != nil {
 					l.o.Logger.Error("setting the retention rules failed", "error", err)
 				}
 			}
@@ -92,23 +92,23 @@ func (l *Lazy) get() (*Store, error) {
 }
 
 // SetExportExpiry sets the exports/ expiry rule now, or once connected.
-func (l *Lazy) SetExportExpiry(d time.Duration) error {
+func (l *Lazy) SetExportExpiry(ctx context.Context, d time.Duration) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.exportExpiry = d
 	if st := l.store.Load(); st != nil {
-		return st.SetExportExpiry(d)
+		return st.SetExportExpiry(ctx, d)
 	}
 	return nil
 }
 
 // SetRetention sets the retention rules now, or once connected.
-func (l *Lazy) SetRetention(d time.Duration) error {
+func (l *Lazy) SetRetention(ctx context.Context, d time.Duration) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.retention = &d
 	if st := l.store.Load(); st != nil {
-		return st.SetRetention(d)
+		return st.SetRetention(ctx, d)
 	}
 	return nil
 }

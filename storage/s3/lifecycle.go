@@ -68,16 +68,16 @@ func (s *Store) setRetention(ctx context.Context, d time.Duration) error {
 // whole days; d <= 0 removes the rules. Other rules are kept. The retention sweeper calls
 // it with the longest rule in force, or 0 while a legal hold is active (a bucket rule
 // cannot skip held objects).
-func (s *Store) SetRetention(d time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), lifecycleTimeout)
+func (s *Store) SetRetention(ctx context.Context, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, lifecycleTimeout)
 	defer cancel()
 	return s.setRetention(ctx, max(d, 0))
 }
 
 // SetExportExpiry makes export bundles (exports/) expire after d, rounded
 // up to whole days; d <= 0 removes the rule. Other rules are kept.
-func (s *Store) SetExportExpiry(d time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), lifecycleTimeout)
+func (s *Store) SetExportExpiry(ctx context.Context, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, lifecycleTimeout)
 	defer cancel()
 	var want []lifecycle.Rule
 	if d > 0 {

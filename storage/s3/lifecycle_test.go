@@ -98,7 +98,7 @@ func TestRetentionIsIdempotentAndRemovable(t *testing.T) {
 func TestExportExpiryMergesWithRetention(t *testing.T) {
 	srv := miniotest.Start(t)
 	st := srv.NewStore(t, func(o *s3.Options) { o.Retention = 90 * 24 * time.Hour })
-	if err := st.SetExportExpiry(7 * 24 * time.Hour); err != nil {
+	if err := st.SetExportExpiry(t.Context(), 7*24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
@@ -110,7 +110,7 @@ func TestExportExpiryMergesWithRetention(t *testing.T) {
 	if got := rules(t, srv, st.Bucket()); !slices.Equal(got, want) {
 		t.Fatalf("rules = %q, want %q", got, want)
 	}
-	if err := st.SetExportExpiry(0); err != nil {
+	if err := st.SetExportExpiry(t.Context(), 0); err != nil {
 		t.Fatal(err)
 	}
 	if got := rules(t, srv, st.Bucket()); !slices.Equal(got, want[1:]) {
@@ -121,13 +121,13 @@ func TestExportExpiryMergesWithRetention(t *testing.T) {
 func TestExportExpiryAloneRemovesLifecycle(t *testing.T) {
 	srv := miniotest.Start(t)
 	st := srv.NewStore(t, nil)
-	if err := st.SetExportExpiry(24 * time.Hour); err != nil {
+	if err := st.SetExportExpiry(t.Context(), 24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if got := rules(t, srv, st.Bucket()); !slices.Equal(got, []string{s3.RuleExports + " exports/ 1"}) {
 		t.Fatalf("rules = %q", got)
 	}
-	if err := st.SetExportExpiry(0); err != nil {
+	if err := st.SetExportExpiry(t.Context(), 0); err != nil {
 		t.Fatal(err)
 	}
 	if got := rules(t, srv, st.Bucket()); len(got) != 0 {
@@ -167,14 +167,14 @@ func TestLeaveLifecycleKeepsTheRulesForSetRetention(t *testing.T) {
 	if got := rules(t, srv, first.Bucket()); !slices.Equal(got, want) {
 		t.Fatalf("rules after a LeaveLifecycle start = %q, want %q", got, want)
 	}
-	if err := second.SetRetention(90 * 24 * time.Hour); err != nil {
+	if err := second.SetRetention(t.Context(), 90*24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	want = []string{s3.RuleConsent + " consent/ 90", s3.RuleRecordings + " recordings/ 90", s3.RuleSubjects + " subjects/ 90"}
 	if got := rules(t, srv, first.Bucket()); !slices.Equal(got, want) {
 		t.Fatalf("rules after SetRetention(90d) = %q, want %q", got, want)
 	}
-	if err := second.SetRetention(0); err != nil {
+	if err := second.SetRetention(t.Context(), 0); err != nil {
 		t.Fatal(err)
 	}
 	if got := rules(t, srv, first.Bucket()); len(got) != 0 {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -37,9 +38,13 @@ func (g *Gateway) startRights(pseudonyms *subject.Pseudonymizer) error {
 		return fmt.Errorf("nats.request_keys: %w", err)
 	}
 	sweep := exportSweep
-	if lc, ok := g.store.(interface{ SetExportExpiry(time.Duration) error }); ok {
+	if lc, ok := g.store.(interface {
+		SetExportExpiry(context.Context, time.Duration) error
+	}); ok {
 		sweep = 0
-		if err := lc.SetExportExpiry(cfg.Exports.Expires.Std()); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := lc.SetExportExpiry(ctx, cfg.Exports.Expires.Std()); err != nil {
 			return fmt.Errorf("exports.expires: %w", err)
 		}
 	}
