@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -50,6 +51,17 @@ func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
 	return nil
 }
 
+// messages returns every message logged, in order.
+func (r *logRecorder) messages() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, len(r.records))
+	for i, rec := range r.records {
+		out[i] = rec.msg
+	}
+	return out
+}
+
 // matching returns the records whose message starts with prefix.
 func (r *logRecorder) matching(prefix string) []loggedRecord {
 	r.mu.Lock()
@@ -78,7 +90,11 @@ func (r *logRecorder) wait(t *testing.T, prefix string, n int) {
 		select {
 		case <-changed:
 		case <-deadline.C:
-			t.Fatalf("no log line %q within %v", prefix, outageWait)
+			// The stacks show where the publisher's worker was (a failure seen twice in
+			// the whole suite and not reproduced on its own).
+			var stacks strings.Builder
+			_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+			t.Fatalf("no log line %q within %v; logged: %v\n%s", prefix, outageWait, r.messages(), stacks.String())
 		}
 	}
 }

@@ -5,7 +5,9 @@
 package natstest
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -92,13 +94,45 @@ func (s *Server) Stop() {
 
 // Pause freezes the server (SIGSTOP): its connections stay open and take what clients
 // write, but nothing is answered, as with a server stuck on a slow disk. Resume lets it
-// go on with what it was sent.
-func (s *Server) Pause(t testing.TB) { s.signal(t, syscall.SIGSTOP) }
+// go on with what it was sent. kill(2) returns before the signal has stopped every
+// thread, so Pause returns once /proc shows each of them stopped.
+func (s *Server) Pause(t testing.TB) {
+	t.Helper()
+	pid := s.signal(t, syscall.SIGSTOP)
+	deadline := time.Now().Add(readyTimeout)
+	for !allThreadsStopped(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("nats-server (pid %d) not stopped %v after SIGSTOP", pid, readyTimeout)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+// allThreadsStopped reads the state of each of pid's threads (proc(5): the field after
+// the command's closing parenthesis): T is stopped by a signal.
+func allThreadsStopped(pid int) bool {
+	stats, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(stats) == 0 {
+		return false
+	}
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return false
+		}
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || i+2 >= len(b) || b[i+2] != 'T' {
+			return false
+		}
+	}
+	return true
+}
 
 // Resume continues a paused server.
 func (s *Server) Resume(t testing.TB) { s.signal(t, syscall.SIGCONT) }
 
-func (s *Server) signal(t testing.TB, sig syscall.Signal) {
+// signal sends sig to the server's process group and returns the server's pid.
+func (s *Server) signal(t testing.TB, sig syscall.Signal) int {
 	t.Helper()
 	s.mu.Lock()
 	proc := s.proc
@@ -109,6 +143,7 @@ func (s *Server) signal(t testing.TB, sig syscall.Signal) {
 	if err := proc.Signal(sig); err != nil {
 		t.Fatalf("signalling nats-server: %v", err)
 	}
+	return proc.Pid()
 }
 
 // Restart stops the server if it runs and starts it again on the same port and store.
