@@ -12,6 +12,7 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/gatewaytest"
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/sip/testports"
 )
 
 // The smoke test's size. CI runs the defaults; to profile the in-process gateway under
@@ -36,7 +37,12 @@ func TestLoadSmokeConsentingAndDecliningCallersAtOnce(t *testing.T) {
 	smokeCalls := *smokeCallsFlag
 	recordAgent := smokeAgent(t, "granted", smokeCalls)
 	norecordAgent := smokeAgent(t, "declined", smokeCalls)
+	// Two legs of an RTP/RTCP pair each for every caller of both kinds: a range of the
+	// test's own, which -smoke.calls scales (the harness's default holds 32 calls).
+	mediaPorts := 8 * smokeCalls
+	mediaMin := testports.Block(t, testports.UDP, mediaPorts)
 	gw := gatewaytest.Start(t, func(c *config.Config) {
+		c.Media.PortMin, c.Media.PortMax = mediaMin, mediaMin+mediaPorts-1
 		c.Routes[0].RecordTarget = "sip:agents@" + recordAgent.Addr()
 		c.Routes[0].NorecordTarget = "sip:agents@" + norecordAgent.Addr()
 		c.Routes[0].AnswerTimeout = config.Duration(10 * time.Second)
