@@ -210,6 +210,8 @@ started_after() {
 }
 fig() { awk "BEGIN{$1}" </dev/null; }
 num() { [[ $1 =~ ^[0-9.]+$ ]]; }
+# more ON OFF: how much more ON is than OFF, in percent, or NA (a short hold has no plateau).
+more() { if num "$1" && num "$2"; then echo "$(fig "printf \"%+.1f\", ($1 / $2 - 1) * 100") %"; else echo NA; fi; }
 
 # wait_port PORT WHAT PID: until something listens on UDP 127.0.0.1:PORT (10 s bound).
 wait_port() {
@@ -614,11 +616,7 @@ for i in "${!RATE_LIST[@]}"; do
 	if [ "$ENC_OFF" -eq 1 ]; then
 		on_cpu=$CPU_MS on_plateau=$PLATEAU
 		run_phase gateway "$rate" "$conc" "$calls" "$DECLINE" off
-		if num "$on_cpu" && num "$CPU_MS" && num "$on_plateau" && num "$PLATEAU"; then
-			ENC_RATIOS+=("| $rate | $conc | $DECLINE % | $on_cpu | $CPU_MS | $(fig "printf \"%+.1f\", ($on_cpu / $CPU_MS - 1) * 100") % | $on_plateau | $PLATEAU | $(fig "printf \"%+.1f\", ($on_plateau / $PLATEAU - 1) * 100") % |")
-		else
-			ENC_RATIOS+=("| $rate | $conc | $DECLINE % | $on_cpu | $CPU_MS | NA | $on_plateau | $PLATEAU | NA |")
-		fi
+		ENC_RATIOS+=("| $rate | $conc | $DECLINE % | $on_cpu | $CPU_MS | $(more "$on_cpu" "$CPU_MS") | $on_plateau | $PLATEAU | $(more "$on_plateau" "$PLATEAU") |")
 	fi
 	if [ "$PEER" -eq 1 ]; then
 		relay=NA
