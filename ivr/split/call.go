@@ -62,8 +62,10 @@ func (s *Splitter) ServeCall(ctx context.Context, in *b2bua.Inbound) End {
 	id := s.opts.IDs.New(started)
 	c := &call{s: s, ctx: ctx, in: in, log: in.Log().With("consent_id", id)}
 	c.receipt = consent.Receipt{ID: id, SIPCallID: in.CallID(), StartedAt: started, Gateway: s.opts.Node}
-	c.receipt.SIPCallIDKey = in.CallIDKey() // names the call in events; the raw Call-ID stays in the receipt object
-	end := c.run() //nolint:contextcheck // legs are hung up after the call's context ended (hangup keeps its values)
+	// The key names the call in events; decide seals the raw Call-ID to the caller's key
+	// (it stays in clear only with encryption off).
+	c.receipt.SIPCallIDKey = in.CallIDKey()
+	end := c.run()  //nolint:contextcheck // legs are hung up after the call's context ended (hangup keeps its values)
 	s.ended(c, end) //nolint:contextcheck // a refusal is answered after the call's context ended
 	return end
 }

@@ -9,8 +9,7 @@ import (
 
 // passHold passes a hold or resume by from to the other leg (SPEC §4).
 func (c *call) passHold(from string, ev b2bua.Event, hold func(context.Context, string) error) {
-	// A leg is hung up when the call's context has ended too: its values, not its end.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), c.s.opts.HangupTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), c.s.opts.HangupTimeout)
 	defer cancel()
 	c.log.Info("media direction changed", "by", from, "direction", ev.Direction)
 	if err := hold(ctx, ev.Direction); err != nil {
@@ -21,9 +20,9 @@ func (c *call) passHold(from string, ev b2bua.Event, hold func(context.Context, 
 type hanger interface{ Hangup(context.Context) error }
 
 // hangup sends BYE on leg, bounded by HangupTimeout: the call's own context may have
-// ended already (that is often why it hangs up).
+// ended already (that is often why it hangs up), so it keeps the context's values only.
 func (c *call) hangup(leg hanger) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.s.opts.HangupTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), c.s.opts.HangupTimeout)
 	defer cancel()
 	if err := leg.Hangup(ctx); err != nil {
 		c.log.Info("hangup", "error", fmt.Sprint(err))

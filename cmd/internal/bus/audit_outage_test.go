@@ -90,8 +90,8 @@ func (r *logRecorder) wait(t *testing.T, prefix string, n int) {
 		select {
 		case <-changed:
 		case <-deadline.C:
-			// The stacks show where the publisher's worker was (a failure seen twice in
-			// the whole suite and not reproduced on its own).
+			// The stacks show where the publisher's worker was: a failure seen under heavy
+			// parallel load (the whole suite, four instances at once) and not on its own.
 			var stacks strings.Builder
 			_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
 			t.Fatalf("no log line %q within %v; logged: %v\n%s", prefix, outageWait, r.messages(), stacks.String())
