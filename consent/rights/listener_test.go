@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/consentgw/consentgw/consent/audit"
+	"github.com/consentgw/consentgw/consent/jetstreamtest"
 	"github.com/consentgw/consentgw/consent/subject"
 	"github.com/consentgw/consentgw/storage"
 )
@@ -33,7 +34,7 @@ func natsServer(t *testing.T) (*nats.Conn, jetstream.JetStream) {
 		t.Fatal("NATS server not ready")
 	}
 	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, js := connect(t, srv.ClientURL())
+	nc, js := jetstreamtest.Connect(t, srv.ClientURL())
 	for _, cfg := range []jetstream.StreamConfig{
 		{Name: Stream, Subjects: []string{RequestPrefix + ">"}, Retention: jetstream.WorkQueuePolicy},
 		{Name: audit.Stream, Subjects: []string{audit.SubjectPrefix + ">"}},
@@ -41,20 +42,6 @@ func natsServer(t *testing.T) (*nats.Conn, jetstream.JetStream) {
 		if _, err := js.CreateOrUpdateStream(t.Context(), cfg); err != nil {
 			t.Fatal(err)
 		}
-	}
-	return nc, js
-}
-
-func connect(t *testing.T, url string) (*nats.Conn, jetstream.JetStream) {
-	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
 	}
 	return nc, js
 }

@@ -13,4 +13,3 @@ const (
 	// ScopeCall erases one call, whoever asks: its recording, receipt and index entries.
 	ScopeCall Scope = "call"
 )
-
