@@ -97,6 +97,24 @@ func TestDecryptRecordingRefusesACorruptChannelItCanOpen(t *testing.T) {
 	}
 }
 
+// A stream cut at a chunk boundary, its frames in the metadata lowered to match, is no
+// proper age stream (its last chunk is not marked last): it is refused, not decrypted short.
+func TestDecryptRecordingRefusesAStreamCutAtAChunkBoundary(t *testing.T) {
+	caller, _ := age.GenerateX25519Identity()
+	agent, _ := age.GenerateX25519Identity()
+	obj, streams := sealedObject(t, caller, agent, 70000) // chunks of 32768, 32768, 4464 frames
+	const chunk = ChunkBytes + 16
+	tail := int64(2*(70000-2*32768) + 16) // the caller's last chunk
+	cut := streams[0].Size - chunk - tail // header, nonce and the first chunk only
+	short := append(bytes.Clone(obj[:cut]), obj[streams[1].Offset:]...)
+	streams[0].Size, streams[0].Frames = cut, 32768
+	streams[1].Offset = cut
+	_, err := DecryptRecording(t.Context(), bytes.NewReader(short), int64(len(short)), streams, Identities(caller, agent), io.Discard)
+	if err == nil {
+		t.Fatal("a stream cut at a chunk boundary decrypted")
+	}
+}
+
 func TestSealedTextOpensWithItsKeyOnly(t *testing.T) {
 	id, _ := age.GenerateX25519Identity()
 	other, _ := age.GenerateX25519Identity()
