@@ -83,17 +83,20 @@ func (s *Spool) fetch(ctx context.Context, callID, party string, subjects []cons
 	return f
 }
 
-// wait returns the fetched key, waiting at most KeyWait for a fetch still running.
-func (f *keyFetch) wait() (sealing.PublicKey, error) {
+// wait returns the fetched key, waiting for a fetch still running until deadline fires.
+func (f *keyFetch) wait(deadline <-chan time.Time) (sealing.PublicKey, error) {
 	if f == nil {
 		return sealing.PublicKey{}, errNoKeys
 	}
-	t := time.NewTimer(KeyWait)
-	defer t.Stop()
+	select {
+	case <-f.done: // first: a key already there is taken even when deadline has fired
+		return f.key, f.err
+	default:
+	}
 	select {
 	case <-f.done:
 		return f.key, f.err
-	case <-t.C:
+	case <-deadline:
 		return sealing.PublicKey{}, errKeyLate
 	}
 }
@@ -104,22 +107,27 @@ func (k *CallKeys) SealCallID(callID string) (string, error) {
 	if k == nil {
 		return "", errNoKeys
 	}
-	key, err := k.caller.wait()
+	t := time.NewTimer(KeyWait)
+	defer t.Stop()
+	key, err := k.caller.wait(t.C)
 	if err != nil {
 		return "", err
 	}
 	return sealing.SealText(callID, key.AgeRecipients()...)
 }
 
-// both waits for the two parties' keys.
+// both waits for the two parties' keys, at most KeyWait for the two together: the
+// recording starts on the call's goroutine before the bridge does.
 func (k *CallKeys) both() (caller, agent *keyFetch, err error) {
 	if k == nil {
 		return nil, nil, errNoKeys
 	}
-	if _, err := k.caller.wait(); err != nil {
+	t := time.NewTimer(KeyWait)
+	defer t.Stop()
+	if _, err := k.caller.wait(t.C); err != nil {
 		return nil, nil, err
 	}
-	if _, err := k.agent.wait(); err != nil {
+	if _, err := k.agent.wait(t.C); err != nil {
 		return nil, nil, err
 	}
 	return k.caller, k.agent, nil
