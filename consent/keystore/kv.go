@@ -124,7 +124,7 @@ func (s *KV) Current(ctx context.Context, name string) (sealing.PublicKey, error
 			}
 			continue // made meanwhile by another call or node
 		case err != nil:
-			return sealing.PublicKey{}, fmt.Errorf("reading key ring %s: %w: %w", name, ErrUnavailable, err)
+			return sealing.PublicKey{}, fmt.Errorf("reading key ring %s: %w: %w", sealing.LogName(name), ErrUnavailable, err)
 		}
 		ring, err := decodeRing(name, e.Value())
 		if err != nil {
@@ -139,7 +139,7 @@ func (s *KV) Current(ctx context.Context, name string) (sealing.PublicKey, error
 		}
 		return k, err
 	}
-	return sealing.PublicKey{}, fmt.Errorf("key ring %s: changed under three tries: %w", name, ErrUnavailable)
+	return sealing.PublicKey{}, fmt.Errorf("key ring %s: changed under three tries: %w", sealing.LogName(name), ErrUnavailable)
 }
 
 func (s *KV) create(ctx context.Context, name string) (sealing.PublicKey, error) {
@@ -164,7 +164,7 @@ func (s *KV) rotate(ctx context.Context, ring *Ring, revision uint64) (sealing.P
 	if err := s.put(ctx, ring, revision); err != nil {
 		return sealing.PublicKey{}, err
 	}
-	s.o.Logger.Info("party key rotated", "key", ring.Name, "kid", k.KeyID, "keys", len(ring.Keys))
+	s.o.Logger.Info("party key rotated", "key", sealing.LogName(ring.Name), "kid", k.KeyID, "keys", len(ring.Keys))
 	return ring.current()
 }
 
@@ -184,7 +184,7 @@ func (s *KV) put(ctx context.Context, ring *Ring, revision uint64) error {
 		return jetstream.ErrKeyExists
 	}
 	if err != nil {
-		return fmt.Errorf("writing key ring %s: %w: %w", ring.Name, ErrUnavailable, err)
+		return fmt.Errorf("writing key ring %s: %w: %w", sealing.LogName(ring.Name), ErrUnavailable, err)
 	}
 	return nil
 }
@@ -208,10 +208,10 @@ func (s *KV) ring(ctx context.Context, name string) (*Ring, uint64, error) {
 	defer cancel()
 	e, err := s.kv.Get(ctx, name)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, 0, fmt.Errorf("key ring %s: %w", name, sealing.ErrNoKey)
+		return nil, 0, fmt.Errorf("key ring %s: %w", sealing.LogName(name), sealing.ErrNoKey)
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("reading key ring %s: %w: %w", name, ErrUnavailable, err)
+		return nil, 0, fmt.Errorf("reading key ring %s: %w: %w", sealing.LogName(name), ErrUnavailable, err)
 	}
 	ring, err := decodeRing(name, e.Value())
 	return ring, e.Revision(), err
@@ -280,7 +280,7 @@ func (s *KV) destroy(ctx context.Context, name string) ([]string, error) {
 			return kids, nil
 		}
 		if err != nil {
-			return kids, fmt.Errorf("destroying key ring %s: %w: %w", name, ErrUnavailable, err)
+			return kids, fmt.Errorf("destroying key ring %s: %w: %w", sealing.LogName(name), ErrUnavailable, err)
 		}
 		if deleted[e.Revision()] {
 			return kids, nil // a replica that has not applied the delete yet
@@ -289,9 +289,9 @@ func (s *KV) destroy(ctx context.Context, name string) ([]string, error) {
 			kids = append(kids, ring.keyIDs()...)
 		}
 		if err := s.stream.SecureDeleteMsg(ctx, e.Revision()); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-			return kids, fmt.Errorf("destroying key ring %s: %w: %w", name, ErrUnavailable, err)
+			return kids, fmt.Errorf("destroying key ring %s: %w: %w", sealing.LogName(name), ErrUnavailable, err)
 		}
 		deleted[e.Revision()] = true
 	}
-	return kids, fmt.Errorf("destroying key ring %s: rewritten under eight deletes: %w", name, ErrUnavailable)
+	return kids, fmt.Errorf("destroying key ring %s: rewritten under eight deletes: %w", sealing.LogName(name), ErrUnavailable)
 }

@@ -94,10 +94,10 @@ func (r *Ring) keyIDs() []string {
 func decodeRing(name string, b []byte) (*Ring, error) {
 	var r Ring
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("reading key ring %s: %w", name, err)
+		return nil, fmt.Errorf("reading key ring %s: %w", sealing.LogName(name), err)
 	}
 	if r.Format != RingFormat {
-		return nil, fmt.Errorf("reading key ring %s: format %q, want %s", name, r.Format, RingFormat)
+		return nil, fmt.Errorf("reading key ring %s: format %q, want %s", sealing.LogName(name), r.Format, RingFormat)
 	}
 	return &r, nil
 }

@@ -42,6 +42,25 @@ func PartyKeyName(subjects []consent.SubjectRef, callID, party string) string {
 	return partyPrefix + strings.Join(slices.Compact(keys), ".")
 }
 
+// logKeyLen hex characters of a subject key are enough to tell key names apart in logs
+// and errors, as consent/subject.Redact shortens subject keys.
+const logKeyLen = 12
+
+// LogName shortens the subject keys in a key name for logs and errors: the full name is
+// the subject's pseudonym, which logs carry only shortened.
+func LogName(name string) string {
+	if !strings.HasPrefix(name, partyPrefix) {
+		return name // call.<receipt-id>.<party>: no subject in it
+	}
+	parts := strings.Split(strings.TrimPrefix(name, partyPrefix), ".")
+	for i, p := range parts {
+		if len(p) > logKeyLen {
+			parts[i] = p[:logKeyLen] + "…"
+		}
+	}
+	return partyPrefix + strings.Join(parts, ".")
+}
+
 // SubjectFilters are the key-store name filters (NATS subject wildcards) that match every
 // party key naming the subject: alone, first or second of two.
 func SubjectFilters(subjectKey string) []string {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"filippo.io/age"
@@ -169,4 +170,17 @@ func FuzzDecryptRecording(f *testing.F) {
 		}
 		DecryptRecording(t.Context(), bytes.NewReader(obj), int64(len(obj)), streams, Identities(caller, agent), io.Discard)
 	})
+}
+
+func TestLogNameShortensTheSubjectKeysOnly(t *testing.T) {
+	long := strings.Repeat("ab", 32)
+	for name, want := range map[string]string{
+		"party." + long:                         "party.abababababab…",
+		"party." + long + "." + long:            "party.abababababab….abababababab…",
+		"call.01JTESTCALL0000000000000A.caller": "call.01JTESTCALL0000000000000A.caller",
+	} {
+		if got := LogName(name); got != want {
+			t.Errorf("LogName(%q) = %q, want %q", name, got, want)
+		}
+	}
 }
