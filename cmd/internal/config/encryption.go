@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -77,8 +78,13 @@ func (v *validator) encryption() {
 		v.check("encryption.rotate_after", invalid("%s must not be negative", e.RotateAfter))
 	}
 	if a := e.Vault.Address; a != "" {
-		if u, err := url.Parse(a); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		switch u, err := url.Parse(a); {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			v.check("encryption.vault.address", invalid("%q: want http(s)://host:port", a))
+		case u.Scheme == "http" && !loopbackHost(u.Hostname()):
+			// transit/decrypt answers with the parties' private keys, and the token goes
+			// with every request: in clear only to this machine.
+			v.check("encryption.vault.address", invalid("%q: plain http only to a loopback address; use https", a))
 		}
 		if e.Vault.Token == "" {
 			v.check("encryption.vault.token", invalid("must be set with encryption.vault.address (CONSENTGW_ENCRYPTION_VAULT_TOKEN keeps it out of the file)"))
@@ -87,6 +93,15 @@ func (v *validator) encryption() {
 			v.check("encryption.vault.key", invalid("encryption.vault.mount and key must not be empty"))
 		}
 	}
+}
+
+// loopbackHost reports whether host is localhost or a loopback IP address.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // ageIdentity checks a key-encryption key without saying anything of it.

@@ -64,6 +64,7 @@ func TestFileRejectsBadKeysAndValues(t *testing.T) {
 		{"recipient not an age key", "encryption:\n  mode: public_key\n  recipients: [ssh-ed25519 AAAA]\n", "config: encryption.recipients[0]: not an age X25519 recipient", ErrInvalidValue},
 		{"recipients without public_key", "encryption:\n  recipients: [age1ew0qxxwp4ndu4q2tdy2q8ela4mclsd5eg4548vtn6e36k3uj5dtszce9gx]\n", "config: encryption.recipients: only with encryption.mode \"public_key\"", ErrInvalidValue},
 		{"vault without token", "encryption:\n  vault:\n    address: http://127.0.0.1:8200\n", "config: encryption.vault.token: must be set", ErrInvalidValue},
+		{"vault over plain http to another host", "encryption:\n  vault:\n    address: http://vault.example.com:8200\n    token: t\n", "config: encryption.vault.address: \"http://vault.example.com:8200\": plain http only to a loopback address", ErrInvalidValue},
 		{"retention without keep", "retention:\n  - route: default\n", "config: retention[0].keep: must be set", ErrInvalidValue},
 		{"retention unknown route", "retention:\n  - route: sales\n    keep: 24h\n", "config: retention[0].route: \"sales\" is not the name of a route (or * for all) (line 2)", ErrInvalidValue},
 		{"retention bad region", "retention:\n  - region: Denmark\n    keep: 24h\n", "config: retention[0].region[0]: \"Denmark\" is not", ErrInvalidValue},
