@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/consent/subject"
 	"github.com/consentgw/consentgw/consent/sealing"
 )
 
@@ -138,7 +139,7 @@ func (s *Service) callerIDs(ctx context.Context, receipts []json.RawMessage, sub
 		}
 		var caller []consent.SubjectRef
 		for _, sub := range r.Subjects {
-			if sub.Type != "agent" {
+			if sub.Type != string(subject.TypeAgent) {
 				caller = append(caller, sub)
 			}
 		}

@@ -19,8 +19,8 @@ import (
 // its NATS (nats.url, or the embedded server at nats.listen) with its login, and what
 // wraps its keys (KeyWrapper: encryption.kek or <data_dir>/kek.key, or Vault). The embedded server with
 // nats.authorization users lets only the gateway itself in: then export the subject's
-// data instead. close ends the connection.
-func Keys(ctx context.Context, cfg *config.Config) (open sealing.Opener, close func(), err error) {
+// data instead. done ends the connection.
+func Keys(ctx context.Context, cfg *config.Config) (open sealing.Opener, done func(), err error) {
 	kek, err := KeyWrapper(ctx, cfg, false)
 	if err != nil {
 		return nil, nil, err
