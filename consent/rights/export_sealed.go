@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/consentgw/consentgw/consent"
-	"github.com/consentgw/consentgw/consent/subject"
 	"github.com/consentgw/consentgw/consent/sealing"
+	"github.com/consentgw/consentgw/consent/subject"
 )
 
 // Why a bundle leaves a channel of a sealed recording out (ManifestChannel.Withheld).
