@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"filippo.io/age"
 
@@ -40,14 +42,19 @@ func Repair(path, dst string, spoolKey []byte, spool age.Identity, spoolRecipien
 	if err != nil {
 		return 0, nil, fmt.Errorf("reading sealed stream header: %w: %w", ErrNotSealed, err)
 	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	// A temporary file renamed into place once whole: a repair cut short (a full disk,
+	// a kill) never leaves a torn dst, nor truncates a file already there. It is named
+	// like dst (<dst>.tmp-N with dst's extension), so what sweeps or discards a call's
+	// streams takes it too.
+	ext := filepath.Ext(dst)
+	out, err := os.CreateTemp(filepath.Dir(dst), strings.TrimSuffix(filepath.Base(dst), ext)+".tmp-*"+ext)
 	if err != nil {
 		return 0, nil, fmt.Errorf("creating repaired stream: %w", err)
 	}
 	defer func() {
 		if err != nil {
 			out.Close()
-			os.Remove(dst)
+			os.Remove(out.Name())
 		}
 	}()
 	var newKey []byte
@@ -72,6 +79,9 @@ func Repair(path, dst string, spoolKey []byte, spool age.Identity, spoolRecipien
 	}
 	if newSpoolKey, err = sealing.Seal(newKey, spoolRecipient); err != nil {
 		return 0, nil, fmt.Errorf("sealing the repaired stream's file key: %w", err)
+	}
+	if err = os.Rename(out.Name(), dst); err != nil {
+		return 0, nil, fmt.Errorf("placing repaired stream: %w", err)
 	}
 	return n / sealing.SampleBytes, newSpoolKey, nil
 }

@@ -80,7 +80,7 @@ func (s *Spool) recoverSealed(rec archive.Recording, log *slog.Logger) {
 		log.Error("an interrupted call's recording is encrypted, but encryption is off now: it stays in the spool until encryption is on again")
 		return
 	}
-	frames, old, err := s.repairSealed(rec.Sealed)
+	repaired, frames, err := s.repairSealed(rec.Sealed)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		a.RecordingDiscarded(rec.Receipt.ID) // it stopped before its streams were made
@@ -92,6 +92,8 @@ func (s *Spool) recoverSealed(rec archive.Recording, log *slog.Logger) {
 		log.Error("the recording of an interrupted call could not be repaired; tried again at the next start", "error", err)
 		return
 	}
+	old := streamFiles(rec.Sealed)
+	rec.Sealed = repaired
 	sum, err := s.sumSealed(rec.Sealed)
 	if err != nil {
 		log.Error("the recording of an interrupted call could not be read; tried again at the next start", "error", err)

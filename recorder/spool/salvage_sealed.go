@@ -51,7 +51,7 @@ func (h *Recording) salvageSealed(job archive.Recording) Outcome {
 // refused the repair for lack of space, and lost is set when nothing could be kept.
 func (h *Recording) trySalvage(job archive.Recording) (done bool, lost *Outcome) {
 	a := h.s.o.Archive
-	frames, old, err := h.s.repairSealed(job.Sealed)
+	repaired, frames, err := h.s.repairSealed(job.Sealed)
 	switch {
 	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
 		return false, nil
@@ -65,7 +65,8 @@ func (h *Recording) trySalvage(job archive.Recording) (done bool, lost *Outcome)
 		h.spoolReceipt(out)
 		return true, &out
 	}
-	job.Frames = frames
+	old := streamFiles(job.Sealed)
+	job.Frames, job.Sealed = frames, repaired
 	if job.SHA256, err = h.s.sumSealed(job.Sealed); err != nil {
 		h.log.Error("repaired recording not spooled: its streams could not be read; repaired again at the next start", "error", err)
 		return true, nil
