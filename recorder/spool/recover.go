@@ -83,7 +83,9 @@ func (s *Spool) recoverSealed(rec archive.Recording, log *slog.Logger) {
 	repaired, frames, err := s.repairSealed(rec.Sealed)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		a.RecordingDiscarded(rec.Receipt.ID) // it stopped before its streams were made
+		// The streams are made before the note (createSealed, then RecordingStarted): a
+		// note without them is audio lost, not a call that stopped before recording.
+		s.unrepairable(rec, err, "the encrypted streams of an interrupted call are gone: its audio is lost", log)
 		return
 	case errors.Is(err, sealed.ErrNotSealed):
 		s.unrepairable(rec, err, "the encrypted streams of an interrupted call cannot be read with their keys: deleted", log)
