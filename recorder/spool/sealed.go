@@ -95,9 +95,19 @@ func (s *Spool) repairSealed(info *archive.Sealed) (repaired *archive.Sealed, fr
 			recipients = append(recipients, rec)
 		}
 		file := archive.RepairedStreamFile(st.File)
-		n, key, err := sealed.Repair(a.SpoolPath(st.File), a.SpoolPath(file), st.SpoolKey, s.o.SpoolKey, s.o.SpoolKey.Recipient(), recipients)
+		n, key, dropped, err := sealed.Repair(a.SpoolPath(st.File), a.SpoolPath(file), st.SpoolKey, s.o.SpoolKey, s.o.SpoolKey.Recipient(), recipients)
 		if err != nil {
 			return nil, 0, fmt.Errorf("repairing sealed stream %s: %w", st.File, err)
+		}
+		if dropped >= sealed.DroppedChunk {
+			// More than a torn tail: a chunk in the middle failed to authenticate (the
+			// disk or someone changed the file), and the audio after it is lost.
+			var size int64
+			if fi, err := os.Stat(a.SpoolPath(st.File)); err == nil {
+				size = fi.Size()
+			}
+			s.log.Error("a chunk in the middle of an encrypted stream failed authentication: the repair kept the audio before it and dropped the rest",
+				"file", st.File, "frames_kept", n, "bytes_kept", size-dropped, "bytes_dropped", dropped, "bytes", size)
 		}
 		made = append(made, file)
 		st.File, st.SpoolKey, st.Frames = file, key, n
