@@ -164,7 +164,7 @@ func TestRepairMakesAKilledStreamWholeUpToItsLastChunk(t *testing.T) {
 				t.Fatal("a killed stream opened whole before its repair")
 			}
 			dst := filepath.Join(dir, "c.repaired.age")
-			frames, again, err := Repair(path, dst, spoolKey, k.spool, k.spool.Recipient(), []age.Recipient{k.caller.Recipient()})
+			frames, again, _, err := Repair(path, dst, spoolKey, k.spool, k.spool.Recipient(), []age.Recipient{k.caller.Recipient()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,7 +177,7 @@ func TestRepairMakesAKilledStreamWholeUpToItsLastChunk(t *testing.T) {
 			}
 			checkRamp(t, got, tc.kept, 1)
 			// The repaired stream can be repaired again with the key Repair returned.
-			if n, _, err := Repair(dst, filepath.Join(dir, "twice.age"), again, k.spool, k.spool.Recipient(), []age.Recipient{k.caller.Recipient()}); err != nil || n != frames {
+			if n, _, _, err := Repair(dst, filepath.Join(dir, "twice.age"), again, k.spool, k.spool.Recipient(), []age.Recipient{k.caller.Recipient()}); err != nil || n != frames {
 				t.Fatalf("second repair: %d frames, %v", n, err)
 			}
 		})
@@ -191,7 +191,7 @@ func TestRepairRefusesAStreamOfAnotherKey(t *testing.T) {
 	w.Close()
 	other := newWriter(t, t.TempDir(), k)
 	otherKey, _ := other.SpoolKeys()
-	_, _, err := Repair(filepath.Join(dir, "c.age"), filepath.Join(dir, "x.age"), otherKey, k.spool, k.spool.Recipient(), []age.Recipient{k.caller.Recipient()})
+	_, _, _, err := Repair(filepath.Join(dir, "c.age"), filepath.Join(dir, "x.age"), otherKey, k.spool, k.spool.Recipient(), []age.Recipient{k.caller.Recipient()})
 	if !errors.Is(err, ErrNotSealed) {
 		t.Fatalf("Repair = %v, want ErrNotSealed", err)
 	}
@@ -230,5 +230,51 @@ func TestCreateRefusesAnExistingStream(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "a.age")); string(b) != "earlier" {
 		t.Fatal("the existing file was touched")
+	}
+}
+
+// A chunk that fails to authenticate in the middle of a stream ends the repair there, as
+// a torn tail does, but Repair says how much it dropped: more than a whole chunk, where a
+// torn tail drops less, so the caller can tell an operator.
+func TestRepairSaysWhatACorruptChunkDropped(t *testing.T) {
+	const chunk = sealing.ChunkBytes / sealing.SampleBytes
+	for _, tc := range []struct {
+		name    string
+		corrupt bool // flip a byte of the second chunk
+		tear    int64
+	}{
+		{"torn tail", false, 1000},
+		{"corrupt middle chunk", true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, k := t.TempDir(), newKeys(t)
+			w := newWriter(t, dir, k)
+			ramp(t, w, 4*chunk+10)
+			spoolKey, _ := w.SpoolKeys()
+			path := filepath.Join(dir, "c.age")
+			st, _ := os.Stat(path)
+			if tc.tear > 0 {
+				os.Truncate(path, st.Size()-tc.tear)
+			}
+			if tc.corrupt {
+				f, _ := os.OpenFile(path, os.O_RDWR, 0)
+				b := make([]byte, 1)
+				at := st.Size() - 2*DroppedChunk - 100 // inside the second of four chunks
+				f.ReadAt(b, at)
+				b[0] ^= 0xff
+				f.WriteAt(b, at)
+				f.Close()
+			}
+			frames, _, dropped, err := Repair(path, filepath.Join(dir, "r.age"), spoolKey, k.spool, k.spool.Recipient(), []age.Recipient{k.caller.Recipient()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.corrupt && (frames != chunk || dropped < DroppedChunk) {
+				t.Fatalf("kept %d frames, dropped %d bytes: want %d frames and at least a chunk (%d) dropped", frames, dropped, chunk, DroppedChunk)
+			}
+			if !tc.corrupt && (frames != 3*chunk || dropped >= DroppedChunk) {
+				t.Fatalf("kept %d frames, dropped %d bytes: want %d frames and less than a chunk dropped", frames, dropped, 3*chunk)
+			}
+		})
 	}
 }

@@ -85,6 +85,9 @@ func (s *Spool) Begin(r consent.Receipt, codec recorder.Codec, keys *CallKeys, l
 		OnFail: h.failedDuringCall,
 	})
 	if err != nil {
+		if sink != nil {
+			sink.Abort() // closes the streams' files; RecordingDiscarded removes them too
+		}
 		a.RecordingDiscarded(r.ID)
 		h.fail(reasonOf(err), err, "recording not started: the spool refused it")
 		return h

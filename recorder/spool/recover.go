@@ -80,10 +80,12 @@ func (s *Spool) recoverSealed(rec archive.Recording, log *slog.Logger) {
 		log.Error("an interrupted call's recording is encrypted, but encryption is off now: it stays in the spool until encryption is on again")
 		return
 	}
-	frames, old, err := s.repairSealed(rec.Sealed)
+	repaired, frames, err := s.repairSealed(rec.Sealed)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		a.RecordingDiscarded(rec.Receipt.ID) // it stopped before its streams were made
+		// The streams are made before the note (createSealed, then RecordingStarted): a
+		// note without them is audio lost, not a call that stopped before recording.
+		s.unrepairable(rec, err, "the encrypted streams of an interrupted call are gone: its audio is lost", log)
 		return
 	case errors.Is(err, sealed.ErrNotSealed):
 		s.unrepairable(rec, err, "the encrypted streams of an interrupted call cannot be read with their keys: deleted", log)
@@ -92,6 +94,8 @@ func (s *Spool) recoverSealed(rec archive.Recording, log *slog.Logger) {
 		log.Error("the recording of an interrupted call could not be repaired; tried again at the next start", "error", err)
 		return
 	}
+	old := streamFiles(rec.Sealed)
+	rec.Sealed = repaired
 	sum, err := s.sumSealed(rec.Sealed)
 	if err != nil {
 		log.Error("the recording of an interrupted call could not be read; tried again at the next start", "error", err)

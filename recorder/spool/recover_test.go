@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/consentgw/consentgw/consent"
+	"github.com/consentgw/consentgw/consent/audit"
+	"github.com/consentgw/consentgw/consent/sealing"
 	"github.com/consentgw/consentgw/recorder/wavfile"
 	"github.com/consentgw/consentgw/storage"
 	"github.com/consentgw/consentgw/storage/archive"
@@ -75,5 +77,37 @@ func TestInterruptedRecordingThatIsNoWAVIsDiscardedWithAReason(t *testing.T) {
 	}
 	if got := spoolFiles(t, dir); len(got) != 0 {
 		t.Fatalf("spool still holds %v", got)
+	}
+}
+
+// The streams of a sealed recording are made before its note, so a note whose streams
+// are gone is audio lost, not a call that stopped before recording: the receipt says
+// discarded, unrepairable, and an event says so.
+func TestInterruptedSealedRecordingWithoutItsStreamsIsReported(t *testing.T) {
+	dir := t.TempDir()
+	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	keys := newTestKeys()
+	first := sealedRig(t, dir, clk, keys)
+	r := grantedReceipt("01JTESTSEALEDGONE000000000A")
+	h := first.beginSealed(t, r)
+	if !h.Active() {
+		t.Fatal("recording did not start")
+	}
+	for _, party := range []string{sealing.PartyCaller, sealing.PartyAgent} {
+		if err := os.Remove(first.archive.SpoolPath(archive.StreamFile(r.ID, party))); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	second := sealedRig(t, dir, clk, keys)
+	ev := second.events.next(t, audit.KindRecordingFailed).(FailedEvent)
+	if ev.ID != r.ID || ev.RecordingStatus != consent.RecordingDiscarded || ev.RecordingReason != consent.ReasonUnrepairable {
+		t.Fatalf("recording.failed %+v", ev)
+	}
+	second.waitStored(t, "receipt")
+	var stored consent.Receipt
+	second.readJSON(t, storage.ReceiptKey(r.StartedAt, r.ID), &stored)
+	if stored.RecordingStatus != consent.RecordingDiscarded || stored.RecordingReason != consent.ReasonUnrepairable || stored.Recording != nil {
+		t.Fatalf("stored receipt %+v", stored)
 	}
 }

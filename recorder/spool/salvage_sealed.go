@@ -51,26 +51,37 @@ func (h *Recording) salvageSealed(job archive.Recording) Outcome {
 // refused the repair for lack of space, and lost is set when nothing could be kept.
 func (h *Recording) trySalvage(job archive.Recording) (done bool, lost *Outcome) {
 	a := h.s.o.Archive
-	frames, old, err := h.s.repairSealed(job.Sealed)
+	repaired, frames, err := h.s.repairSealed(job.Sealed)
 	switch {
 	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
 		return false, nil
 	case err != nil || frames == 0:
-		a.RecordingDiscarded(job.Receipt.ID)
+		// Streams gone (os.ErrNotExist) are a discard's doing when the note went with
+		// them; RecordingLost tells, and writes no receipt then.
 		out, msg := Outcome{Status: consent.RecordingFailed, Reason: job.Reason}, "nothing of the failed recording reached the disk"
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err != nil {
 			out, msg = Outcome{Status: consent.RecordingDiscarded, Reason: consent.ReasonUnrepairable}, "the encrypted streams of the failed recording cannot be repaired: deleted"
 		}
+		r := h.receipt
+		r.RecordingStatus, r.RecordingReason = out.Status, out.Reason
+		lerr := a.RecordingLost(r)
+		if errors.Is(lerr, archive.ErrDiscarded) {
+			return true, h.discardedMeanwhile()
+		}
 		h.s.report(h.receipt, out.Status, out.Reason, err, msg, h.log)
-		h.spoolReceipt(out)
+		h.logSpooled("receipt of an unrecorded call", lerr)
 		return true, &out
 	}
-	job.Frames = frames
+	old := streamFiles(job.Sealed)
+	job.Frames, job.Sealed = frames, repaired
 	if job.SHA256, err = h.s.sumSealed(job.Sealed); err != nil {
 		h.log.Error("repaired recording not spooled: its streams could not be read; repaired again at the next start", "error", err)
 		return true, nil
 	}
-	err = a.Recording(job)
+	err = a.RecordingRepaired(job)
+	if errors.Is(err, archive.ErrDiscarded) {
+		return true, h.discardedMeanwhile()
+	}
 	h.logSpooled("repaired recording", err)
 	if err == nil {
 		// The spooled job names the repaired files now. A job held in memory does not
@@ -78,6 +89,13 @@ func (h *Recording) trySalvage(job archive.Recording) (done bool, lost *Outcome)
 		removeFiles(a, old)
 	}
 	return true, nil
+}
+
+// discardedMeanwhile is the outcome of a recording an erase or a withdrawal discarded
+// while its repair waited: nothing of it is stored, and no receipt is written for it.
+func (h *Recording) discardedMeanwhile() *Outcome {
+	h.log.Info("the failed recording was discarded while its repair waited (an erase, a withdrawal): nothing of it is stored")
+	return &Outcome{Status: consent.RecordingDiscarded}
 }
 
 // removeFiles removes spool files a repair replaced.

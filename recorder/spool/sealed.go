@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"filippo.io/age"
 
@@ -66,33 +67,62 @@ func (s *Spool) sumSealed(info *archive.Sealed) (string, error) {
 }
 
 // repairSealed makes the streams of a recording whose writing stopped (a crash, a full
-// disk) whole again: each is rewritten from its whole chunks to a new file, ended with a
-// proper last chunk (sealed.Repair), and the description points at the new files. A kill
-// between the two channels' writes can leave one a chunk longer: the recording's frames
-// are the shorter's, and each stream says its own. It returns the recording's frames and
-// the streams' old files, to remove once the new description is spooled.
-func (s *Spool) repairSealed(info *archive.Sealed) (frames int64, old []string, err error) {
+// disk) whole again: each is rewritten from its whole chunks to a new file beside it,
+// ended with a proper last chunk (sealed.Repair), and it returns a new description that
+// points at the new files. info is left as it is: it is what the recording's note in
+// the spool says, which a retry or the next start repairs again from. When a stream
+// fails, the new files already made are removed. A kill between the two channels'
+// writes can leave one a chunk longer: the recording's frames are the shorter's, and
+// each stream says its own.
+func (s *Spool) repairSealed(info *archive.Sealed) (repaired *archive.Sealed, frames int64, err error) {
+	a := s.o.Archive
+	repaired = &archive.Sealed{Format: info.Format, Streams: slices.Clone(info.Streams)}
+	var made []string
+	defer func() {
+		if err != nil {
+			removeFiles(a, made)
+		}
+	}()
 	frames = -1
-	for i := range info.Streams {
-		st := &info.Streams[i]
+	for i := range repaired.Streams {
+		st := &repaired.Streams[i]
 		var recipients []age.Recipient
 		for _, r := range st.Recipients {
 			rec, err := age.ParseX25519Recipient(r)
 			if err != nil {
-				return 0, nil, fmt.Errorf("repairing sealed stream %s: %w: %w", st.File, sealed.ErrNotSealed, err)
+				return nil, 0, fmt.Errorf("repairing sealed stream %s: %w: %w", st.File, sealed.ErrNotSealed, err)
 			}
 			recipients = append(recipients, rec)
 		}
-		repaired := archive.RepairedStreamFile(st.File)
-		n, key, err := sealed.Repair(s.o.Archive.SpoolPath(st.File), s.o.Archive.SpoolPath(repaired), st.SpoolKey, s.o.SpoolKey, s.o.SpoolKey.Recipient(), recipients)
+		file := archive.RepairedStreamFile(st.File)
+		n, key, dropped, err := sealed.Repair(a.SpoolPath(st.File), a.SpoolPath(file), st.SpoolKey, s.o.SpoolKey, s.o.SpoolKey.Recipient(), recipients)
 		if err != nil {
-			return 0, nil, fmt.Errorf("repairing sealed stream %s: %w", st.File, err)
+			return nil, 0, fmt.Errorf("repairing sealed stream %s: %w", st.File, err)
 		}
-		old = append(old, st.File)
-		st.File, st.SpoolKey, st.Frames = repaired, key, n
+		if dropped >= sealed.DroppedChunk {
+			// More than a torn tail: a chunk in the middle failed to authenticate (the
+			// disk or someone changed the file), and the audio after it is lost.
+			var size int64
+			if fi, err := os.Stat(a.SpoolPath(st.File)); err == nil {
+				size = fi.Size()
+			}
+			s.log.Error("a chunk in the middle of an encrypted stream failed authentication: the repair kept the audio before it and dropped the rest",
+				"file", st.File, "frames_kept", n, "bytes_kept", size-dropped, "bytes_dropped", dropped, "bytes", size)
+		}
+		made = append(made, file)
+		st.File, st.SpoolKey, st.Frames = file, key, n
 		if frames < 0 || n < frames {
 			frames = n
 		}
 	}
-	return max(frames, 0), old, nil
+	return repaired, max(frames, 0), nil
+}
+
+// streamFiles are the spool files of a recording's streams.
+func streamFiles(info *archive.Sealed) []string {
+	var files []string
+	for _, st := range info.Streams {
+		files = append(files, st.File)
+	}
+	return files
 }

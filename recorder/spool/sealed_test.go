@@ -18,6 +18,7 @@ import (
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
 	"github.com/consentgw/consentgw/consent/sealing"
+	"github.com/consentgw/consentgw/recorder"
 	"github.com/consentgw/consentgw/sip/g711"
 	"github.com/consentgw/consentgw/storage"
 	"github.com/consentgw/consentgw/storage/archive"
@@ -307,5 +308,116 @@ func TestSealedRecordingThatFailsMidCallIsStoredPartialOnceSpaceReturns(t *testi
 	}
 	if got := spoolFiles(t, dir); len(got) != 0 {
 		t.Fatalf("spool still holds %v", got)
+	}
+}
+
+// A repair the full disk refuses halfway (the caller's stream repaired, the agent's not)
+// and tried again must leave the streams the recording's note names as they were: a
+// gateway stopped during the retries repairs and stores the recording from the note at
+// its next start.
+func TestSealedRepairRetriedOnAFullDiskKeepsWhatTheNoteNames(t *testing.T) {
+	dir := spooltest.Mount(t, tmpfsSize)
+	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	keys := newTestKeys()
+	first := sealedRig(t, dir, clk, keys)
+	receipt := grantedReceipt("01JTESTSEALEDRETRY00000000A")
+	h := first.beginSealed(t, receipt)
+	clk.Add(10*time.Second + time.Second)
+	callerFile := filepath.Join(dir, archive.StreamFile(receipt.ID, sealing.PartyCaller))
+	agentFile := filepath.Join(dir, archive.StreamFile(receipt.ID, sealing.PartyAgent))
+	var size int64
+	waitUntil(t, "two chunks of each stream on disk", func() bool {
+		c, err1 := os.Stat(callerFile)
+		a, err2 := os.Stat(agentFile)
+		size = c.Size()
+		return err1 == nil && err2 == nil && c.Size() > 2*(sealing.ChunkBytes+16) && a.Size() > 2*(sealing.ChunkBytes+16)
+	})
+	// Room for one repaired stream, not two: the caller's repair succeeds, the agent's
+	// fails for lack of space, twice (the first try and a retry).
+	filler := spooltest.Fill(t, dir, size+size/2)
+	job := h.job(recorder.Result{}, consent.RecordingPartial, consent.ReasonNoSpace)
+	for try := range 2 {
+		if done, _ := h.trySalvage(job); done {
+			t.Fatalf("try %d: the repair succeeded on a full disk", try)
+		}
+	}
+	if h.sealed.Streams[0].File != filepath.Base(callerFile) || h.sealed.Streams[1].File != filepath.Base(agentFile) {
+		t.Fatalf("a failed repair changed the recording's streams: %+v", h.sealed.Streams)
+	}
+	for _, f := range []string{callerFile, agentFile} {
+		if st, err := os.Stat(f); err != nil || st.Size() < size {
+			t.Fatalf("the note's stream %s after the failed repairs: %v", f, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, archive.RepairedStreamFile(filepath.Base(f)))); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("a failed repair left the repaired copy of %s: %v", f, err)
+		}
+	}
+	// The gateway stops; space returns; the next start repairs from the note.
+	filler.Release(t)
+	second := sealedRig(t, dir, clk, keys)
+	second.waitStored(t, "recording")
+	var meta archive.Metadata
+	second.readJSON(t, storage.RecordingMetaKey(receipt.StartedAt, receipt.ID), &meta)
+	if meta.RecordingStatus != consent.RecordingRepaired || meta.Sealed == nil {
+		t.Fatalf("metadata %+v", meta)
+	}
+	for _, party := range []string{sealing.PartyCaller, sealing.PartyAgent} {
+		subjects := receipt.Subjects[:1]
+		if party == sealing.PartyAgent {
+			subjects = receipt.Subjects[1:]
+		}
+		pcm, err := stream(t, second, meta, party, keys.identity(sealing.PartyKeyName(subjects, receipt.ID, party)))
+		if err != nil || len(pcm) < 2*sealing.ChunkBytes/sealing.SampleBytes {
+			t.Fatalf("the repaired %s's stream: %d samples, %v", party, len(pcm), err)
+		}
+	}
+}
+
+// A subject erased while its call's failed recording waits for the disk to take its
+// repair: the erase removes the recording's note and streams, and the retry, once space
+// returns, stores nothing of the subject, not even a receipt.
+func TestEraseWhileASealedRepairWaitsStoresNothingOfTheSubject(t *testing.T) {
+	dir := spooltest.Mount(t, tmpfsSize)
+	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	keys := newTestKeys()
+	spoolKey, err := sealing.LoadOrCreateSpoolKey(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRigWith(t, dir, reserve, clk, Options{Keys: keys, SpoolKey: spoolKey})
+	receipt := grantedReceipt("01JTESTSEALEDERASED0000000A")
+	h := r.beginSealed(t, receipt)
+	callerFile := filepath.Join(dir, archive.StreamFile(receipt.ID, sealing.PartyCaller))
+	clk.Add(6 * time.Second)
+	waitUntil(t, "a chunk of the caller's stream on disk", func() bool {
+		st, err := os.Stat(callerFile)
+		return err == nil && st.Size() > sealing.ChunkBytes
+	})
+	filler := spooltest.Fill(t, dir, 0)
+	clk.Add(10 * time.Second)
+	r.events.next(t, audit.KindRecordingFailed)
+	if out := h.Finish(); out.Status != consent.RecordingPartial {
+		t.Fatalf("outcome %+v, want partial", out)
+	}
+	if n := r.archive.DiscardSubject(receipt.Subjects[0].Key); n != 1 {
+		t.Fatalf("the erase discarded %d jobs, want the waiting recording's note", n)
+	}
+	filler.Release(t)
+	// The retry's next try, as its ticker would run it.
+	job := h.job(recorder.Result{}, consent.RecordingPartial, consent.ReasonNoSpace)
+	if done, lost := h.trySalvage(job); !done || lost == nil || lost.Status != consent.RecordingDiscarded {
+		t.Fatalf("retry after the erase: done %v, outcome %+v", done, lost)
+	}
+	if got := spoolFiles(t, dir); len(got) != 0 {
+		t.Fatalf("spool holds %v after the erase", got)
+	}
+	objects, err := r.store.List(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objects {
+		if strings.Contains(o.Key, receipt.ID) || strings.Contains(o.Key, receipt.Subjects[0].Key) {
+			t.Fatalf("stored after the erase: %s", o.Key)
+		}
 	}
 }

@@ -9,15 +9,18 @@ import (
 
 // DiscardSubject removes the spooled receipts and recordings that name subjectKey and are
 // not stored yet, so an erase is not undone by a late upload. Recordings of calls still in
-// progress belong to the call path (split.Splitter.DiscardSubject). It returns how many
-// jobs it removed. An erase calls it before it looks the subject up in the store.
+// progress belong to the call path (split.Splitter.DiscardSubject); the notes of finished
+// calls whose recording waits for its repair (a full disk refused it, recorder/spool) are
+// removed here with their audio, so the repair's retry finds them discarded
+// (RecordingRepaired, RecordingLost). It returns how many jobs it removed. An erase calls
+// it before it looks the subject up in the store.
 func (a *Archiver) DiscardSubject(subjectKey string) int {
 	for _, u := range a.uploaders {
 		u.mu.Lock()
 		defer u.mu.Unlock()
 	}
 	n := a.held.dropSubject(subjectKey)
-	for _, j := range a.pending() {
+	for _, j := range a.list(kindReceipt, kindRecording, kindActive) {
 		var subjects []consent.SubjectRef
 		if j.kind == kindReceipt {
 			var r consent.Receipt
@@ -36,7 +39,7 @@ func (a *Archiver) DiscardSubject(subjectKey string) int {
 			continue
 		}
 		os.Remove(j.path)
-		if j.kind == kindRecording {
+		if j.kind != kindReceipt {
 			a.removeAudio(j.id)
 		}
 		n++

@@ -110,6 +110,52 @@ func (a *Archiver) Recording(rec Recording) error {
 	return nil
 }
 
+// ErrDiscarded means a recording's note was no longer in the spool when its repair was
+// done: a discard (an erase, a withdrawal) took it meanwhile, and nothing of it is stored.
+var ErrDiscarded = errors.New("archive: the recording was discarded while its repair waited")
+
+// RecordingRepaired queues a recording repaired after its writing failed, as Recording
+// does, if its note is still in the spool; otherwise it removes the call's audio (the
+// repair's new files) and returns ErrDiscarded. The check and the queuing hold the
+// call's uploader's mu, as the discards do, so an erase either finds the job or the job
+// finds the erase.
+func (a *Archiver) RecordingRepaired(rec Recording) error {
+	u := a.uploaderFor(rec.Receipt.ID)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if !a.noted(rec.Receipt.ID) {
+		a.removeAudio(rec.Receipt.ID)
+		return ErrDiscarded
+	}
+	return a.Recording(rec)
+}
+
+// RecordingLost forgets a noted recording of which nothing could be kept, and queues r,
+// the call's receipt saying so, unless the note was discarded meanwhile: then it writes
+// nothing and returns ErrDiscarded. It holds the call's uploader's mu as
+// RecordingRepaired does.
+func (a *Archiver) RecordingLost(r consent.Receipt) error {
+	u := a.uploaderFor(r.ID)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	noted := a.noted(r.ID)
+	a.held.drop(r.ID, kindRecording)
+	for _, kind := range []string{kindActive, kindRecording} {
+		os.Remove(a.jobPath(r.ID, kind))
+	}
+	a.removeAudio(r.ID)
+	if !noted {
+		return ErrDiscarded
+	}
+	return a.put(r.ID, kindReceipt, r)
+}
+
+// noted reports whether the spool holds the note of a recording of call id.
+func (a *Archiver) noted(id string) bool {
+	_, err := os.Stat(a.jobPath(id, kindActive))
+	return !errors.Is(err, os.ErrNotExist)
+}
+
 // RecordingDiscarded forgets a recording whose audio was discarded (consent withdrawn,
 // subject erased): nothing of it is stored.
 func (a *Archiver) RecordingDiscarded(id string) {
