@@ -377,47 +377,57 @@ func TestSealedRepairRetriedOnAFullDiskKeepsWhatTheNoteNames(t *testing.T) {
 // repair: the erase removes the recording's note and streams, and the retry, once space
 // returns, stores nothing of the subject, not even a receipt.
 func TestEraseWhileASealedRepairWaitsStoresNothingOfTheSubject(t *testing.T) {
-	dir := spooltest.Mount(t, tmpfsSize)
-	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-	keys := newTestKeys()
-	spoolKey, err := sealing.LoadOrCreateSpoolKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newRigWith(t, dir, reserve, clk, Options{Keys: keys, SpoolKey: spoolKey})
-	receipt := grantedReceipt("01JTESTSEALEDERASED0000000A")
-	h := r.beginSealed(t, receipt)
-	callerFile := filepath.Join(dir, archive.StreamFile(receipt.ID, sealing.PartyCaller))
-	clk.Add(6 * time.Second)
-	waitUntil(t, "a chunk of the caller's stream on disk", func() bool {
-		st, err := os.Stat(callerFile)
-		return err == nil && st.Size() > sealing.ChunkBytes
-	})
-	filler := spooltest.Fill(t, dir, 0)
-	clk.Add(10 * time.Second)
-	r.events.next(t, audit.KindRecordingFailed)
-	if out := h.Finish(); out.Status != consent.RecordingPartial {
-		t.Fatalf("outcome %+v, want partial", out)
-	}
-	if n := r.archive.DiscardSubject(receipt.Subjects[0].Key); n != 1 {
-		t.Fatalf("the erase discarded %d jobs, want the waiting recording's note", n)
-	}
-	filler.Release(t)
-	// The retry's next try, as its ticker would run it.
-	job := h.job(recorder.Result{}, consent.RecordingPartial, consent.ReasonNoSpace)
-	if done, lost := h.trySalvage(job); !done || lost == nil || lost.Status != consent.RecordingDiscarded {
-		t.Fatalf("retry after the erase: done %v, outcome %+v", done, lost)
-	}
-	if got := spoolFiles(t, dir); len(got) != 0 {
-		t.Fatalf("spool holds %v after the erase", got)
-	}
-	objects, err := r.store.List(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range objects {
-		if strings.Contains(o.Key, receipt.ID) || strings.Contains(o.Key, receipt.Subjects[0].Key) {
-			t.Fatalf("stored after the erase: %s", o.Key)
-		}
+	for _, erase := range []struct {
+		name, id string
+		discard  func(*archive.Archiver, consent.Receipt) int
+	}{
+		{"subject", "01JTESTSEALEDERASED0000000A", func(a *archive.Archiver, r consent.Receipt) int { return a.DiscardSubject(r.Subjects[0].Key) }},
+		{"call", "01JTESTSEALEDERASED0000000B", func(a *archive.Archiver, r consent.Receipt) int { return a.DiscardCall(r.ID) }},
+	} {
+		t.Run(erase.name, func(t *testing.T) {
+			dir := spooltest.Mount(t, tmpfsSize)
+			clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+			keys := newTestKeys()
+			spoolKey, err := sealing.LoadOrCreateSpoolKey(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := newRigWith(t, dir, reserve, clk, Options{Keys: keys, SpoolKey: spoolKey})
+			receipt := grantedReceipt(erase.id)
+			h := r.beginSealed(t, receipt)
+			callerFile := filepath.Join(dir, archive.StreamFile(receipt.ID, sealing.PartyCaller))
+			clk.Add(6 * time.Second)
+			waitUntil(t, "a chunk of the caller's stream on disk", func() bool {
+				st, err := os.Stat(callerFile)
+				return err == nil && st.Size() > sealing.ChunkBytes
+			})
+			filler := spooltest.Fill(t, dir, 0)
+			clk.Add(10 * time.Second)
+			r.events.next(t, audit.KindRecordingFailed)
+			if out := h.Finish(); out.Status != consent.RecordingPartial {
+				t.Fatalf("outcome %+v, want partial", out)
+			}
+			if n := erase.discard(r.archive, receipt); n != 1 {
+				t.Fatalf("the erase discarded %d jobs, want the waiting recording's note", n)
+			}
+			filler.Release(t)
+			// The retry's next try, as its ticker would run it.
+			job := h.job(recorder.Result{}, consent.RecordingPartial, consent.ReasonNoSpace)
+			if done, lost := h.trySalvage(job); !done || lost == nil || lost.Status != consent.RecordingDiscarded {
+				t.Fatalf("retry after the erase: done %v, outcome %+v", done, lost)
+			}
+			if got := spoolFiles(t, dir); len(got) != 0 {
+				t.Fatalf("spool holds %v after the erase", got)
+			}
+			objects, err := r.store.List(context.Background(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range objects {
+				if strings.Contains(o.Key, receipt.ID) || strings.Contains(o.Key, receipt.Subjects[0].Key) {
+					t.Fatalf("stored after the erase: %s", o.Key)
+				}
+			}
+		})
 	}
 }
