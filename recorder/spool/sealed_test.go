@@ -260,14 +260,7 @@ func TestInterruptedSealedRecordingIsRepairedAtNextStart(t *testing.T) {
 // call their repair (which writes them anew) waits for space too. Once space returns the
 // partial recording is repaired and stored: partial, no_space, and it opens.
 func TestSealedRecordingThatFailsMidCallIsStoredPartialOnceSpaceReturns(t *testing.T) {
-	dir := spooltest.Mount(t, tmpfsSize)
-	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-	keys := newTestKeys()
-	spoolKey, err := sealing.LoadOrCreateSpoolKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newRigWith(t, dir, reserve, clk, Options{Keys: keys, SpoolKey: spoolKey})
+	r, dir, clk, keys := sealedRigOnTmpfs(t)
 	receipt := grantedReceipt("01JTESTSEALEDMIDCALL000000A")
 	h := r.beginSealed(t, receipt)
 	if !h.Active() {
@@ -385,14 +378,7 @@ func TestEraseWhileASealedRepairWaitsStoresNothingOfTheSubject(t *testing.T) {
 		{"call", "01JTESTSEALEDERASED0000000B", func(a *archive.Archiver, r consent.Receipt) int { return a.DiscardCall(r.ID) }},
 	} {
 		t.Run(erase.name, func(t *testing.T) {
-			dir := spooltest.Mount(t, tmpfsSize)
-			clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-			keys := newTestKeys()
-			spoolKey, err := sealing.LoadOrCreateSpoolKey(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := newRigWith(t, dir, reserve, clk, Options{Keys: keys, SpoolKey: spoolKey})
+			r, dir, clk, _ := sealedRigOnTmpfs(t)
 			receipt := grantedReceipt(erase.id)
 			h := r.beginSealed(t, receipt)
 			callerFile := filepath.Join(dir, archive.StreamFile(receipt.ID, sealing.PartyCaller))
@@ -430,4 +416,18 @@ func TestEraseWhileASealedRepairWaitsStoresNothingOfTheSubject(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sealedRigOnTmpfs is a rig that seals recordings, with its spool on a small tmpfs of its
+// own (spooltest.Mount) that a test can fill, its clock and its parties' keys.
+func sealedRigOnTmpfs(t *testing.T) (*rig, string, *clock, *testKeys) {
+	t.Helper()
+	dir := spooltest.Mount(t, tmpfsSize)
+	clk := &clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	keys := newTestKeys()
+	spoolKey, err := sealing.LoadOrCreateSpoolKey(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newRigWith(t, dir, reserve, clk, Options{Keys: keys, SpoolKey: spoolKey}), dir, clk, keys
 }
