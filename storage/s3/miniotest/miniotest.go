@@ -171,17 +171,25 @@ func (s *Server) launch(t testing.TB) *proctest.Proc {
 // well.
 func (s *Server) awaitReady(t testing.TB, p *proctest.Proc) {
 	t.Helper()
+	if err := p.WaitReady(readyTimeout, pollInterval, s.healthy); err != nil {
+		s.failStart(t, err)
+	}
+}
+
+// healthy reports whether the server is live and its erasure set can serve.
+func (s *Server) healthy() bool {
 	client := &http.Client{Timeout: 2 * time.Second, Transport: s.Transport()}
 	defer client.CloseIdleConnections()
 	base := s.scheme() + "://" + s.Endpoint + "/minio/health/"
-	err := p.WaitReady(readyTimeout, pollInterval, func() bool {
-		return isOK(client, base+"live") && isOK(client, base+"cluster")
-	})
-	if err != nil {
-		s.Stop()
-		log, _ := os.ReadFile(s.logPath)
-		t.Fatalf("MinIO on %s: %v\n%s", s.Endpoint, err, proctest.Tail(string(log)))
-	}
+	return isOK(client, base+"live") && isOK(client, base+"cluster")
+}
+
+// failStart stops the server and fails the test with err and the tail of its log.
+func (s *Server) failStart(t testing.TB, err error) {
+	t.Helper()
+	s.Stop()
+	log, _ := os.ReadFile(s.logPath)
+	t.Fatalf("MinIO on %s: %v\n%s", s.Endpoint, err, proctest.Tail(string(log)))
 }
 
 func isOK(client *http.Client, url string) bool {

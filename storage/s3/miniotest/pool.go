@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/consentgw/consentgw/sip/proctest"
 )
@@ -32,6 +33,17 @@ func StartPool(t testing.TB, processes, drives int) *Pool {
 	if testing.Short() {
 		t.Skip("-short: this test runs MinIO (the fast tier runs no outside binary)")
 	}
+	p := newPool(t, processes, drives)
+	// Every process is launched before any is awaited: the erasure set forms once they
+	// all answer each other.
+	p.awaitFormed(t, p.launch(t))
+	return p
+}
+
+// newPool prepares the servers of a pool, each with its ports, drives and log, stopped
+// when the test ends.
+func newPool(t testing.TB, processes, drives int) *Pool {
+	t.Helper()
 	dir := t.TempDir()
 	p := &Pool{AccessKey: "user-" + randomHex(t, 6), SecretKey: randomHex(t, 20)}
 	bin := findBinary(t)
@@ -63,14 +75,53 @@ func StartPool(t testing.TB, processes, drives int) *Pool {
 	for _, s := range p.Servers {
 		s.drives = pool
 	}
-	// Every process is launched before any is awaited: the erasure set forms once they
-	// all answer each other.
+	return p
+}
+
+// launch starts every process of the pool.
+func (p *Pool) launch(t testing.TB) []*proctest.Proc {
+	t.Helper()
 	procs := make([]*proctest.Proc, len(p.Servers))
 	for i, s := range p.Servers {
 		procs[i] = s.launch(t)
 	}
-	for i, s := range p.Servers {
-		s.awaitReady(t, procs[i])
+	return procs
+}
+
+// poolRestarts bounds how often awaitFormed starts a process again.
+const poolRestarts = 3
+
+// awaitFormed waits until every process serves S3 and reports the erasure set healthy.
+// Processes forming a pool can fail its first formation and exit (seen once in the
+// whole suite: "saving pool.bin ... has incomplete body" while a peer wrote it, then
+// FATAL); a supervisor starts such a process again, and so does this, up to
+// poolRestarts times.
+func (p *Pool) awaitFormed(t testing.TB, procs []*proctest.Proc) {
+	t.Helper()
+	deadline := time.Now().Add(readyTimeout)
+	restarts := 0
+	for {
+		formed := true
+		for i, s := range p.Servers {
+			switch {
+			case procs[i].Exited() && restarts < poolRestarts:
+				restarts++
+				log, _ := os.ReadFile(s.logPath)
+				t.Logf("MinIO on %s exited while the pool formed; starting it again:\n%s", s.Endpoint, proctest.Tail(string(log)))
+				procs[i] = s.launch(t)
+				formed = false
+			case procs[i].Exited():
+				s.failStart(t, proctest.ErrExited)
+			case !s.healthy():
+				formed = false
+			}
+		}
+		if formed {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.Servers[0].failStart(t, fmt.Errorf("pool not formed within %v", readyTimeout))
+		}
+		time.Sleep(pollInterval)
 	}
-	return p
 }
