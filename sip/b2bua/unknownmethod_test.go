@@ -45,9 +45,18 @@ func TestUnknownMethodsGet405WithAllowAndNoLogLine(t *testing.T) {
 	if n := rejected.get(RejectBadRequest); n != 3 {
 		t.Errorf("%d refusals counted as %s, want 3", n, RejectBadRequest)
 	}
-	for where, out := range map[string]string{"gateway log": logs.String(), "default log": defaultLog.String()} {
-		if out != "" {
-			t.Errorf("%s has lines for refused requests:\n%s", where, out)
+	if out := logs.String(); out != "" {
+		t.Errorf("gateway log has lines for refused requests:\n%s", out)
+	}
+	// The default logger is the whole test binary's: sipgo's transports of other tests
+	// write to it too ("TCP ref went negative" as one closes). Lines about these requests
+	// name their method, Call-ID or the handler sipgo did not find.
+	for _, line := range strings.Split(defaultLog.String(), "\n") {
+		for _, mark := range []string{"REGISTER", "PUBLISH", "FROBNICATE", "unknown-", "andler"} {
+			if strings.Contains(line, mark) {
+				t.Errorf("default log has a line for a refused request: %s", line)
+				break
+			}
 		}
 	}
 }
