@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os/exec"
 	"path"
 	"slices"
@@ -21,8 +22,11 @@ import (
 	"github.com/consentgw/consentgw/cmd/internal/sipptest"
 	"github.com/consentgw/consentgw/consent"
 	"github.com/consentgw/consentgw/consent/audit"
+	"github.com/consentgw/consentgw/consent/callctl/registry"
+	"github.com/consentgw/consentgw/consent/keystore"
 	"github.com/consentgw/consentgw/consent/rights"
 	"github.com/consentgw/consentgw/consent/sealing"
+	"github.com/consentgw/consentgw/sip/proctest"
 )
 
 // Two gateways behind Kamailio's dispatcher, on a JetStream cluster of three nats-server
@@ -40,6 +44,13 @@ func TestClusterOfGatewaysBehindKamailio(t *testing.T) {
 	}
 	c := clustertest.Start(t, clustertest.Options{Agent: agent.Addr()})
 	a, b := c.Nodes[0], c.Nodes[1]
+	t.Cleanup(func() {
+		if t.Failed() { // the nodes' own account of what went wrong
+			for _, n := range c.Nodes {
+				t.Logf("%s log (last lines):\n%s", n.Config.NodeName, proctest.Tail(n.Logs()))
+			}
+		}
+	})
 	bal := c.Balancer
 	s3 := c.S3(t)
 	nc, js := c.JetStream(t)
@@ -143,7 +154,12 @@ func TestClusterOfGatewaysBehindKamailio(t *testing.T) {
 		leader := streamLeader(t, js, audit.Stream)
 		killed := c.NATS.Servers[c.NATS.Index(leader)]
 		killed.Stop()
-		defer killed.Restart(t)
+		defer func() {
+			killed.Restart(t)
+			// The next checks start once every stream and bucket has all its replicas
+			// back and current: what a rolling restart of NATS waits for too.
+			streamsCurrent(t, js, rights.Stream, audit.Stream, "KV_"+registry.Bucket, "KV_"+keystore.Bucket)
+		}()
 		t.Logf("killed %s, leader of %s", leader, audit.Stream)
 		var requests []string
 		for i := range 3 {
@@ -328,6 +344,30 @@ func streamLeader(t *testing.T, js jetstream.JetStream, name string) string {
 		return errors.New("no leader")
 	})
 	return leader
+}
+
+// streamsCurrent waits until each named stream has a leader and every replica is
+// current (caught up with the leader).
+func streamsCurrent(t *testing.T, js jetstream.JetStream, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		retryJS(t, "waiting for the replicas of "+name, func() error {
+			s, err := js.Stream(t.Context(), name)
+			if err != nil {
+				return err
+			}
+			c := s.CachedInfo().Cluster
+			if c == nil || c.Leader == "" {
+				return errors.New("no leader")
+			}
+			for _, r := range c.Replicas {
+				if !r.Current || r.Offline {
+					return fmt.Errorf("replica %s not current", r.Name)
+				}
+			}
+			return nil
+		})
+	}
 }
 
 // requestsLeft is how many durable requests the work queue still holds.
