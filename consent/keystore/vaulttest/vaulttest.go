@@ -14,11 +14,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/consentgw/consentgw/sip/proctest"
 	"github.com/consentgw/consentgw/sip/testports"
 )
 
@@ -31,7 +30,10 @@ const EnvBinary = "VAULT_BINARY"
 // Mount is where Start enables the transit engine.
 const Mount = "transit"
 
-const readyTimeout = 60 * time.Second
+const (
+	readyTimeout = 60 * time.Second
+	pollInterval = 50 * time.Millisecond
+)
 
 // Server is a running dev-mode Vault: Address and its root Token.
 type Server struct {
@@ -47,7 +49,7 @@ func Start(t testing.TB) *Server {
 	if testing.Short() {
 		t.Skip("-short: this test runs a Vault server (the fast tier runs no outside binary)")
 	}
-	bin := findBinary(t)
+	bin := proctest.FindBinary(t, "vault", EnvBinary, InstallCommand)
 	token := make([]byte, 16)
 	rand.Read(token)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(testports.Port(t, testports.TCP)))
@@ -56,26 +58,18 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer logFile.Close() // the child keeps its own descriptor
 	cmd := exec.Command(bin, "server", "-dev", "-dev-root-token-id="+s.Token, "-dev-listen-address="+addr, "-dev-no-store-token")
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "VAULT_DISABLE_MLOCK=true")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
+	proc, err := proctest.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		logFile.Close()
-		close(done)
-	}()
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	})
-	if err := s.waitReady(done); err != nil {
+	t.Cleanup(proc.Kill)
+	if err := proc.WaitReady(readyTimeout, pollInterval, s.healthy); err != nil {
 		log, _ := os.ReadFile(s.log)
-		t.Fatalf("vault on %s: %v\n%s", addr, err, tail(string(log)))
+		t.Fatalf("vault on %s: %v\n%s", addr, err, proctest.Tail(string(log)))
 	}
 	if err := s.call(http.MethodPost, "/v1/sys/mounts/"+Mount, `{"type":"transit"}`); err != nil {
 		t.Fatalf("enabling transit: %v", err)
@@ -83,23 +77,14 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
-// waitReady polls /v1/sys/health until Vault answers 200: initialized, unsealed, active.
-func (s *Server) waitReady(done <-chan struct{}) error {
-	deadline := time.Now().Add(readyTimeout)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(s.Address + "/v1/sys/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-done:
-			return errors.New("exited before it was ready")
-		case <-time.After(50 * time.Millisecond): // polling interval, not a synchronisation
-		}
+// healthy reports whether /v1/sys/health answers 200: initialized, unsealed, active.
+func (s *Server) healthy() bool {
+	resp, err := http.Get(s.Address + "/v1/sys/health")
+	if err != nil {
+		return false
 	}
-	return errors.New("not ready within " + readyTimeout.String())
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // call sends one request with the root token; any status but 2xx is an error.
@@ -118,32 +103,4 @@ func (s *Server) call(method, path, body string) error {
 		return errors.New(resp.Status)
 	}
 	return nil
-}
-
-func findBinary(t testing.TB) string {
-	t.Helper()
-	if p := os.Getenv(EnvBinary); p != "" {
-		return p
-	}
-	var candidates []string
-	if home, err := os.UserHomeDir(); err == nil {
-		candidates = append(candidates, filepath.Join(home, ".cache", "consentgw", "bin", "vault"))
-	}
-	for _, p := range candidates {
-		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("vault"); err == nil {
-		return p
-	}
-	t.Fatalf("no vault binary (looked at $%s, %s and PATH); build it with:\n  %s", EnvBinary, strings.Join(candidates, ", "), InstallCommand)
-	return ""
-}
-
-func tail(s string) string {
-	if len(s) > 4000 {
-		s = s[len(s)-4000:]
-	}
-	return strings.TrimSpace(s)
 }
