@@ -30,9 +30,6 @@ type Pool struct {
 // MINIO_CI_CD lifts the root-drive check; outside a container the first is not read.
 func StartPool(t testing.TB, processes, drives int) *Pool {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: this test runs MinIO (the fast tier runs no outside binary)")
-	}
 	p := newPool(t, processes, drives)
 	// Every process is launched before any is awaited: the erasure set forms once they
 	// all answer each other.
@@ -41,9 +38,13 @@ func StartPool(t testing.TB, processes, drives int) *Pool {
 }
 
 // newPool prepares the servers of a pool, each with its ports, drives and log, stopped
-// when the test ends.
+// when the test ends. The test is skipped under -short only (the fast tier runs no
+// outside binary); without a MinIO binary it fails.
 func newPool(t testing.TB, processes, drives int) *Pool {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test runs MinIO (the fast tier runs no outside binary)")
+	}
 	dir := t.TempDir()
 	p := &Pool{AccessKey: "user-" + randomHex(t, 6), SecretKey: randomHex(t, 20)}
 	bin := findBinary(t)

@@ -5,9 +5,6 @@ import "testing"
 // A process that exits while the pool forms (MinIO ends with FATAL when its first
 // formation fails) is started again, and the pool forms.
 func TestAPoolFormsWhenAProcessExitsWhileItForms(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: this test runs MinIO")
-	}
 	p := newPool(t, 2, 2)
 	procs := p.launch(t)
 	procs[1].Kill() // SIGKILL, waited for: gone before the set formed
