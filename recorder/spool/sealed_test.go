@@ -266,14 +266,7 @@ func TestSealedRecordingThatFailsMidCallIsStoredPartialOnceSpaceReturns(t *testi
 	if !h.Active() {
 		t.Fatal("recording did not start")
 	}
-	callerFile := filepath.Join(dir, archive.StreamFile(receipt.ID, sealing.PartyCaller))
-	clk.Add(6 * time.Second)
-	waitUntil(t, "a chunk of the caller's stream on disk", func() bool {
-		st, err := os.Stat(callerFile)
-		return err == nil && st.Size() > sealing.ChunkBytes
-	})
-	filler := spooltest.Fill(t, dir, 0)
-	clk.Add(10 * time.Second)
+	filler := fillAfterAChunk(t, dir, clk, receipt)
 	ev := r.events.next(t, audit.KindRecordingFailed).(FailedEvent)
 	if ev.RecordingStatus != consent.RecordingPartial || ev.RecordingReason != consent.ReasonNoSpace {
 		t.Fatalf("recording.failed %+v, want partial, no_space", ev)
@@ -381,14 +374,7 @@ func TestEraseWhileASealedRepairWaitsStoresNothingOfTheSubject(t *testing.T) {
 			r, dir, clk, _ := sealedRigOnTmpfs(t)
 			receipt := grantedReceipt(erase.id)
 			h := r.beginSealed(t, receipt)
-			callerFile := filepath.Join(dir, archive.StreamFile(receipt.ID, sealing.PartyCaller))
-			clk.Add(6 * time.Second)
-			waitUntil(t, "a chunk of the caller's stream on disk", func() bool {
-				st, err := os.Stat(callerFile)
-				return err == nil && st.Size() > sealing.ChunkBytes
-			})
-			filler := spooltest.Fill(t, dir, 0)
-			clk.Add(10 * time.Second)
+			filler := fillAfterAChunk(t, dir, clk, receipt)
 			r.events.next(t, audit.KindRecordingFailed)
 			if out := h.Finish(); out.Status != consent.RecordingPartial {
 				t.Fatalf("outcome %+v, want partial", out)
@@ -430,4 +416,19 @@ func sealedRigOnTmpfs(t *testing.T) (*rig, string, *clock, *testKeys) {
 		t.Fatal(err)
 	}
 	return newRigWith(t, dir, reserve, clk, Options{Keys: keys, SpoolKey: spoolKey}), dir, clk, keys
+}
+
+// fillAfterAChunk lets receipt's sealed call record until a chunk of the caller's stream
+// is on disk, fills the spool's disk and lets the call record 10 s more against it.
+func fillAfterAChunk(t *testing.T, dir string, clk *clock, receipt consent.Receipt) *spooltest.Filler {
+	t.Helper()
+	callerFile := filepath.Join(dir, archive.StreamFile(receipt.ID, sealing.PartyCaller))
+	clk.Add(6 * time.Second)
+	waitUntil(t, "a chunk of the caller's stream on disk", func() bool {
+		st, err := os.Stat(callerFile)
+		return err == nil && st.Size() > sealing.ChunkBytes
+	})
+	filler := spooltest.Fill(t, dir, 0)
+	clk.Add(10 * time.Second)
+	return filler
 }
