@@ -27,6 +27,7 @@ func (c *call) bridged() End {
 	defer c.s.opts.Holdings.Release(c.receipt.ID)
 	records := c.receipt.Decision.Records()
 	if records {
+		c.keys.Await() // before liveCall's lock, which an erase takes too
 		c.live.record(func() *spool.Recording { return c.s.opts.Recordings.Begin(c.receipt, c.law, c.keys, c.log) })
 	}
 	c.withdraw = sequence{want: c.s.opts.WithdrawDigits}

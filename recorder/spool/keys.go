@@ -42,6 +42,7 @@ type CallKeys struct {
 	s             *Spool
 	callID        string
 	caller, agent *keyFetch
+	startBy       time.Time // when the recording stops waiting for keys: set by its first wait
 }
 
 type keyFetch struct {
@@ -116,13 +117,22 @@ func (k *CallKeys) SealCallID(callID string) (string, error) {
 	return sealing.SealText(callID, key.AgeRecipients()...)
 }
 
-// both waits for the two parties' keys, at most KeyWait for the two together: the
-// recording starts on the call's goroutine before the bridge does.
+// Await waits for both parties' keys as Begin does, so that Begin finds them there: the
+// call waits on the key store before it takes the lock a recording's start holds, and an
+// erase meanwhile is not held up by it. The two waits share one KeyWait.
+func (k *CallKeys) Await() { _, _, _ = k.both() }
+
+// both waits for the two parties' keys, at most KeyWait for the two together and for all
+// calls of it on the call: the recording starts on the call's goroutine before the
+// bridge does.
 func (k *CallKeys) both() (caller, agent *keyFetch, err error) {
 	if k == nil {
 		return nil, nil, errNoKeys
 	}
-	t := time.NewTimer(KeyWait)
+	if k.startBy.IsZero() {
+		k.startBy = time.Now().Add(KeyWait)
+	}
+	t := time.NewTimer(time.Until(k.startBy))
 	defer t.Stop()
 	if _, err := k.caller.wait(t.C); err != nil {
 		return nil, nil, err
